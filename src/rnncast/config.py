@@ -1,0 +1,232 @@
+"""Settings of a run: one frozen dataclass filled by the CLI, a config file and the Python API.
+
+The CLI option ``--batch-size`` is the field ``batch_size``; the same names are the keyword
+arguments of :class:`rnncast.Forecaster`. Unknown keys are an error that names the key.
+
+>>> cfg = FitConfig(model="gru", units=(32, 16), lookback=12)
+>>> cfg.units, cfg.horizon
+((32, 16), 1)
+>>> FitConfig(horizon=0)
+Traceback (most recent call last):
+...
+rnncast.errors.ConfigError: `horizon` must be >= 1, got 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from rnncast.errors import ConfigError, closest
+
+MODELS = ("lstm", "gru", "rnn", "dense")
+ACTIVATIONS = ("tanh", "relu")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+LOSSES = ("mse", "mae", "huber")
+SCALERS = ("minmax", "standard", "none")
+MISSING = ("interpolate", "ffill", "drop", "error")
+DEVICES = ("auto", "cpu", "cuda")
+
+Size = float | int | str
+"""A split size: a fraction in [0, 1), a count of rows, or a date (the part starts there)."""
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """Every setting of a fit. Sizes are in rows of the series, times in steps of its frequency.
+
+    Attributes:
+        model: Network family: ``lstm``, ``gru``, ``rnn`` (SimpleRNN) or ``dense`` (MLP baseline).
+        units: Hidden size of each layer, first to last (a stack when more than one).
+        dropout: Dropout after each hidden layer, in [0, 1).
+        activation: ``tanh`` or ``relu`` inside the recurrent cells (or the dense layers).
+        lookback: Past steps L in each input window.
+        horizon: Future steps H predicted from each window.
+        optimizer: ``adam``, ``rmsprop`` or ``sgd`` (SGD uses Nesterov momentum).
+        lr: Learning rate.
+        momentum: Momentum of SGD (ignored by the other optimizers).
+        loss: ``mse``, ``mae`` or ``huber``, on scaled values.
+        epochs: Maximum passes over the training windows.
+        batch_size: Windows per gradient step.
+        clip_norm: Largest gradient norm; 0 turns clipping off.
+        patience: Epochs without validation improvement before stopping (0: never stop early).
+        seed: Seed of weights, dropout and shuffling; same seed, same numbers on a CPU.
+        device: ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
+        scaler: ``minmax``, ``standard`` or ``none``, fitted on the training rows only.
+        missing: What to do with missing values: ``interpolate``, ``ffill``, ``drop``, ``error``.
+        test_size: Test part: a fraction, a row count or a start date.
+        val_size: Validation part, just before the test part; 0 trains without one.
+        season: Season length for the seasonal naive baseline and MASE; None infers it.
+        target_history: Whether the target's own past is an input when features are given.
+    """
+
+    model: str = "lstm"
+    units: tuple[int, ...] = (64,)
+    dropout: float = 0.0
+    activation: str = "tanh"
+    lookback: int = 30
+    horizon: int = 1
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    loss: str = "mse"
+    epochs: int = 50
+    batch_size: int = 32
+    clip_norm: float = 1.0
+    patience: int = 10
+    seed: int = 0
+    device: str = "auto"
+    scaler: str = "minmax"
+    missing: str = "interpolate"
+    test_size: Size = 0.2
+    val_size: Size = 0.1
+    season: int | None = None
+    target_history: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "units", _parse_units(self.units))
+        object.__setattr__(self, "test_size", parse_size(self.test_size, "test_size"))
+        object.__setattr__(self, "val_size", parse_size(self.val_size, "val_size"))
+        for name, choices in (
+            ("model", MODELS),
+            ("activation", ACTIVATIONS),
+            ("optimizer", OPTIMIZERS),
+            ("loss", LOSSES),
+            ("scaler", SCALERS),
+            ("missing", MISSING),
+            ("device", DEVICES),
+        ):
+            _check_choice(name, getattr(self, name), choices)
+        for name in ("lookback", "horizon", "epochs", "batch_size"):
+            _check_int(name, getattr(self, name), minimum=1)
+        for name in ("patience", "seed"):
+            _check_int(name, getattr(self, name), minimum=0)
+        if self.season is not None:
+            _check_int("season", self.season, minimum=1)
+        _check_float("dropout", self.dropout, low=0.0, high=1.0, high_open=True)
+        _check_float("lr", self.lr, low=0.0, low_open=True)
+        _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        _check_float("clip_norm", self.clip_norm, low=0.0)
+        if not isinstance(self.target_history, bool):
+            raise TypeError(f"`target_history` must be True or False, got {self.target_history!r}.")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> FitConfig:
+        """Build from a plain dict (a config file), refusing keys that are not settings."""
+        known = set(setting_names())
+        for key in values:
+            if key not in known:
+                raise ConfigError(
+                    f"Unknown setting {key!r}.{closest(key, sorted(known))} "
+                    f"Valid settings: {', '.join(sorted(known))}."
+                )
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict of every setting."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["units"] = list(self.units)
+        return out
+
+
+def setting_names() -> list[str]:
+    """Names of every setting, in declaration order."""
+    return [f.name for f in dataclasses.fields(FitConfig)]
+
+
+def parse_size(value: Any, name: str) -> Size:
+    """Normalise a split size: '0.2' -> 0.2, '200' -> 200, a date string stays a string.
+
+    >>> parse_size("0.25", "test_size"), parse_size("48", "test_size"), parse_size("2021-06-01", "t")
+    (0.25, 48, '2021-06-01')
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                if not text:
+                    raise ConfigError(f"`{name}` is empty; give a fraction, a count or a date.")
+                return text
+    if hasattr(value, "isoformat"):  # a date or Timestamp
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and value >= 1:
+            return int(value)
+        if not 0.0 <= value < 1.0:
+            raise ConfigError(
+                f"`{name}` must be a fraction in [0, 1), a row count or a date, got {value!r}."
+            )
+        return value
+    if isinstance(value, int):
+        if value < 0:
+            raise ConfigError(f"`{name}` must be >= 0, got {value}.")
+        return value
+    raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
+
+
+def _parse_units(value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        try:
+            value = tuple(int(p) for p in parts)
+        except ValueError:
+            raise ConfigError(
+                f"`units` must be whole numbers separated by commas, e.g. 64,32; got {value!r}."
+            ) from None
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = (value,)
+    try:
+        units = tuple(value)
+    except TypeError:
+        raise TypeError(f"`units` must be a list of layer sizes, got {value!r}.") from None
+    if not units:
+        raise ConfigError("`units` is empty; give at least one layer size, e.g. 64.")
+    for u in units:
+        if isinstance(u, bool) or not isinstance(u, int):
+            raise TypeError(f"`units` must hold whole numbers, got {u!r}.")
+        if u < 1:
+            raise ConfigError(f"`units` must all be >= 1, got {u}.")
+    return units
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be one of {', '.join(choices)}; got {value!r}.")
+    if value not in choices:
+        raise ConfigError(
+            f"`{name}` must be one of {', '.join(choices)}; got {value!r}."
+            f"{closest(value, list(choices))}"
+        )
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"`{name}` must be a whole number, got {value!r}.")
+    if value < minimum:
+        raise ConfigError(f"`{name}` must be >= {minimum}, got {value}.")
+
+
+def _check_float(
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"`{name}` must be a number, got {value!r}.")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        bounds = f"{lo}{low if low is not None else '-inf'}, {high if high is not None else 'inf'}{hi}"
+        raise ConfigError(f"`{name}` must be in {bounds}, got {value!r}.")

@@ -1,0 +1,1 @@
+"""Data in: reading tables, preparing series, splitting, scaling and windowing."""

@@ -1,0 +1,94 @@
+"""Reading a table from a CSV or Parquet file, a DataFrame or a Series.
+
+>>> import pandas as pd
+>>> read_table(pd.Series([1.0, 2.0], name="y")).columns.tolist()
+['y']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rnncast.errors import DataError
+
+Source = str | Path | pd.DataFrame | pd.Series
+
+_PARQUET = (".parquet", ".pq")
+
+
+def read_table(source: Any) -> pd.DataFrame:
+    """Return a fresh DataFrame from a path (CSV or Parquet), a DataFrame or a Series.
+
+    A Series with a DatetimeIndex becomes two columns, ``date`` and its name (``value`` when
+    unnamed); a DataFrame with a DatetimeIndex keeps that index as a column named after it.
+    """
+    if isinstance(source, pd.Series):
+        name = source.name if source.name is not None else "value"
+        frame = source.to_frame(name=str(name))
+        return _index_to_column(frame)
+    if isinstance(source, pd.DataFrame):
+        return _index_to_column(source.copy())
+    if isinstance(source, str | Path):
+        return _read_file(Path(source))
+    raise TypeError(
+        f"Data must be a CSV or Parquet path, a pandas DataFrame or Series; got {type(source).__name__}."
+    )
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, recorded in a run's config to tell which data it saw."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _index_to_column(frame: pd.DataFrame) -> pd.DataFrame:
+    if isinstance(frame.index, pd.DatetimeIndex):
+        name = frame.index.name or "date"
+        if name in frame.columns:
+            raise DataError(f"The index and a column are both named {name!r}; rename one.")
+        frame = frame.rename_axis(name).reset_index()
+    return frame
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(f"No such file: {str(path)!r}. Check the path.")
+    if path.is_dir():
+        raise DataError(f"{str(path)!r} is a directory; give a CSV or Parquet file.")
+    if path.stat().st_size == 0:
+        raise DataError(f"{str(path)!r} is empty; give a file with a header and rows.")
+    if path.suffix.lower() in _PARQUET:
+        frame = _read_parquet(path)
+    else:
+        frame = _read_csv(path)
+    if frame.empty:
+        raise DataError(f"{str(path)!r} has a header but no rows of data.")
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        raise DataError(f"{str(path)!r} is not a readable Parquet file ({exc}).") from exc
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(
+            f"{str(path)!r} is not UTF-8 text (a binary file, or another encoding); "
+            "save it as UTF-8 CSV or as Parquet."
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{str(path)!r} has no columns; give a CSV with a header row.") from None
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{str(path)!r} is not a well-formed CSV file ({exc}).") from None

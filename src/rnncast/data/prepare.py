@@ -1,0 +1,227 @@
+"""From a raw table to a clean, dated, numeric series ready for splitting.
+
+Dates are parsed and sorted, the frequency inferred, values checked to be numeric and finite,
+and missing values handled by an explicit policy whose work is counted.
+
+>>> import pandas as pd
+>>> raw = pd.DataFrame({"day": ["2024-01-03", "2024-01-01", "2024-01-02"], "y": [3.0, 1.0, None]})
+>>> data = prepare(raw, target="y", date="day", missing="interpolate")
+>>> data.frame["y"].tolist(), data.freq, data.missing_filled
+([1.0, 2.0, 3.0], 'D', 1)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rnncast.errors import ConfigError, DataError, closest
+
+DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "month", "day", "period")
+
+
+@dataclass
+class PreparedData:
+    """A clean series. ``frame`` holds the input columns (features first, then targets).
+
+    Attributes:
+        frame: Float64 values indexed by a sorted DatetimeIndex (or a RangeIndex without dates).
+        targets: Target column names (C of them).
+        features: Extra input column names (may be empty).
+        date: Name of the date column, or None.
+        freq: Pandas frequency alias ('D', 'B', 'MS', 'h', ...), or None without dates.
+        missing_filled: Number of values filled in by the missing-value policy.
+        rows_dropped: Number of rows removed by the ``drop`` policy.
+        notes: Plain sentences about what was done to the data, for the run summary.
+    """
+
+    frame: pd.DataFrame
+    targets: tuple[str, ...]
+    features: tuple[str, ...]
+    date: str | None
+    freq: str | None
+    missing_filled: int = 0
+    rows_dropped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """All value columns: features, then targets."""
+        return list(self.frame.columns)
+
+
+def prepare(
+    raw: pd.DataFrame,
+    target: str | Sequence[str],
+    date: str | None = None,
+    features: Sequence[str] = (),
+    missing: str = "interpolate",
+) -> PreparedData:
+    """Validate columns, parse and sort dates, infer the frequency and handle missing values."""
+    targets = _as_names(target, "target")
+    feats = _as_names(features, "features") if features else ()
+    _check_columns(raw, targets, feats, date)
+    notes: list[str] = []
+    if date is None:
+        date = _detect_date(raw, notes)
+    overlap = set(targets) & set(feats)
+    if overlap:
+        raise ConfigError(
+            f"Column {sorted(overlap)[0]!r} is both a target and a feature; list it in one only."
+        )
+    values = raw[list(feats) + list(targets)].copy()
+    if date is not None:
+        values.index = _parse_dates(raw[date], date, notes)
+        if not values.index.is_monotonic_increasing:
+            values = values.sort_index(kind="stable")
+            notes.append(f"Rows were not in date order; sorted {len(values)} rows by {date!r}.")
+        _check_duplicates(values.index, date)
+    else:
+        values.index = pd.RangeIndex(len(values))
+    for col in values.columns:
+        values[col] = _numeric(values[col], col, date_index=date is not None)
+    freq = _infer_freq(values.index, notes) if date is not None else None
+    data = PreparedData(values, targets, feats, date, freq, notes=notes)
+    _apply_missing(data, missing)
+    return data
+
+
+def _as_names(value: str | Sequence[str], what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        names = tuple(v.strip() for v in value.split(",") if v.strip())
+    else:
+        names = tuple(value)
+    if not names:
+        raise ConfigError(f"`{what}` is empty; name at least one column.")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"`{what}` names a column twice: {', '.join(names)}.")
+    return names
+
+
+def _check_columns(raw: pd.DataFrame, targets, feats, date) -> None:
+    cols = [str(c) for c in raw.columns]
+    dupes = sorted({c for c in cols if cols.count(c) > 1})
+    if dupes:
+        raise DataError(f"Column name {dupes[0]!r} appears more than once; rename the duplicates.")
+    for role, names in (("target", targets), ("feature", feats), ("date", (date,) if date else ())):
+        for name in names:
+            if name not in raw.columns:
+                raise DataError(
+                    f"Unknown {role} column {name!r}.{closest(name, cols)} "
+                    f"Columns: {', '.join(cols)}."
+                )
+
+
+def _detect_date(raw: pd.DataFrame, notes: list[str]) -> str | None:
+    for col in raw.columns:
+        if str(col).strip().lower() in DATE_NAMES:
+            notes.append(f"Using column {col!r} as the date (pass --date to choose another).")
+            return str(col)
+    return None
+
+
+def _parse_dates(column: pd.Series, name: str, notes: list[str]) -> pd.DatetimeIndex:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        parsed = pd.to_datetime(column)
+    else:
+        text = column.astype("string")
+        try:
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"Date column {name!r} cannot be parsed ({exc}).") from None
+        bad = parsed.isna() & column.notna()
+        if bad.any():
+            row = int(np.argmax(bad.to_numpy()))
+            raise DataError(
+                f"Date column {name!r} has a value that is not a date: {column.iloc[row]!r} "
+                f"(row {row + 2} of the file). Fix it or choose another --date column."
+            )
+    if parsed.isna().any():
+        row = int(np.argmax(parsed.isna().to_numpy()))
+        raise DataError(f"Date column {name!r} is empty in row {row + 2} of the file; fill it in.")
+    index = pd.DatetimeIndex(parsed, name=name)
+    if index.tz is not None:
+        index = index.tz_convert(None)
+        notes.append(f"Dates in {name!r} had a time zone; converted to UTC.")
+    return index
+
+
+def _check_duplicates(index: pd.DatetimeIndex, name: str) -> None:
+    dup = index.duplicated()
+    if dup.any():
+        first = index[int(np.argmax(dup))]
+        raise DataError(
+            f"Date {first} appears more than once in {name!r} ({int(dup.sum())} duplicates); "
+            "aggregate or remove the duplicate rows."
+        )
+
+
+def _numeric(column: pd.Series, name: str, date_index: bool) -> pd.Series:
+    if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+        converted = pd.to_numeric(column, errors="coerce")
+        bad = converted.isna() & column.notna()
+        if bad.any():
+            pos = int(np.argmax(bad.to_numpy()))
+            where = f"at {column.index[pos]}" if date_index else f"in row {pos + 2} of the file"
+            raise DataError(
+                f"Column {name!r} is not numeric: {column.iloc[pos]!r} {where}. "
+                "Clean the value (no thousands separators or units) or choose another column."
+            )
+        column = converted
+    values = column.astype("float64")
+    if np.isinf(values.to_numpy()).any():
+        pos = int(np.argmax(np.isinf(values.to_numpy())))
+        raise DataError(f"Column {name!r} holds an infinite value at position {pos}; fix it.")
+    if values.isna().all():
+        raise DataError(f"Column {name!r} has no values at all; choose another column.")
+    return values
+
+
+def _infer_freq(index: pd.DatetimeIndex, notes: list[str]) -> str | None:
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():  # pandas 3 warns that infer_freq will return an offset
+        warnings.simplefilter("ignore")
+        freq = pd.infer_freq(index)
+    if freq is not None:
+        return pd.tseries.frequencies.to_offset(freq).freqstr
+    steps = pd.Series(index[1:] - index[:-1]).mode()
+    step = pd.tseries.frequencies.to_offset(steps.iloc[0])
+    notes.append(
+        f"Dates are not evenly spaced; future dates use the most common step, {step.freqstr}."
+    )
+    return step.freqstr
+
+
+def _apply_missing(data: PreparedData, policy: str) -> None:
+    frame = data.frame
+    holes = frame.isna()
+    count = int(holes.to_numpy().sum())
+    if count == 0:
+        return
+    first = frame.index[int(np.argmax(holes.any(axis=1).to_numpy()))]
+    if policy == "error":
+        raise DataError(
+            f"{count} missing values (the first at {first}); choose --missing "
+            "interpolate, ffill or drop."
+        )
+    if policy == "drop":
+        keep = ~holes.any(axis=1)
+        data.frame = frame[keep]
+        data.rows_dropped = int((~keep).sum())
+        data.notes.append(f"Dropped {data.rows_dropped} rows with missing values (--missing drop).")
+        return
+    if policy == "interpolate":
+        method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
+        filled = frame.interpolate(method=method, limit_direction="both")
+    elif policy == "ffill":
+        filled = frame.ffill().bfill()
+    else:
+        raise ConfigError(f"`missing` must be interpolate, ffill, drop or error; got {policy!r}.")
+    data.frame = filled
+    data.missing_filled = count
+    data.notes.append(f"Filled {count} missing values (--missing {policy}).")

@@ -1,0 +1,82 @@
+"""Per-column affine scalers, fitted on training rows only and stored as plain JSON.
+
+Every kind is ``scaled = (x - shift) / scale`` per column, so the inverse of any one column
+(the target) is exact whatever other columns are present.
+
+>>> import numpy as np
+>>> s = Scaler("minmax").fit(np.array([[0.0, 10.0], [2.0, 30.0]]))
+>>> s.transform(np.array([[1.0, 20.0]])).tolist()
+[[0.5, 0.5]]
+>>> s.inverse(np.array([0.5]), column=1).tolist()
+[20.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rnncast.errors import NotFittedError, RunError
+
+KINDS = ("minmax", "standard", "none")
+
+
+class Scaler:
+    """Scale each column by ``(x - shift_) / scale_``; constant columns get ``scale_ = 1``.
+
+    Args:
+        kind: ``minmax`` (to [0, 1] on the training rows), ``standard`` (zero mean, unit
+            variance) or ``none``.
+    """
+
+    def __init__(self, kind: str = "minmax") -> None:
+        if kind not in KINDS:
+            raise ValueError(f"`scaler` must be one of {', '.join(KINDS)}; got {kind!r}.")
+        self.kind = kind
+
+    def fit(self, rows: np.ndarray) -> Scaler:
+        """Learn shift and scale from ``rows`` of shape (T, F): the training rows only."""
+        rows = np.asarray(rows, dtype=np.float64)
+        if self.kind == "minmax":
+            shift, scale = rows.min(axis=0), rows.max(axis=0) - rows.min(axis=0)
+        elif self.kind == "standard":
+            shift, scale = rows.mean(axis=0), rows.std(axis=0)
+        else:
+            shift, scale = np.zeros(rows.shape[1]), np.ones(rows.shape[1])
+        scale = np.where(scale > 0, scale, 1.0)  # a constant column must not divide by zero
+        self.shift_, self.scale_ = shift, scale
+        return self
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """Scale an array of shape (..., F)."""
+        self._check_fitted()
+        return (np.asarray(values, dtype=np.float64) - self.shift_) / self.scale_
+
+    def inverse(self, values: np.ndarray, column: int | list[int]) -> np.ndarray:
+        """Undo the scaling of one column (or columns along the last axis) of ``values``."""
+        self._check_fitted()
+        return np.asarray(values, dtype=np.float64) * self.scale_[column] + self.shift_[column]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready state; floats round-trip exactly through Python's repr."""
+        self._check_fitted()
+        return {"kind": self.kind, "shift": self.shift_.tolist(), "scale": self.scale_.tolist()}
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> Scaler:
+        """Rebuild from :meth:`to_dict` output, checking every field."""
+        try:
+            scaler = cls(state["kind"])
+            shift = np.asarray(state["shift"], dtype=np.float64)
+            scale = np.asarray(state["scale"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RunError(f"Scaler state is malformed ({exc}); the run directory is damaged.")
+        if shift.shape != scale.shape or shift.ndim != 1 or not np.all(scale > 0):
+            raise RunError("Scaler state is malformed; the run directory is damaged.")
+        scaler.shift_, scaler.scale_ = shift, scale
+        return scaler
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "shift_"):
+            raise NotFittedError("This Scaler is not fitted yet; call fit(training_rows) first.")

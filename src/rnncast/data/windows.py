@@ -1,0 +1,74 @@
+"""Lookback/horizon windows as index arithmetic over one array: nothing is copied up front.
+
+A window with origin ``t`` reads input rows ``t - L .. t - 1`` and target rows ``t .. t + H - 1``.
+Batches are gathered from a strided view only when asked for.
+
+>>> import numpy as np
+>>> series = np.arange(6, dtype=np.float32)[:, None]            # (T=6, F=1)
+>>> w = Windows(series, lookback=3, horizon=1, inputs=[0], targets=[0], origins=np.arange(3, 6))
+>>> x, y = w.arrays()
+>>> x[:, :, 0].tolist(), y[:, :, 0].tolist()
+([[0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [2.0, 3.0, 4.0]], [[3.0], [4.0], [5.0]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def origins_between(start: int, stop: int, lookback: int, horizon: int, n_rows: int) -> np.ndarray:
+    """Origins whose targets all lie in rows [start, stop) and whose inputs exist.
+
+    >>> origins_between(0, 10, lookback=3, horizon=2, n_rows=10).tolist()
+    [3, 4, 5, 6, 7, 8]
+    """
+    first = max(start, lookback)
+    last = min(stop, n_rows) - horizon  # inclusive
+    return np.arange(first, last + 1) if last >= first else np.arange(0)
+
+
+class Windows:
+    """Windows over ``values`` (T, F) for the given origins.
+
+    Args:
+        values: Scaled series, shape (T, F), float32.
+        lookback: L, input rows per window.
+        horizon: H, target rows per window.
+        inputs: Column indices fed to the network (F_in of them).
+        targets: Column indices predicted (C of them).
+        origins: First target row of each window, shape (N,).
+    """
+
+    def __init__(
+        self,
+        values: np.ndarray,
+        lookback: int,
+        horizon: int,
+        inputs: Sequence[int],
+        targets: Sequence[int],
+        origins: np.ndarray,
+    ) -> None:
+        self.values = values
+        self.lookback, self.horizon = lookback, horizon
+        self.inputs, self.targets = list(inputs), list(targets)
+        self.origins = np.asarray(origins, dtype=np.int64)
+        # (T - L + 1, F, L) view of every lookback slice; no copy.
+        self._past = sliding_window_view(values, lookback, axis=0)
+        self._future = sliding_window_view(values, horizon, axis=0)
+
+    def __len__(self) -> int:
+        return len(self.origins)
+
+    def batch(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gather windows ``rows`` (positions in ``origins``): x (B, L, F_in), y (B, H, C)."""
+        t = self.origins[rows]
+        x = self._past[t - self.lookback][:, self.inputs, :]  # (B, F_in, L)
+        y = self._future[t][:, self.targets, :]  # (B, C, H)
+        return x.transpose(0, 2, 1), y.transpose(0, 2, 1)  # (B, L, F_in), (B, H, C)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """All windows at once (for evaluation of a part, not for training data)."""
+        return self.batch(np.arange(len(self)))

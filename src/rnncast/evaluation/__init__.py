@@ -1,0 +1,1 @@
+"""Metrics in original units, naive baselines, and the two evaluation modes."""

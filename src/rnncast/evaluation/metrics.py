@@ -1,0 +1,50 @@
+"""Point-forecast error metrics, computed in original units.
+
+>>> import numpy as np
+>>> s = scores(np.array([1.0, 2.0, 4.0]), np.array([1.0, 3.0, 2.0]), mase_scale=1.0)
+>>> {k: round(v, 4) for k, v in s.items()}
+{'rmse': 1.291, 'mae': 1.0, 'mape': 33.3333, 'smape': 35.5556, 'mase': 1.0}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METRICS = ("rmse", "mae", "mape", "smape", "mase")
+
+
+def scores(actual: np.ndarray, predicted: np.ndarray, mase_scale: float | None) -> dict:
+    """RMSE, MAE, MAPE (%), sMAPE (%) and MASE of ``predicted`` against ``actual``.
+
+    MAPE skips zero actuals; a metric that is undefined for these numbers is None.
+    """
+    a = np.asarray(actual, dtype=np.float64).ravel()
+    p = np.asarray(predicted, dtype=np.float64).ravel()
+    err = p - a
+    mae = float(np.mean(np.abs(err)))
+    nonzero = a != 0
+    denom = np.abs(a) + np.abs(p)
+    both = denom > 0
+    return {
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "mae": mae,
+        "mape": float(100 * np.mean(np.abs(err[nonzero] / a[nonzero]))) if nonzero.any() else None,
+        "smape": float(200 * np.mean(np.abs(err[both]) / denom[both])) if both.any() else None,
+        "mase": mae / mase_scale if mase_scale else None,
+    }
+
+
+def mase_scale(train: np.ndarray, season: int) -> float | None:
+    """Mean absolute ``season``-step difference of the training target (the MASE denominator).
+
+    Falls back to one-step differences when the training part is shorter than two seasons.
+
+    >>> mase_scale(np.array([1.0, 2.0, 4.0, 7.0]), season=1)
+    2.0
+    """
+    y = np.asarray(train, dtype=np.float64)
+    lag = season if len(y) > 2 * season else 1
+    if len(y) <= lag:
+        return None
+    scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
+    return scale if scale > 0 else None

@@ -1,0 +1,405 @@
+"""The user-facing forecaster: scikit-learn style, one object from data to forecast.
+
+>>> import numpy as np, pandas as pd
+>>> t = np.arange(120)
+>>> df = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=120, freq="MS"),
+...                    "y": 10 + np.sin(2 * np.pi * t / 12)})
+>>> f = Forecaster(model="gru", units=8, lookback=12, epochs=3, seed=0).fit(df, target="y")
+>>> f.forecast(steps=2).columns.tolist()
+['date', 'y']
+>>> sorted(f.evaluate()["test"])
+['one_step', 'recursive']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnncast.config import FitConfig, Size, setting_names
+from rnncast.data.io import file_sha256, read_table
+from rnncast.data.prepare import PreparedData, prepare
+from rnncast.data.scaling import Scaler
+from rnncast.data.split import Split, chronological_split
+from rnncast.data.windows import Windows, origins_between
+from rnncast.errors import ConfigError, DataError, NotFittedError
+from rnncast.evaluation.baselines import infer_season, naive, seasonal_naive
+from rnncast.evaluation.metrics import mase_scale, scores
+from rnncast.evaluation.modes import MODES, check_history, roll_forward
+from rnncast.nn.networks import build_network
+from rnncast.training import History, resolve_device, seed_everything, train
+
+_D = FitConfig()  # the one source of default values
+
+
+class Forecaster:
+    """Fit a recurrent network to a series, evaluate it honestly and forecast real future dates.
+
+    Every argument is a setting of :class:`rnncast.FitConfig` (the CLI option of the same name
+    with ``-`` for ``_``), plus ``verbose`` for a progress display. The constructor only stores
+    them; ``fit`` validates them.
+    """
+
+    def __init__(
+        self,
+        model: str = _D.model,
+        units: int | Sequence[int] | str = _D.units,
+        dropout: float = _D.dropout,
+        activation: str = _D.activation,
+        lookback: int = _D.lookback,
+        horizon: int = _D.horizon,
+        optimizer: str = _D.optimizer,
+        lr: float = _D.lr,
+        momentum: float = _D.momentum,
+        loss: str = _D.loss,
+        epochs: int = _D.epochs,
+        batch_size: int = _D.batch_size,
+        clip_norm: float = _D.clip_norm,
+        patience: int = _D.patience,
+        seed: int = _D.seed,
+        device: str = _D.device,
+        scaler: str = _D.scaler,
+        missing: str = _D.missing,
+        test_size: Size = _D.test_size,
+        val_size: Size = _D.val_size,
+        season: int | None = _D.season,
+        target_history: bool = _D.target_history,
+        verbose: bool = False,
+    ) -> None:
+        self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
+        self.lookback, self.horizon = lookback, horizon
+        self.optimizer, self.lr, self.momentum, self.loss = optimizer, lr, momentum, loss
+        self.epochs, self.batch_size, self.clip_norm = epochs, batch_size, clip_norm
+        self.patience, self.seed, self.device = patience, seed, device
+        self.scaler, self.missing = scaler, missing
+        self.test_size, self.val_size, self.season = test_size, val_size, season
+        self.target_history, self.verbose = target_history, verbose
+
+    # -- scikit-learn protocol -------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor arguments as stored."""
+        return {name: getattr(self, name) for name in [*setting_names(), "verbose"]}
+
+    def set_params(self, **params: Any) -> Forecaster:
+        """Change constructor arguments; unknown names are an error."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise ConfigError(f"Unknown setting {name!r}; valid: {', '.join(valid)}.")
+            setattr(self, name, value)
+        return self
+
+    def config(self) -> FitConfig:
+        """The validated settings."""
+        params = self.get_params()
+        params.pop("verbose")
+        return FitConfig(**params)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items() if v != getattr(_D, k, False)}
+        return f"Forecaster({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(
+        self,
+        data: Any,
+        target: str,
+        date: str | None = None,
+        features: Sequence[str] | str = (),
+        on_epoch=None,
+    ) -> Forecaster:
+        """Prepare ``data``, split it in time, scale on training rows, train and score on test.
+
+        Args:
+            data: CSV or Parquet path, DataFrame or Series.
+            target: Column to forecast.
+            date: Date column (detected by name when omitted; none means a plain row index).
+            features: Extra input columns whose past values help predict the target.
+            on_epoch: Optional callback ``(epoch, train_loss, val_loss)`` after every epoch.
+
+        Returns:
+            self, fitted.
+        """
+        cfg = self.config()
+        prepared = prepare(read_table(data), target, date, features or (), cfg.missing)
+        if len(prepared.targets) != 1:
+            raise ConfigError("Give one --target column (several targets at once come later).")
+        if not cfg.target_history and not prepared.features:
+            raise ConfigError("--no-target-history needs --features: the network needs inputs.")
+        split = chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
+        _check_lengths(split, cfg)
+        season = cfg.season or infer_season(prepared.freq)
+        scaler = Scaler(cfg.scaler).fit(prepared.frame.to_numpy()[: split.n_train])
+        self._set_state(cfg, prepared, split, season, scaler, _describe_source(data))
+        self.device_ = resolve_device(cfg.device)
+        self.net_ = self._train(on_epoch)
+        self.metrics_ = self._score(prepared, split)
+        return self
+
+    def _set_state(self, cfg, prepared, split, season, scaler, source) -> None:
+        self.config_, self.data_, self.split_, self.season_ = cfg, prepared, split, season
+        self.scaler_, self.source_ = scaler, source
+        n_feat = len(prepared.features)
+        self.targets_ = list(range(n_feat, n_feat + len(prepared.targets)))
+        self.inputs_ = list(range(n_feat)) + (self.targets_ if cfg.target_history else [])
+
+    def _train(self, on_epoch) -> torch.nn.Module:
+        cfg, split = self.config_, self.split_
+        scaled = self._scaled(self.data_)
+        n = len(scaled)
+        windows = lambda a, b: Windows(  # noqa: E731
+            scaled, cfg.lookback, cfg.horizon, self.inputs_, self.targets_,
+            origins_between(a, b, cfg.lookback, cfg.horizon, n),
+        )
+        train_set = windows(0, split.n_train)
+        val_set = windows(split.val_start, split.test_start) if split.n_val else None
+        seed_everything(cfg.seed)
+        net = self._build().to(self.device_)
+        self.history_: History = train(net, train_set, val_set, cfg, self.device_, on_epoch)
+        return net.eval()
+
+    def _build(self) -> torch.nn.Module:
+        cfg = self.config_
+        return build_network(
+            cfg.model, len(self.inputs_), cfg.units, cfg.horizon, len(self.targets_),
+            lookback=cfg.lookback, dropout=cfg.dropout, activation=cfg.activation,
+        )
+
+    # -- predicting ------------------------------------------------------------------------
+    def _scaled(self, data: PreparedData) -> np.ndarray:
+        return self.scaler_.transform(data.frame.to_numpy()).astype(np.float32)
+
+    @torch.no_grad()
+    def _predict_scaled(self, x: np.ndarray) -> np.ndarray:
+        """Scaled windows (B, L, F_in) -> scaled forecasts (B, H, C)."""
+        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device_)
+        return self.net_(xt).cpu().numpy()
+
+    def predict(self, windows: np.ndarray | pd.DataFrame) -> np.ndarray:
+        """Forecast from windows in original units.
+
+        Args:
+            windows: Array (B, L, F_in) or (L, F_in) of input columns (features, then the
+                target), or a DataFrame holding those columns whose last L rows are used.
+
+        Returns:
+            Forecasts in original units, shape (B, H, C).
+        """
+        self._check_fitted()
+        x = self._window_array(windows)
+        cols = self.inputs_
+        scaled = (x - self.scaler_.shift_[cols]) / self.scaler_.scale_[cols]
+        return self.scaler_.inverse(self._predict_scaled(scaled), self.targets_)
+
+    def _window_array(self, windows) -> np.ndarray:
+        L, names = self.config_.lookback, [self.data_.columns[i] for i in self.inputs_]
+        if isinstance(windows, pd.DataFrame):
+            missing = [c for c in names if c not in windows.columns]
+            if missing:
+                raise DataError(f"predict() needs column {missing[0]!r}; it is not in the frame.")
+            windows = windows[names].to_numpy(dtype=np.float64)[-L:]
+        x = np.asarray(windows, dtype=np.float64)
+        x = x[None] if x.ndim == 2 else x
+        if x.ndim != 3 or x.shape[1:] != (L, len(names)):
+            raise DataError(
+                f"predict() needs windows of shape (B, {L}, {len(names)}) for columns "
+                f"{', '.join(names)}; got {x.shape}."
+            )
+        return x
+
+    def forecast(self, steps: int | None = None) -> pd.DataFrame:
+        """Forecast ``steps`` (default: horizon) beyond the last observation, in original units.
+
+        Returns:
+            A DataFrame with the date column (real future dates; ``step`` without dates) and
+            the target column. Beyond one horizon the model is fed its own forecasts.
+        """
+        self._check_fitted()
+        cfg = self.config_
+        steps = cfg.horizon if steps is None else steps
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ConfigError(f"`steps` must be a whole number >= 1, got {steps!r}.")
+        scaled = self._scaled(self.data_)
+        check_history(len(scaled), cfg.lookback)
+        out = roll_forward(
+            scaled, len(scaled), steps, self._predict_scaled, cfg.lookback, cfg.horizon,
+            self.inputs_, self.targets_,
+        )
+        values = self.scaler_.inverse(out, self.targets_)
+        frame = pd.DataFrame(values, columns=list(self.data_.targets))
+        frame.insert(0, self.data_.date or "step", self._future_index(steps))
+        return frame
+
+    def _future_index(self, steps: int) -> pd.Index:
+        index = self.data_.frame.index
+        if isinstance(index, pd.DatetimeIndex):
+            return pd.date_range(index[-1], periods=steps + 1, freq=self.data_.freq)[1:]
+        return pd.RangeIndex(len(index), len(index) + steps)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(self, data: Any = None) -> dict[str, Any]:
+        """Test metrics in original units for the model and the baselines, in both modes.
+
+        Args:
+            data: New data with the same columns, split with the same settings and scaled
+                with the fitted scaler; by default the data the model was fitted on.
+
+        Returns:
+            The ``metrics.json`` dictionary (see docs/metrics.md).
+        """
+        self._check_fitted()
+        if data is None:
+            return self.metrics_
+        d = self.data_
+        prepared = prepare(read_table(data), d.targets, d.date, d.features, self.config_.missing)
+        split = chronological_split(prepared.frame.index, self.config_.test_size, self.config_.val_size)
+        return self._score(prepared, split)
+
+    def _score(self, data: PreparedData, split: Split) -> dict[str, Any] | None:
+        cfg = self.config_
+        metrics = {
+            "test": None, "skill_rmse": None, "season": self.season_,
+            "n_train": split.n_train, "n_val": split.n_val, "n_test": split.n_test,
+            "modes": MODES,
+        }
+        if hasattr(self, "history_"):
+            h = self.history_
+            metrics.update(train_seconds=h.seconds, epochs_run=h.epochs_run,
+                           train_windows=h.train_windows, best_epoch=h.best_epoch,
+                           stop_reason=h.stop_reason)
+        if split.n_test == 0:
+            return metrics
+        check_history(split.test_start, cfg.lookback)
+        y = data.frame.to_numpy()[:, self.targets_[0]]
+        scale = mase_scale(y[: split.n_train], self.season_)
+        test = {
+            "one_step": self._score_one_step(data, split, y, scale),
+            "recursive": self._score_recursive(data, split, y, scale),
+        }
+        metrics["test"] = test
+        for mode, key in (("one_step", "skill_rmse"), ("recursive", "skill_rmse_recursive")):
+            naive_rmse = test[mode]["naive"]["rmse"]
+            metrics[key] = 1 - test[mode]["model"]["rmse"] / naive_rmse if naive_rmse else None
+        return metrics
+
+    def _score_one_step(self, data, split, y, scale) -> dict[str, dict]:
+        cfg, n = self.config_, len(y)
+        origins = origins_between(split.test_start, n, cfg.lookback, cfg.horizon, n)
+        if len(origins) == 0:
+            raise DataError(f"The test part ({split.n_test} rows) is shorter than --horizon.")
+        pred = self._one_step(data, origins)  # (N, H)
+        actual = y[origins[:, None] + np.arange(cfg.horizon)]  # (N, H)
+        return {
+            "model": scores(actual, pred, scale),
+            "naive": scores(actual, naive(y, origins, cfg.horizon), scale),
+            "seasonal_naive": scores(
+                actual, seasonal_naive(y, origins, cfg.horizon, self.season_), scale
+            ),
+        }
+
+    def _one_step(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
+        """Forecasts (N, H) in original units from the true history before each origin."""
+        cfg = self.config_
+        scaled = self._scaled(data)
+        windows = Windows(scaled, cfg.lookback, cfg.horizon, self.inputs_, self.targets_, origins)
+        x, _ = windows.arrays()
+        return self.scaler_.inverse(self._predict_scaled(x), self.targets_)[:, :, 0]
+
+    def _recursive(self, data: PreparedData, start: int, steps: int) -> np.ndarray:
+        cfg = self.config_
+        out = roll_forward(
+            self._scaled(data), start, steps, self._predict_scaled, cfg.lookback, cfg.horizon,
+            self.inputs_, self.targets_,
+        )
+        return self.scaler_.inverse(out, self.targets_)[:, 0]
+
+    def _score_recursive(self, data, split, y, scale) -> dict[str, dict]:
+        start, steps = split.test_start, split.n_test
+        actual = y[start:]
+        origin = np.array([start])
+        return {
+            "model": scores(actual, self._recursive(data, start, steps), scale),
+            "naive": scores(actual, naive(y, origin, steps)[0], scale),
+            "seasonal_naive": scores(actual, seasonal_naive(y, origin, steps, self.season_)[0], scale),
+        }
+
+    def predictions(self) -> pd.DataFrame:
+        """Actual values beside lead-1 one-step predictions (train, validation, test) and the
+        recursive forecast over the test part, indexed like the data (for plots)."""
+        self._check_fitted()
+        cfg, data, split = self.config_, self.data_, self.split_
+        n = len(data.frame)
+        frame = pd.DataFrame({"actual": data.frame.iloc[:, self.targets_[0]]})
+        frame["part"] = np.repeat(["train", "val", "test"], [split.n_train, split.n_val, split.n_test])
+        origins = origins_between(0, n, cfg.lookback, 1, n)
+        frame["one_step"] = np.nan
+        frame.iloc[origins, frame.columns.get_loc("one_step")] = self._one_step(data, origins)[:, 0]
+        frame["recursive"] = np.nan
+        if split.n_test:
+            rec = self._recursive(data, split.test_start, split.n_test)
+            frame.iloc[split.test_start :, frame.columns.get_loc("recursive")] = rec
+        return frame
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(
+        self, path: str, overwrite: bool = False, plots: bool = True, forecast_steps: int | None = None
+    ) -> str:
+        """Write the run directory atomically (JSON, CSV and safetensors; nothing pickled).
+
+        Args:
+            path: Directory to create; an existing non-empty one needs ``overwrite=True``.
+            overwrite: Replace an existing run (the old one stays whole until the new is in place).
+            plots: Also draw the PNG plots.
+            forecast_steps: Also write ``forecast.csv`` with this many future steps.
+        """
+        from rnncast.runs import save_run
+
+        self._check_fitted()
+        return save_run(self, path, overwrite=overwrite, plots=plots, forecast_steps=forecast_steps)
+
+    @classmethod
+    def load(cls, path: str) -> Forecaster:
+        """Rebuild a fitted forecaster from a run directory; executes no code from it."""
+        from rnncast.runs import load_run
+
+        return load_run(path)
+
+    def summary(self) -> str:
+        """Layers with output shapes and parameter counts, like Keras' ``model.summary()``."""
+        from rnncast.nn.summary import summarize
+
+        self._check_fitted()
+        cfg = self.config_
+        return summarize(self.net_, (1, cfg.lookback, len(self.inputs_)), self.device_)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise NotFittedError(
+                "This Forecaster is not fitted yet; call fit(data, target=...) first "
+                "or load a run with Forecaster.load(dir)."
+            )
+
+
+def _check_lengths(split: Split, cfg: FitConfig) -> None:
+    need = cfg.lookback + cfg.horizon
+    if split.n_train < need:
+        raise DataError(
+            f"The training part has {split.n_train} rows but one window needs --lookback "
+            f"{cfg.lookback} + --horizon {cfg.horizon} = {need}; give more data, a shorter "
+            "lookback or smaller --test-size/--val-size."
+        )
+    for part, rows in (("validation", split.n_val), ("test", split.n_test)):
+        if 0 < rows < cfg.horizon:
+            raise DataError(
+                f"The {part} part has {rows} rows, fewer than --horizon {cfg.horizon}; make it larger."
+            )
+
+
+def _describe_source(data: Any) -> dict[str, Any]:
+    if isinstance(data, str) or hasattr(data, "__fspath__"):
+        return {"path": str(data), "sha256": file_sha256(data)}
+    return {"path": None, "sha256": None, "kind": type(data).__name__}

@@ -1,0 +1,1 @@
+"""Networks: plain ``nn.Module``s mapping windows (B, L, F) to forecasts (B, H, C)."""

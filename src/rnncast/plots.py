@@ -1,0 +1,113 @@
+"""PNG plots of a run: loss curves, actual against predicted, and the forecast.
+
+Axes carry the date and the target's name; one-step and recursive predictions are labelled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+if TYPE_CHECKING:
+    from rnncast.forecaster import Forecaster
+
+COLORS = {"actual": "#222222", "one_step": "#1f77b4", "recursive": "#d62728", "forecast": "#d62728"}
+
+
+def write_all(f: Forecaster, out: Path, forecast_steps: int) -> list[Path]:
+    """Draw every plot of a run into ``out``; returns the paths written."""
+    paths = [out / "loss.png", out / "fit.png", out / "forecast.png"]
+    plot_loss(f, paths[0])
+    plot_fit(f, paths[1])
+    plot_forecast(f, f.forecast(forecast_steps), paths[2])
+    return paths
+
+
+def plot_loss(f: Forecaster, path: Path) -> None:
+    h = f.history_
+    fig, ax = plt.subplots(figsize=(7, 4))
+    epochs = range(1, len(h.train_loss) + 1)
+    ax.plot(epochs, h.train_loss, label="train", color=COLORS["one_step"])
+    if h.val_loss:
+        ax.plot(epochs, h.val_loss, label="validation", color=COLORS["recursive"])
+    if h.best_epoch:
+        ax.axvline(h.best_epoch, color="grey", ls=":", label=f"weights kept (epoch {h.best_epoch})")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{f.config_.loss} loss (scaled)")
+    ax.set_title(f"{_model_name(f)}: training history")
+    ax.legend()
+    _save(fig, path)
+
+
+def plot_fit(f: Forecaster, path: Path) -> None:
+    """Top: the whole series with one-step predictions; bottom: the test part in both modes."""
+    pred = f.predictions()
+    target = f.data_.targets[0]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7.5))
+    top.plot(pred.index, pred["actual"], color=COLORS["actual"], lw=1, label="actual")
+    top.plot(pred.index, pred["one_step"], color=COLORS["one_step"], lw=1, alpha=0.8,
+             label="one-step prediction (true history fed in)")
+    _shade_parts(top, pred)
+    top.set_title(f"{_model_name(f)}: {target}, actual and predicted")
+    test = pred[pred["part"] == "test"]
+    if len(test):
+        bottom.plot(test.index, test["actual"], color=COLORS["actual"], lw=1.5, label="actual")
+        bottom.plot(test.index, test["one_step"], color=COLORS["one_step"], lw=1.2,
+                    label="one-step (true history fed in)")
+        bottom.plot(test.index, test["recursive"], color=COLORS["recursive"], lw=1.2, ls="--",
+                    label="recursive (own predictions fed in)")
+        bottom.set_title("test part")
+    else:
+        bottom.text(0.5, 0.5, "no test part", ha="center", transform=bottom.transAxes)
+    for ax in (top, bottom):
+        ax.set_ylabel(target)
+        ax.set_xlabel(f.data_.date or "row")
+        ax.legend(loc="best", fontsize=8)
+    _save(fig, path)
+
+
+def plot_forecast(f: Forecaster, forecast: pd.DataFrame, path: Path) -> None:
+    target, date = f.data_.targets[0], f.data_.date or "step"
+    history = f.data_.frame[target]
+    recent = history.iloc[-max(4 * len(forecast), 3 * f.config_.lookback, 60) :]
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    ax.plot(recent.index, recent.to_numpy(), color=COLORS["actual"], lw=1.2, label="history")
+    x = [recent.index[-1], *forecast[date]]
+    y = [recent.iloc[-1], *forecast[target]]
+    ax.plot(x, y, color=COLORS["forecast"], lw=1.6, marker="o", ms=2.5,
+            label=f"forecast, {len(forecast)} steps")
+    ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
+    ax.set_title(f"{_model_name(f)}: {target} forecast from {_fmt(recent.index[-1])}")
+    ax.set_ylabel(target)
+    ax.set_xlabel(date)
+    ax.legend(loc="best", fontsize=8)
+    _save(fig, path)
+
+
+def _shade_parts(ax, pred: pd.DataFrame) -> None:
+    for part, color in (("val", "#ffe9a8"), ("test", "#d9ecff")):
+        rows = pred.index[pred["part"] == part]
+        if len(rows):
+            ax.axvspan(rows[0], rows[-1], color=color, alpha=0.6, lw=0, label=f"{part} part")
+
+
+def _model_name(f: Forecaster) -> str:
+    cfg = f.config_
+    return f"{cfg.model.upper()}({', '.join(str(u) for u in cfg.units)})"
+
+
+def _fmt(stamp) -> str:
+    return stamp.date().isoformat() if hasattr(stamp, "date") else str(stamp)
+
+
+def _save(fig, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,246 @@
+"""Run directories: written atomically, read back as JSON, CSV and safetensors only.
+
+A run directory holds ``config.json`` (every setting, the data's hash, package versions),
+``weights.safetensors``, ``scaler.json``, ``series.csv`` (the cleaned data the model saw),
+``history.csv``, ``metrics.json`` and the plots. Nothing is pickled and loading executes no
+code from the directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from rnncast import __version__
+from rnncast.config import FitConfig
+from rnncast.data.prepare import PreparedData
+from rnncast.data.scaling import Scaler
+from rnncast.data.split import Split
+from rnncast.errors import ConfigError, RunError
+from rnncast.training import History, resolve_device
+
+if TYPE_CHECKING:
+    from rnncast.forecaster import Forecaster
+
+FORMAT = "rnncast-run"
+FORMAT_VERSION = 1
+REQUIRED = ("config.json", "weights.safetensors", "scaler.json", "series.csv")
+
+
+def default_run_dir(model: str, root: str = "runs") -> str:
+    """``runs/<timestamp>-<model>``, unique within the second."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return str(Path(root) / f"{stamp}-{model}")
+
+
+def save_run(
+    forecaster: Forecaster,
+    path: str | os.PathLike,
+    overwrite: bool = False,
+    plots: bool = True,
+    forecast_steps: int | None = None,
+) -> str:
+    """Write every file to a temporary sibling directory, then move it into place."""
+    final = Path(path)
+    if final.exists() and not final.is_dir():
+        raise RunError(f"{str(final)!r} exists and is not a directory; choose another --out.")
+    if final.exists() and any(final.iterdir()) and not overwrite:
+        raise RunError(f"{str(final)!r} already exists; choose another --out or pass --overwrite.")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    try:
+        _write_files(forecaster, tmp, plots, forecast_steps)
+        _move_into_place(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return str(final)
+
+
+def _write_files(f: Forecaster, out: Path, plots: bool, forecast_steps: int | None) -> None:
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().cpu().contiguous() for k, v in f.net_.state_dict().items()}
+    save_file(state, str(out / "weights.safetensors"))
+    _write_json(out / "config.json", _config_dict(f))
+    _write_json(out / "scaler.json", f.scaler_.to_dict())
+    _write_json(out / "metrics.json", f.metrics_)
+    _series_frame(f.data_).to_csv(out / "series.csv")
+    _history_frame(f.history_).to_csv(out / "history.csv", index=False)
+    if forecast_steps:
+        f.forecast(forecast_steps).to_csv(out / "forecast.csv", index=False)
+    if plots:
+        from rnncast import plots as plotting
+
+        plotting.write_all(f, out, forecast_steps or f.config_.horizon)
+
+
+def _move_into_place(tmp: Path, final: Path) -> None:
+    if not final.exists():
+        os.rename(tmp, final)
+        return
+    old = final.parent / f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+    os.rename(final, old)  # the old complete state stays on disk until the new one is in place
+    os.rename(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write a file through a temporary name in the same directory and rename it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def _config_dict(f: Forecaster) -> dict[str, Any]:
+    import torch
+
+    d = f.data_
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": f.config_.to_dict(),
+        "data": {
+            **f.source_,
+            "target": list(d.targets),
+            "features": list(d.features),
+            "date": d.date,
+            "freq": d.freq,
+            "rows": len(d.frame),
+            "missing_filled": d.missing_filled,
+            "rows_dropped": d.rows_dropped,
+            "notes": d.notes,
+        },
+        "derived": {"season": f.season_, "split": list(f.split_)},
+        "versions": {
+            "rnncast": __version__,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+        },
+    }
+
+
+def _series_frame(d: PreparedData) -> pd.DataFrame:
+    frame = d.frame.copy()
+    frame.index.name = d.date or "row"
+    return frame
+
+
+def _history_frame(h: History) -> pd.DataFrame:
+    epochs = np.arange(1, len(h.train_loss) + 1)
+    val = h.val_loss if h.val_loss else [None] * len(epochs)
+    return pd.DataFrame({"epoch": epochs, "train_loss": h.train_loss, "val_loss": val})
+
+
+# -- loading ---------------------------------------------------------------------------------
+def load_run(path: str | os.PathLike) -> Forecaster:
+    """Rebuild a fitted :class:`Forecaster` from a run directory."""
+    from rnncast.forecaster import Forecaster
+
+    root = Path(path)
+    if not root.is_dir():
+        raise RunError(f"No run directory at {str(root)!r}; give the --out of a finished fit.")
+    for name in REQUIRED:
+        if not (root / name).is_file():
+            raise RunError(f"{str(root)!r} has no {name}; it is not a complete rnncast run.")
+    config = _read_json(root / "config.json")
+    if config.get("format") != FORMAT or config.get("format_version") != FORMAT_VERSION:
+        raise RunError(f"{str(root)!r} is not an rnncast run of format {FORMAT_VERSION}.")
+    try:
+        cfg = FitConfig.from_dict(config["settings"])
+    except (ConfigError, TypeError, KeyError) as exc:
+        raise RunError(f"config.json in {str(root)!r} has bad settings: {exc}") from None
+    f = Forecaster(**{k: v for k, v in cfg.to_dict().items()})
+    data = _read_series(root / "series.csv", config["data"])
+    scaler = Scaler.from_dict(_read_json(root / "scaler.json"))
+    derived = config["derived"]
+    f._set_state(cfg, data, Split(*derived["split"]), derived["season"], scaler, _source(config))
+    f.device_ = resolve_device("auto" if cfg.device == "cuda" else cfg.device)
+    f.history_ = _read_history(root / "history.csv")
+    f.net_ = _load_weights(f, root / "weights.safetensors")
+    metrics_path = root / "metrics.json"
+    f.metrics_ = _read_json(metrics_path) if metrics_path.is_file() else None
+    return f
+
+
+def _source(config: dict) -> dict:
+    data = config["data"]
+    return {k: data.get(k) for k in ("path", "sha256", "kind") if k in data}
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(f"{str(path)!r} is not valid JSON ({exc}); the run is damaged.") from None
+
+
+def _read_series(path: Path, meta: dict) -> PreparedData:
+    frame = pd.read_csv(path, index_col=0, float_precision="round_trip")
+    if meta.get("date"):
+        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index), name=meta["date"])
+    else:
+        frame.index = pd.RangeIndex(len(frame))
+    expected = list(meta["features"]) + list(meta["target"])
+    if list(frame.columns) != expected:
+        raise RunError(f"{str(path)!r} does not hold the columns {expected}; the run is damaged.")
+    return PreparedData(
+        frame.astype("float64"), tuple(meta["target"]), tuple(meta["features"]), meta.get("date"),
+        meta.get("freq"), meta.get("missing_filled", 0), meta.get("rows_dropped", 0),
+        list(meta.get("notes", [])),
+    )
+
+
+def _read_history(path: Path) -> History:
+    if not path.is_file():
+        return History()
+    frame = pd.read_csv(path)
+    val = frame["val_loss"].dropna().tolist()
+    return History(train_loss=frame["train_loss"].tolist(), val_loss=val,
+                   epochs_run=len(frame))
+
+
+def _load_weights(f: Forecaster, path: Path):
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    net = f._build()
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError) as exc:
+        raise RunError(f"{str(path)!r} is not a readable safetensors file ({exc}).") from None
+    expected = net.state_dict()
+    if set(tensors) != set(expected):
+        extra = sorted(set(tensors) ^ set(expected))[0]
+        raise RunError(f"Weights in {str(path)!r} do not match the network (tensor {extra!r}).")
+    for name, tensor in tensors.items():
+        if tensor.shape != expected[name].shape or tensor.dtype != expected[name].dtype:
+            raise RunError(f"Tensor {name!r} in {str(path)!r} has the wrong shape or type.")
+    net.load_state_dict(tensors)
+    return net.to(f.device_).eval()

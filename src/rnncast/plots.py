@@ -83,6 +83,8 @@ def plot_forecast(f: Forecaster, forecast: pd.DataFrame, path: Path) -> None:
     y = [recent.iloc[-1], *forecast[target]]
     ax.plot(x, y, color=COLORS["forecast"], lw=1.6, marker="o", ms=2.5,
             label=f"forecast, {len(forecast)} steps")
+    ax.plot(x, [recent.iloc[-1]] * len(x), color="grey", lw=1, ls="--",
+            label="naive (last value), for reference")
     ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
     ax.set_title(f"{_model_name(f)}: {target} forecast from {_fmt(recent.index[-1])}")
     ax.set_ylabel(target)

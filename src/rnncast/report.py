@@ -1,0 +1,74 @@
+"""Plain-words and tabular summaries of a run for the terminal.
+
+>>> m = {"test": {"one_step": {"model": {"rmse": 2.0}, "naive": {"rmse": 1.0},
+...                            "seasonal_naive": {"rmse": 3.0}},
+...               "recursive": {"model": {"rmse": 5.0}, "naive": {"rmse": 4.0},
+...                             "seasonal_naive": {"rmse": 6.0}}}}
+>>> print(verdict(m, "LSTM")[0])
+One-step: the LSTM does NOT beat the naive forecast (RMSE 2 vs 1): predicting the last value would do better.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from rnncast.evaluation.metrics import METRICS
+
+LABELS = {"one_step": "one-step", "recursive": "recursive"}
+LEGEND = (
+    "one-step: each forecast is fed the true history; recursive: one forecast over the whole "
+    "test part, fed its own predictions. naive: last observed value; seasonal naive: the value "
+    "one season earlier."
+)
+NAMES = {"model": "model", "naive": "naive", "seasonal_naive": "seasonal naive"}
+
+
+def metrics_table(metrics: dict[str, Any], model_name: str) -> Table:
+    """One row per mode and forecaster, every metric in original units."""
+    table = Table(title="Test metrics, original units", title_justify="left", caption=LEGEND,
+                  caption_justify="left")
+    table.add_column("mode")
+    table.add_column("forecaster")
+    for name in METRICS:
+        table.add_column(name.upper() + (" %" if name in ("mape", "smape") else ""), justify="right")
+    for mode, label in LABELS.items():
+        for who, scores in metrics["test"][mode].items():
+            name = model_name if who == "model" else NAMES[who]
+            style = "bold" if who == "model" else None
+            cells = [_fmt(scores.get(m)) for m in METRICS]
+            table.add_row(label if who == "model" else "", name, *cells, style=style)
+        table.add_section()
+    return table
+
+
+def verdict(metrics: dict[str, Any], model_name: str) -> list[str]:
+    """Sentences saying whether the model beats the naive and seasonal-naive baselines."""
+    lines = []
+    for mode, label in (("one_step", "One-step"), ("recursive", "Recursive")):
+        m = metrics["test"][mode]
+        model, naive, seasonal = (m[k]["rmse"] for k in ("model", "naive", "seasonal_naive"))
+        if model >= naive:
+            lines.append(
+                f"{label}: the {model_name} does NOT beat the naive forecast (RMSE {_fmt(model)} "
+                f"vs {_fmt(naive)}): predicting the last value would do better."
+            )
+            continue
+        gain = 100 * (1 - model / naive)
+        text = f"{label}: the {model_name} beats the naive forecast by {gain:.1f}% in RMSE"
+        if model < seasonal:
+            text += " and also beats the seasonal naive forecast."
+        else:
+            text += (f", but NOT the seasonal naive forecast (RMSE {_fmt(model)} vs "
+                     f"{_fmt(seasonal)}).")
+        lines.append(text)
+    return lines
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"

@@ -1,0 +1,139 @@
+"""Whole jobs the CLI runs: fit-and-report and the demo, printing as they go."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rnncast import datasets
+from rnncast.config import FitConfig
+from rnncast.forecaster import Forecaster
+from rnncast.report import metrics_table, verdict
+
+
+def fit_and_report(
+    cfg: FitConfig,
+    data: Any,
+    target: str,
+    date: str | None,
+    features: str | None,
+    out_dir: str,
+    overwrite: bool = False,
+    forecast_steps: int | None = None,
+    console: Console | None = None,
+    progress: bool = True,
+) -> Forecaster:
+    """Fit, print data notes, progress, metrics and verdict, and save the run directory."""
+    console = console or Console()
+    f = Forecaster(**cfg.to_dict())
+    with _progress(console, cfg.epochs, enabled=progress) as on_epoch:
+        f.fit(data, target=target, date=date, features=features or (), on_epoch=on_epoch)
+    print_data(f, console)
+    print_training(f, console)
+    if f.metrics_["test"] is not None:
+        print_metrics(f, f.metrics_, console)
+    path = f.save(out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
+    files = sorted(p.name for p in Path(path).iterdir())
+    console.print(f"Run saved to [bold]{path}[/]: {', '.join(files)}", highlight=False)
+    return f
+
+
+def model_name(f: Forecaster) -> str:
+    cfg = f.config_
+    return f"{cfg.model.upper()}({','.join(str(u) for u in cfg.units)})"
+
+
+def print_data(f: Forecaster, console: Console) -> None:
+    d, s = f.data_, f.split_
+    index = d.frame.index
+    span = f"{index[0].date()} to {index[-1].date()}, frequency {d.freq}" if d.date else "no dates"
+    console.print(f"Data: {len(d.frame)} rows ({span}); target {d.targets[0]!r}"
+                  + (f", features {', '.join(d.features)}" if d.features else ""), highlight=False)
+    for note in d.notes:
+        console.print(f"  - {note}", highlight=False)
+    console.print(f"Split: train {s.n_train}, validation {s.n_val}, test {s.n_test} rows; "
+                  f"scaler {f.config_.scaler} fitted on the {s.n_train} training rows; "
+                  f"season {f.season_}.", highlight=False)
+
+
+def print_training(f: Forecaster, console: Console) -> None:
+    h = f.history_
+    params = sum(p.numel() for p in f.net_.parameters())
+    console.print(
+        f"Model: {model_name(f)}, {params:,} parameters, lookback {f.config_.lookback}, "
+        f"horizon {f.config_.horizon}. Trained {h.epochs_run} epochs in {h.seconds:.1f} s "
+        f"({h.train_windows:,} windows); {h.stop_reason}; kept epoch {h.best_epoch}.",
+        highlight=False,
+    )
+
+
+def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
+    console.print(metrics_table(metrics, model_name(f)))
+    for line in verdict(metrics, model_name(f)):
+        console.print(line, highlight=False)
+
+
+@contextlib.contextmanager
+def _progress(console: Console, epochs: int, enabled: bool):
+    if not enabled:
+        yield None
+        return
+    columns = (TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("", total=epochs)
+
+        def on_epoch(epoch: int, train_loss: float, val_loss: float | None) -> None:
+            text = f"train loss {train_loss:.4g}"
+            if val_loss is not None:
+                text += f"  val loss {val_loss:.4g}"
+            bar.update(task, completed=epoch, description=text)
+
+        yield on_epoch
+        bar.update(task, total=bar.tasks[0].completed)  # early stop: the bar ends where it did
+
+
+# -- the demo --------------------------------------------------------------------------------
+DEMO_RUNS = {
+    "bitcoin": {
+        "title": "Bitcoin daily close: can an LSTM beat 'tomorrow = today'?",
+        "settings": dict(model="lstm", units=(32,), lookback=30, epochs=40, patience=10,
+                         test_size=0.15, val_size=0.15, seed=0),
+        "forecast": 30,
+    },
+    "electricity": {
+        "title": "US monthly electricity generation: a seasonal series",
+        "settings": dict(model="lstm", units=(32,), lookback=24, epochs=300, patience=40,
+                         lr=3e-3, test_size=24, val_size=24, seed=0),
+        "forecast": 24,
+    },
+}
+
+
+def run_demo(out_dir: str, console: Console | None = None, epochs: int | None = None) -> dict:
+    """Fit the two demo series, print what happened and where the plots are."""
+    console = console or Console()
+    start, done = time.perf_counter(), {}
+    for name, spec in DEMO_RUNS.items():
+        meta = datasets.info(name)
+        console.rule(spec["title"])
+        console.print(f"{meta['description']}\nSource: {meta['source']}. Licence: {meta['license']}.",
+                      highlight=False)
+        settings = dict(spec["settings"], **({"epochs": epochs} if epochs else {}))
+        done[name] = fit_and_report(
+            FitConfig(**settings), datasets.path(name), meta["target"], meta["date"], None,
+            str(Path(out_dir) / name), overwrite=True, forecast_steps=spec["forecast"],
+            console=console,
+        )
+    console.rule("Done")
+    console.print(f"Demo finished in {time.perf_counter() - start:.0f} s. Plots:")
+    for name in done:
+        folder = Path(out_dir) / name
+        console.print(f"  {folder}/fit.png  {folder}/forecast.png  {folder}/loss.png",
+                      highlight=False)
+    return done

@@ -35,5 +35,6 @@ def closest(name: str, choices: list[str]) -> str:
     """
     import difflib
 
-    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    return f" Did you mean {match[0]!r}?" if match else ""
+    by_lower = {c.lower(): c for c in choices}
+    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" Did you mean {by_lower[match[0]]!r}?" if match else ""

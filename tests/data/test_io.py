@@ -1,0 +1,51 @@
+import pandas as pd
+import pytest
+
+from rnncast.data.io import file_sha256, read_table
+from rnncast.errors import DataError
+
+
+def test_reads_csv_parquet_frame_and_series(tmp_path, daily_frame):
+    csv, pq = tmp_path / "a.csv", tmp_path / "a.parquet"
+    daily_frame.to_csv(csv, index=False)
+    daily_frame.to_parquet(pq)
+    for source in (str(csv), pq, daily_frame):
+        assert read_table(source).shape == daily_frame.shape
+    series = pd.Series([1.0, 2.0], index=pd.date_range("2024-01-01", periods=2), name="v")
+    assert read_table(series).columns.tolist() == ["date", "v"]
+
+
+def test_hash_is_stable(csv_file):
+    assert file_sha256(csv_file) == file_sha256(csv_file)
+    assert len(file_sha256(csv_file)) == 64
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "No such file"),
+        (b"", "is empty"),
+        (b"date,y\n", "header but no rows"),
+        (b"\xff\xfe\x00\x01binary\x00\xff", "not UTF-8"),
+    ],
+)
+def test_bad_files(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        read_table(str(path))
+
+
+def test_directory_and_bad_parquet(tmp_path):
+    with pytest.raises(DataError, match="is a directory"):
+        read_table(str(tmp_path))
+    bad = tmp_path / "x.parquet"
+    bad.write_text("not parquet")
+    with pytest.raises(DataError, match="not a readable Parquet"):
+        read_table(str(bad))
+
+
+def test_wrong_type():
+    with pytest.raises(TypeError, match="CSV or Parquet path"):
+        read_table(42)

@@ -1,0 +1,51 @@
+import inspect
+
+import pytest
+
+from rnncast import FitConfig, Forecaster
+from rnncast.cli import fit as cli_fit
+from rnncast.config import setting_names
+from rnncast.errors import ConfigError
+
+
+def test_api_cli_and_config_share_names():
+    names = set(setting_names())
+    assert set(inspect.signature(Forecaster).parameters) == names | {"verbose"}
+    cli = set(inspect.signature(cli_fit).parameters)
+    assert names <= cli, names - cli
+
+
+def test_round_trip_and_unknown_key():
+    cfg = FitConfig(model="gru", units="32,16", test_size="0.25", val_size="24")
+    assert cfg.units == (32, 16) and cfg.test_size == 0.25 and cfg.val_size == 24
+    assert FitConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ConfigError, match="Unknown setting 'lookbak'. Did you mean 'lookback'"):
+        FitConfig.from_dict({"lookbak": 3})
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lookback": 0}, "`lookback` must be >= 1, got 0."),
+        ({"horizon": 0}, "`horizon` must be >= 1, got 0."),
+        ({"epochs": 0}, "`epochs` must be >= 1, got 0."),
+        ({"batch_size": 0}, "`batch_size` must be >= 1, got 0."),
+        ({"model": "lstn"}, "`model` must be one of lstm, gru, rnn, dense; got 'lstn'. Did you mean"),
+        ({"dropout": 1.0}, "`dropout` must be in [0.0, 1.0), got 1.0."),
+        ({"units": "64,x"}, "`units` must be whole numbers"),
+        ({"test_size": -1}, "`test_size` must be >= 0, got -1."),
+        ({"test_size": 1.5}, "`test_size` must be a fraction"),
+        ({"lr": 0}, "`lr` must be in (0.0, inf], got 0."),
+    ],
+)
+def test_bad_values_name_the_setting(kwargs, message):
+    with pytest.raises(ConfigError) as info:
+        FitConfig(**kwargs)
+    assert str(info.value).startswith(message)
+
+
+def test_wrong_types():
+    with pytest.raises(TypeError, match="`lookback` must be a whole number"):
+        FitConfig(lookback=2.5)
+    with pytest.raises(TypeError, match="`target_history` must be True or False"):
+        FitConfig(target_history="yes")

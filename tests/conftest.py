@@ -9,17 +9,16 @@ import torch
 
 torch.set_num_threads(1)  # tiny models: threads cost more than they give, and runs stay stable
 
-# Small enough to train in well under a second, large enough to learn the synthetic series.
-TINY = dict(units=8, epochs=3, lookback=6, batch_size=16, seed=0)
-
 
 @pytest.fixture
 def seasonal_frame() -> pd.DataFrame:
     """A noiseless monthly sine with period 12 around 100: 120 rows, answer known."""
     t = np.arange(120)
     return pd.DataFrame(
-        {"date": pd.date_range("2010-01-01", periods=120, freq="MS"),
-         "y": 100 + 10 * np.sin(2 * np.pi * t / 12)}
+        {
+            "date": pd.date_range("2010-01-01", periods=120, freq="MS"),
+            "y": 100 + 10 * np.sin(2 * np.pi * t / 12),
+        }
     )
 
 
@@ -29,8 +28,11 @@ def daily_frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     y = 50 + np.cumsum(rng.normal(size=200))
     return pd.DataFrame(
-        {"date": pd.date_range("2023-01-01", periods=200, freq="D").strftime("%Y-%m-%d"),
-         "y": y, "x": np.roll(y, 1) + rng.normal(scale=0.1, size=200)}
+        {
+            "date": pd.date_range("2023-01-01", periods=200, freq="D").strftime("%Y-%m-%d"),
+            "y": y,
+            "x": np.roll(y, 1) + rng.normal(scale=0.1, size=200),
+        }
     )
 
 

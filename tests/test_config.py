@@ -30,7 +30,10 @@ def test_round_trip_and_unknown_key():
         ({"horizon": 0}, "`horizon` must be >= 1, got 0."),
         ({"epochs": 0}, "`epochs` must be >= 1, got 0."),
         ({"batch_size": 0}, "`batch_size` must be >= 1, got 0."),
-        ({"model": "lstn"}, "`model` must be one of lstm, gru, rnn, dense; got 'lstn'. Did you mean"),
+        (
+            {"model": "lstn"},
+            "`model` must be one of lstm, gru, rnn, dense; got 'lstn'. Did you mean",
+        ),
         ({"dropout": 1.0}, "`dropout` must be in [0.0, 1.0), got 1.0."),
         ({"units": "64,x"}, "`units` must be whole numbers"),
         ({"test_size": -1}, "`test_size` must be >= 0, got -1."),

@@ -58,8 +58,12 @@ def _resolve_data(data: str) -> str:
 def fit(
     data: Annotated[str, typer.Argument(help="CSV or Parquet file, or a bundled dataset name.")],
     target: Annotated[str, typer.Option(help="Column to forecast.")],
-    date: Annotated[str | None, typer.Option(help="Date column (detected by name if omitted).")] = None,
-    features: Annotated[str | None, typer.Option(help="Extra input columns, comma-separated.")] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Date column (detected by name if omitted).")
+    ] = None,
+    features: Annotated[
+        str | None, typer.Option(help="Extra input columns, comma-separated.")
+    ] = None,
     model: Annotated[str, typer.Option(help="lstm, gru, rnn or dense.")] = _D.model,
     units: Annotated[str, typer.Option(help="Units per layer, e.g. 64,32 for a stack.")] = "64",
     dropout: Annotated[float, typer.Option(help="Dropout after each layer.")] = _D.dropout,
@@ -99,8 +103,16 @@ def fit(
 
         cfg = FitConfig(**settings)
         fit_and_report(
-            cfg, _resolve_data(data), target, date, features, out_dir or default_run_dir(model),
-            overwrite=overwrite, forecast_steps=forecast_steps, console=out, progress=not quiet,
+            cfg,
+            _resolve_data(data),
+            target,
+            date,
+            features,
+            out_dir or default_run_dir(model),
+            overwrite=overwrite,
+            forecast_steps=forecast_steps,
+            console=out,
+            progress=not quiet,
         )
     except RnncastError as exc:
         _fail(exc)
@@ -111,7 +123,9 @@ def fit(
 def forecast(
     run: Annotated[str, typer.Argument(help="Run directory of a fit.")],
     steps: Annotated[int, typer.Option(help="Steps beyond the last observation.")] = 30,
-    out_file: Annotated[str | None, typer.Option("--out", help="Write the forecast as CSV.")] = None,
+    out_file: Annotated[
+        str | None, typer.Option("--out", help="Write the forecast as CSV.")
+    ] = None,
 ) -> None:
     """Forecast beyond the last observation, with real future dates, in original units."""
     try:
@@ -172,8 +186,9 @@ def datasets_cmd() -> None:
     for name in datasets.names():
         meta = datasets.info(name)
         rows = str(len(datasets.load(name)))
-        table.add_row(name, rows, meta["frequency"], meta["target"], meta["description"],
-                      meta["license"])
+        table.add_row(
+            name, rows, meta["frequency"], meta["target"], meta["description"], meta["license"]
+        )
     out.print(table)
     out.print("Sources: " + "; ".join(f"{n}: {datasets.info(n)['url']}" for n in datasets.names()))
 

@@ -138,8 +138,8 @@ def setting_names() -> list[str]:
 def parse_size(value: Any, name: str) -> Size:
     """Normalise a split size: '0.2' -> 0.2, '200' -> 200, a date string stays a string.
 
-    >>> parse_size("0.25", "test_size"), parse_size("48", "test_size"), parse_size("2021-06-01", "t")
-    (0.25, 48, '2021-06-01')
+    >>> [parse_size(v, "test_size") for v in ("0.25", "48", "2021-06-01")]
+    [0.25, 48, '2021-06-01']
     """
     if isinstance(value, bool):
         raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
@@ -152,7 +152,9 @@ def parse_size(value: Any, name: str) -> Size:
                 value = float(text)
             except ValueError:
                 if not text:
-                    raise ConfigError(f"`{name}` is empty; give a fraction, a count or a date.")
+                    raise ConfigError(
+                        f"`{name}` is empty; give a fraction, a count or a date."
+                    ) from None
                 return text
     if hasattr(value, "isoformat"):  # a date or Timestamp
         return str(value)
@@ -228,5 +230,7 @@ def _check_float(
     if too_low or too_high:
         lo = "(" if low_open else "["
         hi = ")" if high_open else "]"
-        bounds = f"{lo}{low if low is not None else '-inf'}, {high if high is not None else 'inf'}{hi}"
+        bounds = (
+            f"{lo}{low if low is not None else '-inf'}, {high if high is not None else 'inf'}{hi}"
+        )
         raise ConfigError(f"`{name}` must be in {bounds}, got {value!r}.")

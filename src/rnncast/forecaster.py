@@ -152,7 +152,11 @@ class Forecaster:
         scaled = self._scaled(self.data_)
         n = len(scaled)
         windows = lambda a, b: Windows(  # noqa: E731
-            scaled, cfg.lookback, cfg.horizon, self.inputs_, self.targets_,
+            scaled,
+            cfg.lookback,
+            cfg.horizon,
+            self.inputs_,
+            self.targets_,
             origins_between(a, b, cfg.lookback, cfg.horizon, n),
         )
         train_set = windows(0, split.n_train)
@@ -165,8 +169,14 @@ class Forecaster:
     def _build(self) -> torch.nn.Module:
         cfg = self.config_
         return build_network(
-            cfg.model, len(self.inputs_), cfg.units, cfg.horizon, len(self.targets_),
-            lookback=cfg.lookback, dropout=cfg.dropout, activation=cfg.activation,
+            cfg.model,
+            len(self.inputs_),
+            cfg.units,
+            cfg.horizon,
+            len(self.targets_),
+            lookback=cfg.lookback,
+            dropout=cfg.dropout,
+            activation=cfg.activation,
         )
 
     # -- predicting ------------------------------------------------------------------------
@@ -226,8 +236,14 @@ class Forecaster:
         scaled = self._scaled(self.data_)
         check_history(len(scaled), cfg.lookback)
         out = roll_forward(
-            scaled, len(scaled), steps, self._predict_scaled, cfg.lookback, cfg.horizon,
-            self.inputs_, self.targets_,
+            scaled,
+            len(scaled),
+            steps,
+            self._predict_scaled,
+            cfg.lookback,
+            cfg.horizon,
+            self.inputs_,
+            self.targets_,
         )
         values = self.scaler_.inverse(out, self.targets_)
         frame = pd.DataFrame(values, columns=list(self.data_.targets))
@@ -256,21 +272,31 @@ class Forecaster:
             return self.metrics_
         d = self.data_
         prepared = prepare(read_table(data), d.targets, d.date, d.features, self.config_.missing)
-        split = chronological_split(prepared.frame.index, self.config_.test_size, self.config_.val_size)
+        split = chronological_split(
+            prepared.frame.index, self.config_.test_size, self.config_.val_size
+        )
         return self._score(prepared, split)
 
     def _score(self, data: PreparedData, split: Split) -> dict[str, Any] | None:
         cfg = self.config_
         metrics = {
-            "test": None, "skill_rmse": None, "season": self.season_,
-            "n_train": split.n_train, "n_val": split.n_val, "n_test": split.n_test,
+            "test": None,
+            "skill_rmse": None,
+            "season": self.season_,
+            "n_train": split.n_train,
+            "n_val": split.n_val,
+            "n_test": split.n_test,
             "modes": MODES,
         }
         if hasattr(self, "history_"):
             h = self.history_
-            metrics.update(train_seconds=h.seconds, epochs_run=h.epochs_run,
-                           train_windows=h.train_windows, best_epoch=h.best_epoch,
-                           stop_reason=h.stop_reason)
+            metrics.update(
+                train_seconds=h.seconds,
+                epochs_run=h.epochs_run,
+                train_windows=h.train_windows,
+                best_epoch=h.best_epoch,
+                stop_reason=h.stop_reason,
+            )
         if split.n_test == 0:
             return metrics
         check_history(split.test_start, cfg.lookback)
@@ -312,8 +338,14 @@ class Forecaster:
     def _recursive(self, data: PreparedData, start: int, steps: int) -> np.ndarray:
         cfg = self.config_
         out = roll_forward(
-            self._scaled(data), start, steps, self._predict_scaled, cfg.lookback, cfg.horizon,
-            self.inputs_, self.targets_,
+            self._scaled(data),
+            start,
+            steps,
+            self._predict_scaled,
+            cfg.lookback,
+            cfg.horizon,
+            self.inputs_,
+            self.targets_,
         )
         return self.scaler_.inverse(out, self.targets_)[:, 0]
 
@@ -324,7 +356,9 @@ class Forecaster:
         return {
             "model": scores(actual, self._recursive(data, start, steps), scale),
             "naive": scores(actual, naive(y, origin, steps)[0], scale),
-            "seasonal_naive": scores(actual, seasonal_naive(y, origin, steps, self.season_)[0], scale),
+            "seasonal_naive": scores(
+                actual, seasonal_naive(y, origin, steps, self.season_)[0], scale
+            ),
         }
 
     def predictions(self) -> pd.DataFrame:
@@ -334,8 +368,10 @@ class Forecaster:
         cfg, data, split = self.config_, self.data_, self.split_
         n = len(data.frame)
         frame = pd.DataFrame({"actual": data.frame.iloc[:, self.targets_[0]]})
-        frame["part"] = np.repeat(["train", "val", "test"], [split.n_train, split.n_val, split.n_test])
-        origins = origins_between(0, n, cfg.lookback, 1, n)
+        frame["part"] = np.repeat(
+            ["train", "val", "test"], [split.n_train, split.n_val, split.n_test]
+        )
+        origins = origins_between(0, n, cfg.lookback, cfg.horizon, n)
         frame["one_step"] = np.nan
         frame.iloc[origins, frame.columns.get_loc("one_step")] = self._one_step(data, origins)[:, 0]
         frame["recursive"] = np.nan
@@ -346,7 +382,11 @@ class Forecaster:
 
     # -- persistence -----------------------------------------------------------------------
     def save(
-        self, path: str, overwrite: bool = False, plots: bool = True, forecast_steps: int | None = None
+        self,
+        path: str,
+        overwrite: bool = False,
+        plots: bool = True,
+        forecast_steps: int | None = None,
     ) -> str:
         """Write the run directory atomically (JSON, CSV and safetensors; nothing pickled).
 
@@ -395,7 +435,8 @@ def _check_lengths(split: Split, cfg: FitConfig) -> None:
     for part, rows in (("validation", split.n_val), ("test", split.n_test)):
         if 0 < rows < cfg.horizon:
             raise DataError(
-                f"The {part} part has {rows} rows, fewer than --horizon {cfg.horizon}; make it larger."
+                f"The {part} part has {rows} rows, fewer than --horizon {cfg.horizon}; "
+                "make it larger."
             )
 
 

@@ -52,17 +52,34 @@ def plot_fit(f: Forecaster, path: Path) -> None:
     target = f.data_.targets[0]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7.5))
     top.plot(pred.index, pred["actual"], color=COLORS["actual"], lw=1, label="actual")
-    top.plot(pred.index, pred["one_step"], color=COLORS["one_step"], lw=1, alpha=0.8,
-             label="one-step prediction (true history fed in)")
+    top.plot(
+        pred.index,
+        pred["one_step"],
+        color=COLORS["one_step"],
+        lw=1,
+        alpha=0.8,
+        label="one-step prediction (true history fed in)",
+    )
     _shade_parts(top, pred)
     top.set_title(f"{_model_name(f)}: {target}, actual and predicted")
     test = pred[pred["part"] == "test"]
     if len(test):
         bottom.plot(test.index, test["actual"], color=COLORS["actual"], lw=1.5, label="actual")
-        bottom.plot(test.index, test["one_step"], color=COLORS["one_step"], lw=1.2,
-                    label="one-step (true history fed in)")
-        bottom.plot(test.index, test["recursive"], color=COLORS["recursive"], lw=1.2, ls="--",
-                    label="recursive (own predictions fed in)")
+        bottom.plot(
+            test.index,
+            test["one_step"],
+            color=COLORS["one_step"],
+            lw=1.2,
+            label="one-step (true history fed in)",
+        )
+        bottom.plot(
+            test.index,
+            test["recursive"],
+            color=COLORS["recursive"],
+            lw=1.2,
+            ls="--",
+            label="recursive (own predictions fed in)",
+        )
         bottom.set_title("test part")
     else:
         bottom.text(0.5, 0.5, "no test part", ha="center", transform=bottom.transAxes)
@@ -81,10 +98,23 @@ def plot_forecast(f: Forecaster, forecast: pd.DataFrame, path: Path) -> None:
     ax.plot(recent.index, recent.to_numpy(), color=COLORS["actual"], lw=1.2, label="history")
     x = [recent.index[-1], *forecast[date]]
     y = [recent.iloc[-1], *forecast[target]]
-    ax.plot(x, y, color=COLORS["forecast"], lw=1.6, marker="o", ms=2.5,
-            label=f"forecast, {len(forecast)} steps")
-    ax.plot(x, [recent.iloc[-1]] * len(x), color="grey", lw=1, ls="--",
-            label="naive (last value), for reference")
+    ax.plot(
+        x,
+        y,
+        color=COLORS["forecast"],
+        lw=1.6,
+        marker="o",
+        ms=2.5,
+        label=f"forecast, {len(forecast)} steps",
+    )
+    ax.plot(
+        x,
+        [recent.iloc[-1]] * len(x),
+        color="grey",
+        lw=1,
+        ls="--",
+        label="naive (last value), for reference",
+    )
     ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
     ax.set_title(f"{_model_name(f)}: {target} forecast from {_fmt(recent.index[-1])}")
     ax.set_ylabel(target)

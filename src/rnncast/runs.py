@@ -14,7 +14,7 @@ import platform
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,7 +122,7 @@ def _config_dict(f: Forecaster) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": f.config_.to_dict(),
         "data": {
             **f.source_,
@@ -202,7 +202,8 @@ def _read_json(path: Path) -> Any:
 
 
 def _read_series(path: Path, meta: dict) -> PreparedData:
-    frame = pd.read_csv(path, index_col=0, float_precision="round_trip")
+    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+    frame = pd.read_csv(path, index_col=0, **exact)  # pandas 3 parses floats exactly by default
     if meta.get("date"):
         frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index), name=meta["date"])
     else:
@@ -211,8 +212,13 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
     if list(frame.columns) != expected:
         raise RunError(f"{str(path)!r} does not hold the columns {expected}; the run is damaged.")
     return PreparedData(
-        frame.astype("float64"), tuple(meta["target"]), tuple(meta["features"]), meta.get("date"),
-        meta.get("freq"), meta.get("missing_filled", 0), meta.get("rows_dropped", 0),
+        frame.astype("float64"),
+        tuple(meta["target"]),
+        tuple(meta["features"]),
+        meta.get("date"),
+        meta.get("freq"),
+        meta.get("missing_filled", 0),
+        meta.get("rows_dropped", 0),
         list(meta.get("notes", [])),
     )
 
@@ -222,8 +228,7 @@ def _read_history(path: Path) -> History:
         return History()
     frame = pd.read_csv(path)
     val = frame["val_loss"].dropna().tolist()
-    return History(train_loss=frame["train_loss"].tolist(), val_loss=val,
-                   epochs_run=len(frame))
+    return History(train_loss=frame["train_loss"].tolist(), val_loss=val, epochs_run=len(frame))
 
 
 def _load_weights(f: Forecaster, path: Path):

@@ -52,13 +52,19 @@ def print_data(f: Forecaster, console: Console) -> None:
     d, s = f.data_, f.split_
     index = d.frame.index
     span = f"{index[0].date()} to {index[-1].date()}, frequency {d.freq}" if d.date else "no dates"
-    console.print(f"Data: {len(d.frame)} rows ({span}); target {d.targets[0]!r}"
-                  + (f", features {', '.join(d.features)}" if d.features else ""), highlight=False)
+    console.print(
+        f"Data: {len(d.frame)} rows ({span}); target {d.targets[0]!r}"
+        + (f", features {', '.join(d.features)}" if d.features else ""),
+        highlight=False,
+    )
     for note in d.notes:
         console.print(f"  - {note}", highlight=False)
-    console.print(f"Split: train {s.n_train}, validation {s.n_val}, test {s.n_test} rows; "
-                  f"scaler {f.config_.scaler} fitted on the {s.n_train} training rows; "
-                  f"season {f.season_}.", highlight=False)
+    console.print(
+        f"Split: train {s.n_train}, validation {s.n_val}, test {s.n_test} rows; "
+        f"scaler {f.config_.scaler} fitted on the {s.n_train} training rows; "
+        f"season {f.season_}.",
+        highlight=False,
+    )
 
 
 def print_training(f: Forecaster, console: Console) -> None:
@@ -83,8 +89,13 @@ def _progress(console: Console, epochs: int, enabled: bool):
     if not enabled:
         yield None
         return
-    columns = (TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeElapsedColumn(),
-               TextColumn("{task.description}"))
+    columns = (
+        TextColumn("epoch"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("", total=epochs)
 
@@ -102,14 +113,31 @@ def _progress(console: Console, epochs: int, enabled: bool):
 DEMO_RUNS = {
     "bitcoin": {
         "title": "Bitcoin daily close: can an LSTM beat 'tomorrow = today'?",
-        "settings": dict(model="lstm", units=(32,), lookback=30, epochs=40, patience=10,
-                         test_size=0.15, val_size=0.15, seed=0),
+        "settings": dict(
+            model="lstm",
+            units=(32,),
+            lookback=30,
+            epochs=40,
+            patience=10,
+            test_size=0.15,
+            val_size=0.15,
+            seed=0,
+        ),
         "forecast": 30,
     },
     "electricity": {
         "title": "US monthly electricity generation: a seasonal series",
-        "settings": dict(model="lstm", units=(32,), lookback=24, epochs=300, patience=40,
-                         lr=3e-3, test_size=24, val_size=24, seed=0),
+        "settings": dict(
+            model="lstm",
+            units=(32,),
+            lookback=24,
+            epochs=300,
+            patience=40,
+            lr=3e-3,
+            test_size=24,
+            val_size=24,
+            seed=0,
+        ),
         "forecast": 24,
     },
 }
@@ -122,18 +150,27 @@ def run_demo(out_dir: str, console: Console | None = None, epochs: int | None = 
     for name, spec in DEMO_RUNS.items():
         meta = datasets.info(name)
         console.rule(spec["title"])
-        console.print(f"{meta['description']}\nSource: {meta['source']}. Licence: {meta['license']}.",
-                      highlight=False)
+        console.print(
+            f"{meta['description']}\nSource: {meta['source']}. Licence: {meta['license']}.",
+            highlight=False,
+        )
         settings = dict(spec["settings"], **({"epochs": epochs} if epochs else {}))
         done[name] = fit_and_report(
-            FitConfig(**settings), datasets.path(name), meta["target"], meta["date"], None,
-            str(Path(out_dir) / name), overwrite=True, forecast_steps=spec["forecast"],
+            FitConfig(**settings),
+            datasets.path(name),
+            meta["target"],
+            meta["date"],
+            None,
+            str(Path(out_dir) / name),
+            overwrite=True,
+            forecast_steps=spec["forecast"],
             console=console,
         )
     console.rule("Done")
     console.print(f"Demo finished in {time.perf_counter() - start:.0f} s. Plots:")
     for name in done:
         folder = Path(out_dir) / name
-        console.print(f"  {folder}/fit.png  {folder}/forecast.png  {folder}/loss.png",
-                      highlight=False)
+        console.print(
+            f"  {folder}/fit.png  {folder}/forecast.png  {folder}/loss.png", highlight=False
+        )
     return done

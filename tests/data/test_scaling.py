@@ -14,7 +14,9 @@ def test_inverse_of_target_is_exact_with_other_columns(kind):
     s = Scaler(kind).fit(values[:30])
     scaled = s.transform(values)
     for col in range(3):
-        np.testing.assert_allclose(s.inverse(scaled[:, col], column=col), values[:, col], rtol=1e-12)
+        np.testing.assert_allclose(
+            s.inverse(scaled[:, col], column=col), values[:, col], rtol=1e-12
+        )
 
 
 def test_minmax_maps_training_range_to_unit_interval():

@@ -12,8 +12,9 @@ def _echo_last(x):
 
 def test_recursive_feeds_its_own_predictions():
     values = np.arange(10.0)[:, None]
-    out = roll_forward(values, start=6, steps=4, predict=_echo_last, lookback=3, horizon=2,
-                       inputs=[0], targets=[0])
+    out = roll_forward(
+        values, start=6, steps=4, predict=_echo_last, lookback=3, horizon=2, inputs=[0], targets=[0]
+    )
     assert out.ravel().tolist() == [5.0, 5.0, 5.0, 5.0]  # never sees rows 6.. of the data
 
 

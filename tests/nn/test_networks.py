@@ -10,8 +10,16 @@ from rnncast.nn.summary import summarize
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("horizon, targets", [(1, 1), (4, 1), (3, 2)])
 def test_every_network_maps_windows_to_forecasts(model, activation, horizon, targets):
-    net = build_network(model, input_size=3, units=(5, 4), horizon=horizon, n_targets=targets,
-                        lookback=7, dropout=0.1, activation=activation)
+    net = build_network(
+        model,
+        input_size=3,
+        units=(5, 4),
+        horizon=horizon,
+        n_targets=targets,
+        lookback=7,
+        dropout=0.1,
+        activation=activation,
+    )
     y = net(torch.randn(2, 7, 3))
     assert y.shape == (2, horizon, targets)
     y.sum().backward()

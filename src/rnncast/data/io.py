@@ -35,7 +35,8 @@ def read_table(source: Any) -> pd.DataFrame:
     if isinstance(source, str | Path):
         return _read_file(Path(source))
     raise TypeError(
-        f"Data must be a CSV or Parquet path, a pandas DataFrame or Series; got {type(source).__name__}."
+        "Data must be a CSV or Parquet path, a pandas DataFrame or Series; "
+        f"got {type(source).__name__}."
     )
 
 

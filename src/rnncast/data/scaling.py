@@ -71,7 +71,9 @@ class Scaler:
             shift = np.asarray(state["shift"], dtype=np.float64)
             scale = np.asarray(state["scale"], dtype=np.float64)
         except (KeyError, TypeError, ValueError) as exc:
-            raise RunError(f"Scaler state is malformed ({exc}); the run directory is damaged.")
+            raise RunError(
+                f"Scaler state is malformed ({exc}); the run directory is damaged."
+            ) from None
         if shift.shape != scale.shape or shift.ndim != 1 or not np.all(scale > 0):
             raise RunError("Scaler state is malformed; the run directory is damaged.")
         scaler.shift_, scaler.scale_ = shift, scale

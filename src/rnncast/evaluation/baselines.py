@@ -39,8 +39,8 @@ def seasonal_naive(y: np.ndarray, origins: np.ndarray, horizon: int, season: int
 def infer_season(freq: str | None) -> int:
     """Season length for a pandas frequency: 7 for daily, 5 business-daily, 12 monthly, 24 hourly.
 
-    >>> infer_season("D"), infer_season("MS"), infer_season("h"), infer_season("15min"), infer_season(None)
-    (7, 12, 24, 96, 1)
+    >>> [infer_season(f) for f in ("D", "MS", "h", "15min", None)]
+    [7, 12, 24, 96, 1]
     """
     if freq is None:
         return 1

@@ -45,13 +45,13 @@ class RecurrentNet(nn.Module):
         self.horizon, self.n_targets = horizon, n_targets
         sizes = [input_size, *units]
         self.recurrent = nn.ModuleList(
-            RecurrentLayer(cell, i, o, activation) for i, o in zip(sizes[:-1], sizes[1:])
+            RecurrentLayer(cell, i, o, activation) for i, o in zip(sizes, units, strict=False)
         )
         self.dropouts = nn.ModuleList(nn.Dropout(dropout) for _ in units)
         self.head = nn.Linear(units[-1], horizon * n_targets)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer, drop in zip(self.recurrent, self.dropouts):
+        for layer, drop in zip(self.recurrent, self.dropouts, strict=False):
             x = drop(layer(x))  # (B, L, in) -> (B, L, hidden)
         y = self.head(x[:, -1])  # (B, hidden) -> (B, H * C)
         return y.view(-1, self.horizon, self.n_targets)  # (B, H * C) -> (B, H, C)
@@ -85,7 +85,7 @@ class DenseNet(nn.Module):
         act = nn.ReLU if activation == "relu" else nn.Tanh
         sizes = [input_size * lookback, *units]
         blocks: list[nn.Module] = [nn.Flatten()]
-        for i, o in zip(sizes[:-1], sizes[1:]):
+        for i, o in zip(sizes[:-1], sizes[1:], strict=False):
             blocks += [nn.Linear(i, o), act(), nn.Dropout(dropout)]
         self.body = nn.Sequential(*blocks)
         self.head = nn.Linear(units[-1], horizon * n_targets)

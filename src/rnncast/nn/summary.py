@@ -1,7 +1,8 @@
 """A Keras-style table of layers, output shapes and parameter counts.
 
 >>> from rnncast.nn.networks import build_network
->>> print(summarize(build_network("lstm", 1, (4,), 1, 1), (1, 10, 1)))  # doctest: +NORMALIZE_WHITESPACE
+>>> net = build_network("lstm", 1, (4,), 1, 1)
+>>> print(summarize(net, (1, 10, 1)))  # doctest: +NORMALIZE_WHITESPACE
 Layer                     Output shape        Params
 ----------------------------------------------------
 recurrent.0 (LSTM)        (B, 10, 4)              112

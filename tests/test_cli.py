@@ -1,0 +1,175 @@
+"""The command line: every command on real data, and every bad input as one clean line."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from rnncast import datasets
+from rnncast.cli import app
+
+runner = CliRunner()
+FAST = ["--units", "8", "--epochs", "2", "--lookback", "8", "--quiet"]
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "run"
+    result = invoke(
+        "fit", datasets.path("bitcoin"), "--target", "close", *FAST, "--out", out, "--forecast", "5"
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_fit_prints_metrics_beside_baselines_and_saves(run_dir):
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["test"]["one_step"]["naive"]["rmse"] > 0
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["settings"]["lookback"] == 8 and len(config["data"]["sha256"]) == 64
+    assert config["data"]["missing_filled"] == 4
+    assert len(pd.read_csv(run_dir / "forecast.csv")) == 5
+
+
+def test_fit_output_names_both_modes_and_a_verdict(tmp_path):
+    result = invoke(
+        "fit",
+        "electricity",
+        "--target",
+        "total",
+        *FAST,
+        "--test-size",
+        "24",
+        "--val-size",
+        "12",
+        "--out",
+        tmp_path / "r",
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "one-step" in text and "recursive" in text and "seasonal naive" in text
+    assert "One-step: the LSTM(8)" in text and "Recursive: the LSTM(8)" in text
+    assert "Filled" not in text and "frequency MS" in text
+
+
+def test_forecast_command_matches_the_api(run_dir, tmp_path):
+    from rnncast import Forecaster
+
+    out = tmp_path / "f.csv"
+    result = invoke("forecast", run_dir, "--steps", "7", "--out", out)
+    assert result.exit_code == 0, result.output
+    cli = pd.read_csv(out)
+    api = Forecaster.load(str(run_dir)).forecast(7)
+    assert cli.columns.tolist() == ["date", "close"]
+    assert cli["date"].tolist() == api["date"].dt.strftime("%Y-%m-%d").tolist()
+    assert cli["date"].iloc[0] == "2021-10-28"
+    pd.testing.assert_series_equal(cli["close"], api["close"], check_exact=True)
+
+
+def test_evaluate_and_summary(run_dir, tmp_path):
+    result = invoke("evaluate", run_dir)
+    assert result.exit_code == 0 and "naive" in result.output
+    raw = datasets.load("bitcoin").iloc[:400]
+    raw.to_csv(tmp_path / "older.csv", index=False)
+    result = invoke("evaluate", run_dir, "--data", tmp_path / "older.csv")
+    assert result.exit_code == 0, result.output
+    result = invoke("summary", run_dir)
+    assert (
+        result.exit_code == 0 and "LSTM" in result.output and "Total params: 361" in result.output
+    )
+
+
+def test_datasets_lists_source_and_licence():
+    result = invoke("datasets")
+    assert result.exit_code == 0
+    for name in datasets.names():
+        assert name in result.output
+    assert "CC0" in result.output
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    result = invoke("demo", "--out", tmp_path, "--epochs", "2")
+    assert result.exit_code == 0, result.output
+    for name in ("bitcoin", "electricity"):
+        for plot in ("fit.png", "forecast.png", "loss.png"):
+            assert (tmp_path / name / plot).stat().st_size > 10_000
+    assert "Plots:" in result.output
+
+
+@pytest.fixture
+def bad_csvs(tmp_path) -> dict[str, Path]:
+    frame = pd.DataFrame(
+        {"date": pd.date_range("2024-01-01", periods=60, freq="D"), "y": range(60)}
+    )
+    files = {}
+    files["text_target"] = frame.assign(y=frame["y"].astype(str).where(frame.index != 9, "12 kg"))
+    files["dup_dates"] = frame.assign(date=frame["date"].where(frame.index != 5, frame["date"][4]))
+    files["good"] = frame
+    for name, f in files.items():
+        f.to_csv(tmp_path / f"{name}.csv", index=False)
+    return {name: tmp_path / f"{name}.csv" for name in files}
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.csv", "--target", "y"], "No such file: 'missing.csv'. Check the path."),
+        (["{good}", "--target", "Y"], "Unknown target column 'Y'. Did you mean 'y'?"),
+        (["{text_target}", "--target", "y"], "Column 'y' is not numeric: '12 kg' at 2024-01-10"),
+        (["{dup_dates}", "--target", "y"], "Date 2024-01-05 00:00:00 appears more than once"),
+        (["{good}", "--target", "y", "--lookback", "50"], "The training part has 42 rows"),
+        (["{good}", "--target", "y", "--lookback", "0"], "`lookback` must be >= 1, got 0."),
+        (["{good}", "--target", "y", "--horizon", "0"], "`horizon` must be >= 1, got 0."),
+        (["{good}", "--target", "y", "--test-size", "60"], "takes all 60 remaining rows"),
+        (["{good}", "--target", "y", "--test-size", "0.9"], "leave no training rows"),
+        (["{good}", "--target", "y", "--model", "lstn"], "Did you mean 'lstm'?"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_leaves_nothing(bad_csvs, tmp_path, args, message):
+    args = [a.format(**{k: str(v) for k, v in bad_csvs.items()}) for a in args]
+    out = tmp_path / "never"
+    result = invoke("fit", *args, "--epochs", "1", "--quiet", "--out", out)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert not out.exists() and not list(tmp_path.glob(".never*"))
+
+
+def test_debug_shows_the_traceback():
+    result = invoke("--debug", "fit", "missing.csv", "--target", "y")
+    assert result.exit_code != 0 and result.exception is not None
+
+
+def test_runs_that_do_not_exist():
+    result = invoke("forecast", "no/such/run")
+    assert result.exit_code == 2 and "No run directory" in result.stderr
+
+
+def test_module_entry_point_and_help_without_torch():
+    code = "import sys; from rnncast.cli import main; print('torch' in sys.modules)"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+        == "False"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "rnncast", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "forecast" in done.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "rnncast", "fit", "nope.csv", "--target", "y"],
+        capture_output=True,
+        text=True,
+    )
+    assert (
+        bad.returncode == 2
+        and bad.stderr.strip() == "Error: No such file: 'nope.csv'. Check the path."
+    )

@@ -1,0 +1,236 @@
+"""The facade end to end: learning known answers, honesty of the split, persistence, dates."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import TINY
+from rnncast import Forecaster, datasets
+from rnncast.data.scaling import Scaler
+from rnncast.errors import ConfigError, DataError, NotFittedError
+
+
+@pytest.mark.parametrize("model", ["lstm", "gru"])
+@pytest.mark.parametrize(
+    "sequence, expected, tolerance",
+    [(np.round(np.arange(1, 10) / 10, 1), 1.0, 0.04), (np.arange(3.0, 22.0, 2.0), 23.0, 0.8)],
+)
+def test_learns_the_classic_sequences(model, sequence, expected, tolerance):
+    f = Forecaster(
+        model=model,
+        units=16,
+        lookback=3,
+        epochs=400,
+        lr=0.01,
+        batch_size=8,
+        test_size=0,
+        val_size=0,
+        seed=0,
+    )
+    f.fit(pd.Series(sequence, name="y"), target="y")
+    assert f.forecast(1)["y"].iloc[0] == pytest.approx(expected, abs=tolerance)
+
+
+def test_beats_naive_by_far_on_a_noiseless_seasonal_series(seasonal_frame):
+    f = Forecaster(
+        model="lstm",
+        units=16,
+        lookback=12,
+        epochs=150,
+        lr=5e-3,
+        patience=0,
+        test_size=24,
+        val_size=12,
+        seed=0,
+    ).fit(seasonal_frame, target="y")
+    m = f.evaluate()
+    for mode in ("one_step", "recursive"):
+        assert m["test"][mode]["model"]["rmse"] < 0.25 * m["test"][mode]["naive"]["rmse"]
+    assert m["skill_rmse"] > 0.75 and m["season"] == 12
+
+
+def test_scaler_sees_training_rows_only(seasonal_frame):
+    frame = seasonal_frame.copy()
+    frame.loc[100:, "y"] = 1e6  # validation and test rows far outside the training range
+    f = Forecaster(**TINY, test_size=10, val_size=10).fit(frame, target="y")
+    train_rows = frame["y"].to_numpy()[: f.split_.n_train]
+    expected = Scaler("minmax").fit(train_rows[:, None])
+    assert f.split_.n_train == 100
+    np.testing.assert_array_equal(f.scaler_.shift_, expected.shift_)
+    np.testing.assert_array_equal(f.scaler_.scale_, expected.scale_)
+
+
+def test_no_validation_or_test_value_inside_a_training_window(monkeypatch):
+    """Every value is unique, so a leaked row would show up in the training batches."""
+    from rnncast import training
+
+    seen: list[np.ndarray] = []
+    run_epoch = training._run_epoch
+
+    def spy(net, windows, *args):
+        gather = windows.batch
+
+        def batch(rows):
+            x, y = gather(rows)
+            seen.append(np.concatenate([x.ravel(), y.ravel()]))
+            return x, y
+
+        windows.batch = batch
+        return run_epoch(net, windows, *args)
+
+    monkeypatch.setattr(training, "_run_epoch", spy)
+    values = np.arange(100, dtype=float) + 1.0  # value = row + 1
+    f = Forecaster(
+        model="dense",
+        units=4,
+        epochs=2,
+        lookback=5,
+        horizon=2,
+        scaler="none",
+        test_size=20,
+        val_size=10,
+        seed=0,
+    )
+    f.fit(pd.Series(values, name="y"), target="y")
+    used = np.unique(np.concatenate(seen))
+    assert used.max() == f.split_.n_train == 70  # only training rows reach a training window
+    assert len(used) == 70
+
+
+def test_same_seed_same_numbers_and_fit_twice_equals_fit_once(daily_frame):
+    a = Forecaster(**TINY, dropout=0.2).fit(daily_frame, target="y")
+    b = Forecaster(**TINY, dropout=0.2).fit(daily_frame, target="y")
+    b.fit(daily_frame, target="y")
+    assert a.history_.train_loss == b.history_.train_loss
+    pd.testing.assert_frame_equal(a.forecast(5), b.forecast(5))
+    c = Forecaster(**{**TINY, "seed": 1}).fit(daily_frame, target="y")
+    assert not a.forecast(5).equals(c.forecast(5))
+
+
+def test_forecast_dates_continue_the_series():
+    monthly = pd.DataFrame(
+        {"month": pd.date_range("2020-01-01", periods=48, freq="MS"), "v": np.arange(48.0)}
+    )
+    f = Forecaster(**TINY, test_size=6, val_size=0).fit(monthly, target="v")
+    out = f.forecast(steps=3)
+    assert out.columns.tolist() == ["month", "v"]
+    assert out["month"].tolist() == list(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]))
+    business = pd.DataFrame({"d": pd.bdate_range("2024-01-01", periods=40), "v": np.arange(40.0)})
+    f = Forecaster(**TINY, test_size=5, val_size=0).fit(business, target="v", date="d")
+    assert f.data_.freq == "B"
+    assert f.forecast(2)["d"].tolist() == list(pd.to_datetime(["2024-02-26", "2024-02-27"]))
+
+
+def test_save_and_load_give_identical_predictions(tmp_path, daily_frame):
+    f = Forecaster(**TINY, horizon=2).fit(daily_frame, target="y", features=["x"])
+    path = f.save(str(tmp_path / "run"), forecast_steps=2)
+    g = Forecaster.load(path)
+    assert np.array_equal(f.forecast(2).to_numpy(), g.forecast(2).to_numpy())
+    windows = np.random.default_rng(0).normal(50, 5, size=(4, TINY["lookback"], 2))
+    assert np.array_equal(f.predict(windows), g.predict(windows))
+    assert g.evaluate() == f.evaluate()
+    assert g.get_params() == {**f.get_params(), "units": [8]}
+    files = {p.name for p in (tmp_path / "run").iterdir()}
+    assert {
+        "config.json",
+        "weights.safetensors",
+        "scaler.json",
+        "metrics.json",
+        "history.csv",
+        "series.csv",
+        "forecast.csv",
+        "loss.png",
+        "fit.png",
+        "forecast.png",
+    } <= files
+    assert not list(tmp_path.glob(".run*"))  # no temporary directory left behind
+
+
+def test_save_refuses_an_existing_run_unless_overwrite(tmp_path, daily_frame):
+    f = Forecaster(**TINY).fit(daily_frame, target="y")
+    path = f.save(str(tmp_path / "run"), plots=False)
+    with pytest.raises(Exception, match="already exists; choose another --out or pass --overwrite"):
+        f.save(path, plots=False)
+    f.save(path, plots=False, overwrite=True)
+    assert Forecaster.load(path).forecast(1).shape == (1, 2)
+
+
+def test_features_with_and_without_target_history(daily_frame):
+    f = Forecaster(**TINY, target_history=False).fit(daily_frame, target="y", features="x")
+    assert f.inputs_ == [0] and f.net_.recurrent[0].rnn.input_size == 1
+    g = Forecaster(**TINY).fit(daily_frame, target="y", features=["x"])
+    assert g.inputs_ == [0, 1]
+    with pytest.raises(ConfigError, match="future values of the feature columns"):
+        g.forecast(steps=5)
+    with pytest.raises(ConfigError, match="--no-target-history needs --features"):
+        Forecaster(**TINY, target_history=False).fit(daily_frame, target="y")
+
+
+def test_evaluate_on_new_data_uses_the_fitted_scaler(daily_frame):
+    f = Forecaster(**TINY).fit(daily_frame, target="y")
+    shifted = daily_frame.assign(y=daily_frame["y"] + 1000)
+    m = f.evaluate(shifted)
+    assert m["n_test"] == f.split_.n_test
+    assert m["test"]["one_step"]["model"]["rmse"] > 100  # far outside what the scaler saw
+
+
+def test_metrics_contract(daily_frame):
+    m = Forecaster(**TINY).fit(daily_frame, target="y").evaluate()
+    assert set(m) >= {
+        "test",
+        "skill_rmse",
+        "season",
+        "n_train",
+        "n_val",
+        "n_test",
+        "train_seconds",
+        "epochs_run",
+        "train_windows",
+    }
+    for mode in ("one_step", "recursive"):
+        assert set(m["test"][mode]) == {"model", "naive", "seasonal_naive"}
+        for scores in m["test"][mode].values():
+            assert set(scores) == {"rmse", "mae", "mape", "smape", "mase"}
+    assert m["n_train"] + m["n_val"] + m["n_test"] == 200
+    assert m["epochs_run"] == 3 and m["train_windows"] == 3 * (m["n_train"] - TINY["lookback"])
+    rmse = m["test"]["one_step"]
+    assert m["skill_rmse"] == pytest.approx(1 - rmse["model"]["rmse"] / rmse["naive"]["rmse"])
+
+
+def test_early_stopping_restores_the_best_epoch(seasonal_frame):
+    f = Forecaster(**{**TINY, "epochs": 60}, lr=0.05, patience=3).fit(seasonal_frame, target="y")
+    h = f.history_
+    assert h.epochs_run < 60 and "no validation improvement" in h.stop_reason
+    assert h.val_loss[h.best_epoch - 1] == min(h.val_loss)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "sgd"])
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_optimizers_and_losses_train(daily_frame, optimizer, loss):
+    f = Forecaster(**{**TINY, "epochs": 2}, optimizer=optimizer, loss=loss, lr=0.01)
+    assert np.isfinite(f.fit(daily_frame, target="y").history_.train_loss).all()
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lookback": 150}, "needs --lookback 150 \\+ --horizon 1"),
+        ({"test_size": 0.95}, "leave no training rows"),
+        ({"horizon": 30, "test_size": 20}, "fewer than --horizon 30"),
+    ],
+)
+def test_too_little_data(daily_frame, kwargs, message):
+    with pytest.raises((DataError, ConfigError), match=message):
+        Forecaster(**{**TINY, **kwargs}).fit(daily_frame, target="y")
+
+
+def test_not_fitted():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        Forecaster().forecast(3)
+
+
+def test_real_bundled_price_series_runs_and_is_scored():
+    f = Forecaster(**TINY).fit(datasets.load("bitcoin"), target="close", date="date")
+    assert f.data_.missing_filled == 4 and f.data_.freq == "D" and f.season_ == 7
+    m = f.evaluate()["test"]["one_step"]
+    assert m["naive"]["rmse"] > 0 and m["model"]["rmse"] > 0

@@ -144,6 +144,14 @@ def test_bad_input_is_one_line_exit_2_and_leaves_nothing(bad_csvs, tmp_path, arg
     assert not out.exists() and not list(tmp_path.glob(".never*"))
 
 
+def test_existing_run_is_refused_before_training(run_dir):
+    before = sorted(p.name for p in run_dir.iterdir())
+    result = invoke("fit", "bitcoin", "--target", "close", *FAST, "--out", run_dir)
+    assert result.exit_code == 2 and "already exists" in result.stderr
+    assert "epoch" not in result.output
+    assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
 def test_debug_shows_the_traceback():
     result = invoke("--debug", "fit", "missing.csv", "--target", "y")
     assert result.exit_code != 0 and result.exception is not None

@@ -233,19 +233,9 @@ class Forecaster:
         steps = cfg.horizon if steps is None else steps
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ConfigError(f"`steps` must be a whole number >= 1, got {steps!r}.")
-        scaled = self._scaled(self.data_)
-        check_history(len(scaled), cfg.lookback)
-        out = roll_forward(
-            scaled,
-            len(scaled),
-            steps,
-            self._predict_scaled,
-            cfg.lookback,
-            cfg.horizon,
-            self.inputs_,
-            self.targets_,
-        )
-        values = self.scaler_.inverse(out, self.targets_)
+        n = len(self.data_.frame)
+        check_history(n, cfg.lookback)
+        values = self._recursive(self.data_, start=n, steps=steps)
         frame = pd.DataFrame(values, columns=list(self.data_.targets))
         frame.insert(0, self.data_.date or "step", self._future_index(steps))
         return frame
@@ -336,6 +326,7 @@ class Forecaster:
         return self.scaler_.inverse(self._predict_scaled(x), self.targets_)[:, :, 0]
 
     def _recursive(self, data: PreparedData, start: int, steps: int) -> np.ndarray:
+        """Forecasts (steps, C) in original units from ``start``, fed their own predictions."""
         cfg = self.config_
         out = roll_forward(
             self._scaled(data),
@@ -347,14 +338,14 @@ class Forecaster:
             self.inputs_,
             self.targets_,
         )
-        return self.scaler_.inverse(out, self.targets_)[:, 0]
+        return self.scaler_.inverse(out, self.targets_)
 
     def _score_recursive(self, data, split, y, scale) -> dict[str, dict]:
         start, steps = split.test_start, split.n_test
         actual = y[start:]
         origin = np.array([start])
         return {
-            "model": scores(actual, self._recursive(data, start, steps), scale),
+            "model": scores(actual, self._recursive(data, start, steps)[:, 0], scale),
             "naive": scores(actual, naive(y, origin, steps)[0], scale),
             "seasonal_naive": scores(
                 actual, seasonal_naive(y, origin, steps, self.season_)[0], scale
@@ -376,7 +367,7 @@ class Forecaster:
         frame.iloc[origins, frame.columns.get_loc("one_step")] = self._one_step(data, origins)[:, 0]
         frame["recursive"] = np.nan
         if split.n_test:
-            rec = self._recursive(data, split.test_start, split.n_test)
+            rec = self._recursive(data, split.test_start, split.n_test)[:, 0]
             frame.iloc[split.test_start :, frame.columns.get_loc("recursive")] = rec
         return frame
 

@@ -51,11 +51,7 @@ def save_run(
     forecast_steps: int | None = None,
 ) -> str:
     """Write every file to a temporary sibling directory, then move it into place."""
-    final = Path(path)
-    if final.exists() and not final.is_dir():
-        raise RunError(f"{str(final)!r} exists and is not a directory; choose another --out.")
-    if final.exists() and any(final.iterdir()) and not overwrite:
-        raise RunError(f"{str(final)!r} already exists; choose another --out or pass --overwrite.")
+    final = check_destination(path, overwrite)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
@@ -65,6 +61,16 @@ def save_run(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return str(final)
+
+
+def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse a destination that is a file, or a non-empty directory without ``overwrite``."""
+    final = Path(path)
+    if final.exists() and not final.is_dir():
+        raise RunError(f"{str(final)!r} exists and is not a directory; choose another --out.")
+    if final.exists() and any(final.iterdir()) and not overwrite:
+        raise RunError(f"{str(final)!r} already exists; choose another --out or pass --overwrite.")
+    return final
 
 
 def _write_files(f: Forecaster, out: Path, plots: bool, forecast_steps: int | None) -> None:

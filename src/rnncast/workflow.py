@@ -14,6 +14,7 @@ from rnncast import datasets
 from rnncast.config import FitConfig
 from rnncast.forecaster import Forecaster
 from rnncast.report import metrics_table, verdict
+from rnncast.runs import check_destination
 
 
 def fit_and_report(
@@ -30,6 +31,7 @@ def fit_and_report(
 ) -> Forecaster:
     """Fit, print data notes, progress, metrics and verdict, and save the run directory."""
     console = console or Console()
+    check_destination(out_dir, overwrite)  # before training, not after
     f = Forecaster(**cfg.to_dict())
     with _progress(console, cfg.epochs, enabled=progress) as on_epoch:
         f.fit(data, target=target, date=date, features=features or (), on_epoch=on_epoch)

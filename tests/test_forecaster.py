@@ -234,3 +234,11 @@ def test_real_bundled_price_series_runs_and_is_scored():
     assert f.data_.missing_filled == 4 and f.data_.freq == "D" and f.season_ == 7
     m = f.evaluate()["test"]["one_step"]
     assert m["naive"]["rmse"] > 0 and m["model"]["rmse"] > 0
+
+
+def test_verbose_shows_progress_per_epoch(daily_frame, capsys):
+    Forecaster(**TINY, verbose=True).fit(daily_frame, target="y")
+    shown = capsys.readouterr().out
+    assert "epoch" in shown and "3/3" in shown and "val loss" in shown
+    Forecaster(**TINY).fit(daily_frame, target="y")
+    assert capsys.readouterr().out == ""

@@ -136,7 +136,13 @@ class Forecaster:
         scaler = Scaler(cfg.scaler).fit(prepared.frame.to_numpy()[: split.n_train])
         self._set_state(cfg, prepared, split, season, scaler, _describe_source(data))
         self.device_ = resolve_device(cfg.device)
-        self.net_ = self._train(on_epoch)
+        if on_epoch is None and self.verbose:
+            from rnncast.progress import epoch_progress
+
+            with epoch_progress(None, cfg.epochs, enabled=True) as show:
+                self.net_ = self._train(show)
+        else:
+            self.net_ = self._train(on_epoch)
         self.metrics_ = self._score(prepared, split)
         return self
 

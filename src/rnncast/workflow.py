@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rnncast import datasets
 from rnncast.config import FitConfig
 from rnncast.forecaster import Forecaster
+from rnncast.progress import epoch_progress
 from rnncast.report import metrics_table, verdict
 from rnncast.runs import check_destination
 
@@ -33,7 +32,7 @@ def fit_and_report(
     console = console or Console()
     check_destination(out_dir, overwrite)  # before training, not after
     f = Forecaster(**cfg.to_dict())
-    with _progress(console, cfg.epochs, enabled=progress) as on_epoch:
+    with epoch_progress(console, cfg.epochs, enabled=progress) as on_epoch:
         f.fit(data, target=target, date=date, features=features or (), on_epoch=on_epoch)
     print_data(f, console)
     print_training(f, console)
@@ -84,31 +83,6 @@ def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
     console.print(metrics_table(metrics, model_name(f)))
     for line in verdict(metrics, model_name(f)):
         console.print(line, highlight=False)
-
-
-@contextlib.contextmanager
-def _progress(console: Console, epochs: int, enabled: bool):
-    if not enabled:
-        yield None
-        return
-    columns = (
-        TextColumn("epoch"),
-        MofNCompleteColumn(),
-        BarColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("", total=epochs)
-
-        def on_epoch(epoch: int, train_loss: float, val_loss: float | None) -> None:
-            text = f"train loss {train_loss:.4g}"
-            if val_loss is not None:
-                text += f"  val loss {val_loss:.4g}"
-            bar.update(task, completed=epoch, description=text)
-
-        yield on_epoch
-        bar.update(task, total=bar.tasks[0].completed)  # early stop: the bar ends where it did
 
 
 # -- the demo --------------------------------------------------------------------------------

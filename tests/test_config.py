@@ -32,7 +32,7 @@ def test_round_trip_and_unknown_key():
         ({"batch_size": 0}, "`batch_size` must be >= 1, got 0."),
         (
             {"model": "lstn"},
-            "`model` must be one of lstm, gru, rnn, dense; got 'lstn'. Did you mean",
+            "Unknown model 'lstn'. Did you mean 'lstm'? Presets: bigru, bilstm,",
         ),
         ({"dropout": 1.0}, "`dropout` must be in [0.0, 1.0), got 1.0."),
         ({"units": "64,x"}, "`units` must be whole numbers"),

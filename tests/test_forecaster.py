@@ -157,7 +157,7 @@ def test_save_refuses_an_existing_run_unless_overwrite(tmp_path, daily_frame):
 
 def test_features_with_and_without_target_history(daily_frame):
     f = Forecaster(**TINY, target_history=False).fit(daily_frame, target="y", features="x")
-    assert f.inputs_ == [0] and f.net_.recurrent[0].rnn.input_size == 1
+    assert f.inputs_ == [0] and f.net_.blocks[0].rnn.input_size == 1
     g = Forecaster(**TINY).fit(daily_frame, target="y", features=["x"])
     assert g.inputs_ == [0, 1]
     with pytest.raises(ConfigError, match="future values of the feature columns"):
@@ -188,9 +188,9 @@ def test_metrics_contract(daily_frame):
         "train_windows",
     }
     for mode in ("one_step", "recursive"):
-        assert set(m["test"][mode]) == {"model", "naive", "seasonal_naive"}
-        for scores in m["test"][mode].values():
-            assert set(scores) == {"rmse", "mae", "mape", "smape", "mase"}
+        assert set(m["test"][mode]) == {"model", "naive", "seasonal_naive", "by_step"}
+        for who in ("model", "naive", "seasonal_naive"):
+            assert set(m["test"][mode][who]) == {"rmse", "mae", "mape", "smape", "mase"}
     assert m["n_train"] + m["n_val"] + m["n_test"] == 200
     assert m["epochs_run"] == 3 and m["train_windows"] == 3 * (m["n_train"] - TINY["lookback"])
     rmse = m["test"]["one_step"]

@@ -17,6 +17,11 @@ from rnncast.config import FitConfig
 from rnncast.errors import RnncastError
 
 _D = FitConfig()
+MODEL_HELP = (
+    "lstm, gru, rnn or dense (shaped by --units, --dropout, --activation); a preset such as "
+    "stacked-lstm, bilstm, bigru, cnn-lstm, convlstm, seq2seq, mixed; or a spec such as "
+    "'lstm(64, relu) > dropout(0.2) > dense'. See docs/models.md."
+)
 app = typer.Typer(
     help="Honest time-series forecasting with recurrent neural networks.",
     no_args_is_help=True,
@@ -57,19 +62,22 @@ def _resolve_data(data: str) -> str:
 @app.command()
 def fit(
     data: Annotated[str, typer.Argument(help="CSV or Parquet file, or a bundled dataset name.")],
-    target: Annotated[str, typer.Option(help="Column to forecast.")],
+    target: Annotated[str, typer.Option(help="Column to forecast; a,b,c forecasts several.")],
     date: Annotated[
         str | None, typer.Option(help="Date column (detected by name if omitted).")
     ] = None,
     features: Annotated[
         str | None, typer.Option(help="Extra input columns, comma-separated.")
     ] = None,
-    model: Annotated[str, typer.Option(help="lstm, gru, rnn or dense.")] = _D.model,
+    model: Annotated[str, typer.Option(help=MODEL_HELP)] = _D.model,
     units: Annotated[str, typer.Option(help="Units per layer, e.g. 64,32 for a stack.")] = "64",
     dropout: Annotated[float, typer.Option(help="Dropout after each layer.")] = _D.dropout,
     activation: Annotated[str, typer.Option(help="tanh or relu.")] = _D.activation,
     lookback: Annotated[int, typer.Option(help="Past steps per window.")] = _D.lookback,
-    horizon: Annotated[int, typer.Option(help="Future steps per window.")] = _D.horizon,
+    horizon: Annotated[str, typer.Option(help="Future steps per window: 7, or a set 1,3,7.")] = "1",
+    strategy: Annotated[
+        str | None, typer.Option(help="Multi-step: direct, recursive or seq2seq.")
+    ] = _D.strategy,
     optimizer: Annotated[str, typer.Option(help="adam, rmsprop or sgd (Nesterov).")] = _D.optimizer,
     lr: Annotated[float, typer.Option(help="Learning rate.")] = _D.lr,
     momentum: Annotated[float, typer.Option(help="SGD momentum.")] = _D.momentum,
@@ -122,7 +130,9 @@ def fit(
 @app.command()
 def forecast(
     run: Annotated[str, typer.Argument(help="Run directory of a fit.")],
-    steps: Annotated[int, typer.Option(help="Steps beyond the last observation.")] = 30,
+    steps: Annotated[
+        int | None, typer.Option(help="Steps beyond the last observation (default: horizon).")
+    ] = None,
     out_file: Annotated[
         str | None, typer.Option("--out", help="Write the forecast as CSV.")
     ] = None,
@@ -162,12 +172,36 @@ def evaluate(
 
 
 @app.command()
-def summary(run: Annotated[str, typer.Argument(help="Run directory of a fit.")]) -> None:
-    """Layers, output shapes and parameter counts of a saved run's network."""
+def summary(
+    run: Annotated[str | None, typer.Argument(help="Run directory of a fit.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Summarise this spec instead, untrained.")
+    ] = None,
+    lookback: Annotated[int, typer.Option(help="With --model: steps per window.")] = _D.lookback,
+    inputs: Annotated[int, typer.Option(help="With --model: input columns (F).")] = 1,
+    horizon: Annotated[str, typer.Option(help="With --model: forecast steps.")] = "1",
+    targets: Annotated[int, typer.Option(help="With --model: target columns (C).")] = 1,
+    strategy: Annotated[str | None, typer.Option(help="With --model: the strategy.")] = None,
+) -> None:
+    """Layers, output shapes and parameter counts: of a saved run, or of a spec (--model)."""
     try:
-        from rnncast.forecaster import Forecaster
+        if (run is None) == (model is None):
+            raise RnncastError("Give either a RUN directory or --model SPEC, not both or neither.")
+        if run is not None:
+            from rnncast.forecaster import Forecaster
 
-        out.print(Forecaster.load(run).summary(), highlight=False)
+            out.print(Forecaster.load(run).summary(), highlight=False)
+            return
+        from rnncast.nn.networks import build_network
+        from rnncast.nn.summary import summarize
+
+        cfg = FitConfig(model=model, lookback=lookback, horizon=horizon, strategy=strategy)
+        if inputs < 1 or targets < 1:
+            raise RnncastError("--inputs and --targets must be >= 1.")
+        n_steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
+        net = build_network(cfg.layers(), inputs, lookback, n_steps, targets)
+        out.print(f"Model: {net.spec}", highlight=False)
+        out.print(summarize(net, (1, lookback, inputs)), highlight=False)
     except RnncastError as exc:
         _fail(exc)
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from rnncast.errors import ConfigError, closest
 
-MODELS = ("lstm", "gru", "rnn", "dense")
+SIMPLE_MODELS = ("lstm", "gru", "rnn", "dense")
+STRATEGIES = ("direct", "recursive", "seq2seq")
 ACTIVATIONS = ("tanh", "relu")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 LOSSES = ("mse", "mae", "huber")
@@ -37,12 +38,18 @@ class FitConfig:
     """Every setting of a fit. Sizes are in rows of the series, times in steps of its frequency.
 
     Attributes:
-        model: Network family: ``lstm``, ``gru``, ``rnn`` (SimpleRNN) or ``dense`` (MLP baseline).
+        model: ``lstm``, ``gru``, ``rnn`` (SimpleRNN) or ``dense`` (MLP baseline), shaped by
+            ``units``, ``dropout`` and ``activation``; or any preset or one-line spec of
+            :mod:`rnncast.nn.spec`, e.g. ``"bilstm(50) > dense"`` (a list of layers in Python).
         units: Hidden size of each layer, first to last (a stack when more than one).
         dropout: Dropout after each hidden layer, in [0, 1).
         activation: ``tanh`` or ``relu`` inside the recurrent cells (or the dense layers).
         lookback: Past steps L in each input window.
-        horizon: Future steps H predicted from each window.
+        horizon: Future steps predicted from each window: H (steps 1..H), or a set of steps
+            such as ``(1, 3, 7)`` (text ``"1,3,7"``).
+        strategy: How several steps are made: ``direct`` (one vector output), ``recursive``
+            (a one-step model fed its own predictions) or ``seq2seq`` (encoder-decoder).
+            None picks ``seq2seq`` for a spec with ``seq2seq(...)``, else ``direct``.
         optimizer: ``adam``, ``rmsprop`` or ``sgd`` (SGD uses Nesterov momentum).
         lr: Learning rate.
         momentum: Momentum of SGD (ignored by the other optimizers).
@@ -61,12 +68,13 @@ class FitConfig:
         target_history: Whether the target's own past is an input when features are given.
     """
 
-    model: str = "lstm"
+    model: str | tuple = "lstm"
     units: tuple[int, ...] = (64,)
     dropout: float = 0.0
     activation: str = "tanh"
     lookback: int = 30
-    horizon: int = 1
+    horizon: int | tuple[int, ...] = 1
+    strategy: str | None = None
     optimizer: str = "adam"
     lr: float = 1e-3
     momentum: float = 0.9
@@ -86,10 +94,12 @@ class FitConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", _parse_units(self.units))
+        object.__setattr__(self, "horizon", _parse_horizon(self.horizon))
+        if not isinstance(self.model, str):
+            object.__setattr__(self, "model", _spec_text(self.model))
         object.__setattr__(self, "test_size", parse_size(self.test_size, "test_size"))
         object.__setattr__(self, "val_size", parse_size(self.val_size, "val_size"))
         for name, choices in (
-            ("model", MODELS),
             ("activation", ACTIVATIONS),
             ("optimizer", OPTIMIZERS),
             ("loss", LOSSES),
@@ -98,7 +108,9 @@ class FitConfig:
             ("device", DEVICES),
         ):
             _check_choice(name, getattr(self, name), choices)
-        for name in ("lookback", "horizon", "epochs", "batch_size"):
+        if self.strategy is not None:
+            _check_choice("strategy", self.strategy, STRATEGIES)
+        for name in ("lookback", "epochs", "batch_size"):
             _check_int(name, getattr(self, name), minimum=1)
         for name in ("patience", "seed"):
             _check_int(name, getattr(self, name), minimum=0)
@@ -110,6 +122,80 @@ class FitConfig:
         _check_float("clip_norm", self.clip_norm, low=0.0)
         if not isinstance(self.target_history, bool):
             raise TypeError(f"`target_history` must be True or False, got {self.target_history!r}.")
+        self.layers()  # the model spec is checked here, before any data is read
+
+    @property
+    def steps(self) -> tuple[int, ...]:
+        """Forecast steps (leads, 1 = the next row) emitted from each window."""
+        if isinstance(self.horizon, int):
+            return tuple(range(1, self.horizon + 1))
+        return self.horizon
+
+    @property
+    def max_step(self) -> int:
+        return self.steps[-1]
+
+    @property
+    def contiguous(self) -> bool:
+        """Whether the steps are 1..H without gaps (recursion over blocks needs that)."""
+        return self.steps == tuple(range(1, self.max_step + 1))
+
+    def resolved_strategy(self) -> str:
+        """The strategy in force: as given, or picked from the model spec."""
+        if self.strategy is not None:
+            return self.strategy
+        return "seq2seq" if any(lay.kind == "seq2seq" for lay in self._spec()) else "direct"
+
+    def layers(self):
+        """The parsed layers of the network (see :mod:`rnncast.nn.spec`)."""
+        from rnncast.nn.spec import parse_spec
+
+        strategy = self.resolved_strategy()
+        if self.model in SIMPLE_MODELS:
+            if strategy == "seq2seq":
+                if self.model == "dense":
+                    raise ConfigError("--strategy seq2seq needs a recurrent --model, not dense.")
+                cell = f"cell={self.model}, activation={self.activation}"
+                return parse_spec(f"seq2seq({self.units[0]}, {cell}) > dense")
+            return parse_spec(self._simple_spec())
+        self._check_simple_options_unused()
+        layers = self._spec()
+        has_seq2seq = any(lay.kind == "seq2seq" for lay in layers)
+        if strategy == "seq2seq" and not has_seq2seq:
+            raise ConfigError(
+                "--strategy seq2seq needs an encoder-decoder: --model seq2seq, --model lstm, or "
+                "a spec with seq2seq(...)."
+            )
+        if has_seq2seq and strategy != "seq2seq":
+            raise ConfigError(
+                f"The model has seq2seq(...), which emits every step itself; --strategy "
+                f"{strategy} cannot apply. Leave --strategy out or use seq2seq."
+            )
+        return layers
+
+    def _spec(self):
+        from rnncast.nn.spec import parse_spec
+
+        return parse_spec(self.model) if self.model not in SIMPLE_MODELS else []
+
+    def _simple_spec(self) -> str:
+        parts = []
+        for size in self.units:
+            if self.model == "dense":
+                parts.append(f"dense({size}, {self.activation})")
+            else:
+                parts.append(f"{self.model}({size}, activation={self.activation})")
+            if self.dropout:
+                parts.append(f"dropout({self.dropout})")
+        return " > ".join([*parts, "dense"])
+
+    def _check_simple_options_unused(self) -> None:
+        for name in ("units", "dropout", "activation"):
+            if getattr(self, name) != getattr(_DEFAULTS, name):
+                raise ConfigError(
+                    f"`{name}` shapes --model lstm, gru, rnn or dense only; with the spec "
+                    f"{self.model!r} write sizes, dropout and activations into the spec."
+                )
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> FitConfig:
@@ -127,7 +213,14 @@ class FitConfig:
         """Plain JSON-ready dict of every setting."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["units"] = list(self.units)
+        if isinstance(self.horizon, tuple):
+            out["horizon"] = list(self.horizon)
         return out
+
+
+_DEFAULTS = FitConfig.__new__(FitConfig)  # filled below without validation
+for _f in dataclasses.fields(FitConfig):
+    object.__setattr__(_DEFAULTS, _f.name, _f.default)
 
 
 def setting_names() -> list[str]:
@@ -171,6 +264,40 @@ def parse_size(value: Any, name: str) -> Size:
             raise ConfigError(f"`{name}` must be >= 0, got {value}.")
         return value
     raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
+
+
+def _parse_horizon(value: Any) -> int | tuple[int, ...]:
+    """``7`` -> 7; ``"1,3,7"`` or ``[7, 1, 3]`` -> (1, 3, 7)."""
+    if isinstance(value, str):
+        try:
+            parts = [int(p) for p in value.split(",") if p.strip()]
+        except ValueError:
+            raise ConfigError(
+                f"`horizon` must be a whole number or steps separated by commas, e.g. 1,3,7; "
+                f"got {value!r}."
+            ) from None
+        value = parts[0] if len(parts) == 1 else parts
+    if isinstance(value, bool):
+        raise TypeError(f"`horizon` must be a whole number or a list of steps, got {value!r}.")
+    if isinstance(value, int):
+        if value < 1:
+            raise ConfigError(f"`horizon` must be >= 1, got {value}.")
+        return value
+    try:
+        steps = sorted(set(value))
+    except TypeError:
+        raise TypeError(f"`horizon` must be a whole number or a list of steps, got {value!r}.")
+    if not steps or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in steps):
+        raise ConfigError(f"`horizon` steps must be whole numbers >= 1, got {value!r}.")
+    if steps == list(range(1, len(steps) + 1)):
+        return len(steps)  # 1,2,3 is horizon 3
+    return tuple(steps)
+
+
+def _spec_text(model: Any) -> str:
+    from rnncast.nn.spec import parse_spec, spec_text
+
+    return spec_text(parse_spec(model))
 
 
 def _parse_units(value: Any) -> tuple[int, ...]:

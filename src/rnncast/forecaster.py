@@ -28,7 +28,7 @@ from rnncast.data.split import Split, chronological_split
 from rnncast.data.windows import Windows, origins_between
 from rnncast.errors import ConfigError, DataError, NotFittedError
 from rnncast.evaluation.baselines import infer_season, naive, seasonal_naive
-from rnncast.evaluation.metrics import mase_scale, scores
+from rnncast.evaluation.metrics import compare, mase_scale
 from rnncast.evaluation.modes import MODES, check_history, roll_forward
 from rnncast.nn.networks import build_network
 from rnncast.training import History, resolve_device, seed_everything, train
@@ -46,12 +46,13 @@ class Forecaster:
 
     def __init__(
         self,
-        model: str = _D.model,
+        model: str | Sequence = _D.model,
         units: int | Sequence[int] | str = _D.units,
         dropout: float = _D.dropout,
         activation: str = _D.activation,
         lookback: int = _D.lookback,
-        horizon: int = _D.horizon,
+        horizon: int | Sequence[int] | str = _D.horizon,
+        strategy: str | None = _D.strategy,
         optimizer: str = _D.optimizer,
         lr: float = _D.lr,
         momentum: float = _D.momentum,
@@ -71,7 +72,7 @@ class Forecaster:
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
-        self.lookback, self.horizon = lookback, horizon
+        self.lookback, self.horizon, self.strategy = lookback, horizon, strategy
         self.optimizer, self.lr, self.momentum, self.loss = optimizer, lr, momentum, loss
         self.epochs, self.batch_size, self.clip_norm = epochs, batch_size, clip_norm
         self.patience, self.seed, self.device = patience, seed, device
@@ -107,7 +108,7 @@ class Forecaster:
     def fit(
         self,
         data: Any,
-        target: str,
+        target: str | Sequence[str],
         date: str | None = None,
         features: Sequence[str] | str = (),
         on_epoch=None,
@@ -116,7 +117,7 @@ class Forecaster:
 
         Args:
             data: CSV or Parquet path, DataFrame or Series.
-            target: Column to forecast.
+            target: Column to forecast, or several (``"a,b,c"`` or a list) forecast at once.
             date: Date column (detected by name when omitted; none means a plain row index).
             features: Extra input columns whose past values help predict the target.
             on_epoch: Optional callback ``(epoch, train_loss, val_loss)`` after every epoch.
@@ -126,8 +127,6 @@ class Forecaster:
         """
         cfg = self.config()
         prepared = prepare(read_table(data), target, date, features or (), cfg.missing)
-        if len(prepared.targets) != 1:
-            raise ConfigError("Give one --target column (several targets at once come later).")
         if not cfg.target_history and not prepared.features:
             raise ConfigError("--no-target-history needs --features: the network needs inputs.")
         split = chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
@@ -149,22 +148,30 @@ class Forecaster:
     def _set_state(self, cfg, prepared, split, season, scaler, source) -> None:
         self.config_, self.data_, self.split_, self.season_ = cfg, prepared, split, season
         self.scaler_, self.source_ = scaler, source
+        self.layers_, self.strategy_ = cfg.layers(), cfg.resolved_strategy()
         n_feat = len(prepared.features)
         self.targets_ = list(range(n_feat, n_feat + len(prepared.targets)))
         self.inputs_ = list(range(n_feat)) + (self.targets_ if cfg.target_history else [])
+        if self.strategy_ == "recursive" and prepared.features:
+            raise ConfigError(
+                "--strategy recursive feeds the model its own predictions, so every input must "
+                "be a target; with --features use --strategy direct or seq2seq, or list those "
+                "columns as targets too."
+            )
+        # The network emits one step under recursion, else every forecast step at once.
+        self.net_steps_ = (1,) if self.strategy_ == "recursive" else cfg.steps
 
     def _train(self, on_epoch) -> torch.nn.Module:
         cfg, split = self.config_, self.split_
         scaled = self._scaled(self.data_)
-        n = len(scaled)
-        windows = lambda a, b: Windows(  # noqa: E731
-            scaled,
-            cfg.lookback,
-            cfg.horizon,
-            self.inputs_,
-            self.targets_,
-            origins_between(a, b, cfg.lookback, cfg.horizon, n),
-        )
+        n, reach = len(scaled), max(self.net_steps_)
+
+        def windows(first: int, stop: int) -> Windows:
+            origins = origins_between(first, stop, cfg.lookback, reach, n)
+            return Windows(
+                scaled, cfg.lookback, self.net_steps_, self.inputs_, self.targets_, origins
+            )
+
         train_set = windows(0, split.n_train)
         val_set = windows(split.val_start, split.test_start) if split.n_val else None
         seed_everything(cfg.seed)
@@ -173,16 +180,12 @@ class Forecaster:
         return net.eval()
 
     def _build(self) -> torch.nn.Module:
-        cfg = self.config_
         return build_network(
-            cfg.model,
+            self.layers_,
             len(self.inputs_),
-            cfg.units,
-            cfg.horizon,
+            self.config_.lookback,
+            len(self.net_steps_),
             len(self.targets_),
-            lookback=cfg.lookback,
-            dropout=cfg.dropout,
-            activation=cfg.activation,
         )
 
     # -- predicting ------------------------------------------------------------------------
@@ -190,26 +193,42 @@ class Forecaster:
         return self.scaler_.transform(data.frame.to_numpy()).astype(np.float32)
 
     @torch.no_grad()
-    def _predict_scaled(self, x: np.ndarray) -> np.ndarray:
-        """Scaled windows (B, L, F_in) -> scaled forecasts (B, H, C)."""
+    def _block(self, x: np.ndarray) -> np.ndarray:
+        """Scaled windows (B, L, F_in) -> scaled forecasts (B, S, C): the configured steps,
+        or under recursion every step 1 .. max step, each fed the ones before it."""
         xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device_)
-        return self.net_(xt).cpu().numpy()
+        if self.strategy_ != "recursive":
+            return self.net_(xt).cpu().numpy()
+        where = [self.targets_.index(i) for i in self.inputs_]  # inputs are all targets here
+        outputs = []
+        for _ in range(self.config_.max_step):
+            step = self.net_(xt)[:, 0]  # (B, 1, C) -> (B, C)
+            outputs.append(step)
+            xt = torch.cat([xt[:, 1:], step[:, None, where]], dim=1)  # slide the window on
+        return torch.stack(outputs, dim=1).cpu().numpy()  # S x (B, C) -> (B, S, C)
+
+    def _at_steps(self, x: np.ndarray) -> np.ndarray:
+        """Scaled forecasts (B, S, C) at exactly the configured steps."""
+        block = self._block(x)
+        if self.strategy_ == "recursive":
+            return block[:, np.asarray(self.config_.steps) - 1]
+        return block
 
     def predict(self, windows: np.ndarray | pd.DataFrame) -> np.ndarray:
         """Forecast from windows in original units.
 
         Args:
             windows: Array (B, L, F_in) or (L, F_in) of input columns (features, then the
-                target), or a DataFrame holding those columns whose last L rows are used.
+                targets), or a DataFrame holding those columns whose last L rows are used.
 
         Returns:
-            Forecasts in original units, shape (B, H, C).
+            Forecasts in original units, shape (B, S, C): one row per forecast step.
         """
         self._check_fitted()
         x = self._window_array(windows)
         cols = self.inputs_
         scaled = (x - self.scaler_.shift_[cols]) / self.scaler_.scale_[cols]
-        return self.scaler_.inverse(self._predict_scaled(scaled), self.targets_)
+        return self.scaler_.inverse(self._at_steps(scaled), self.targets_)
 
     def _window_array(self, windows) -> np.ndarray:
         L, names = self.config_.lookback, [self.data_.columns[i] for i in self.inputs_]
@@ -228,29 +247,45 @@ class Forecaster:
         return x
 
     def forecast(self, steps: int | None = None) -> pd.DataFrame:
-        """Forecast ``steps`` (default: horizon) beyond the last observation, in original units.
+        """Forecast beyond the last observation, in original units.
+
+        Args:
+            steps: How many steps (default: the horizon). Beyond one horizon the model is fed
+                its own forecasts. With a set of horizon steps (``horizon=(1, 3, 7)``) the
+                forecast holds exactly those steps and ``steps`` must be left out.
 
         Returns:
             A DataFrame with the date column (real future dates; ``step`` without dates) and
-            the target column. Beyond one horizon the model is fed its own forecasts.
+            one column per target.
         """
         self._check_fitted()
-        cfg = self.config_
-        steps = cfg.horizon if steps is None else steps
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ConfigError(f"`steps` must be a whole number >= 1, got {steps!r}.")
-        n = len(self.data_.frame)
+        cfg, n = self.config_, len(self.data_.frame)
         check_history(n, cfg.lookback)
-        values = self._recursive(self.data_, start=n, steps=steps)
+        if not cfg.contiguous:
+            if steps is not None:
+                raise ConfigError(
+                    f"With --horizon {','.join(map(str, cfg.steps))} the forecast holds exactly "
+                    "those steps; leave out --steps."
+                )
+            x = self._scaled(self.data_)[None, n - cfg.lookback :][:, :, self.inputs_]
+            values = self.scaler_.inverse(self._at_steps(x)[0], self.targets_)
+            leads = list(cfg.steps)
+        else:
+            steps = cfg.max_step if steps is None else steps
+            if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+                raise ConfigError(f"`steps` must be a whole number >= 1, got {steps!r}.")
+            values = self._recursive(self.data_, start=n, steps=steps)
+            leads = list(range(1, steps + 1))
         frame = pd.DataFrame(values, columns=list(self.data_.targets))
-        frame.insert(0, self.data_.date or "step", self._future_index(steps))
+        frame.insert(0, self.data_.date or "step", self._future_index(leads))
         return frame
 
-    def _future_index(self, steps: int) -> pd.Index:
-        index = self.data_.frame.index
+    def _future_index(self, leads: list[int]) -> pd.Index:
+        index, offsets = self.data_.frame.index, np.asarray(leads)
         if isinstance(index, pd.DatetimeIndex):
-            return pd.date_range(index[-1], periods=steps + 1, freq=self.data_.freq)[1:]
-        return pd.RangeIndex(len(index), len(index) + steps)
+            dates = pd.date_range(index[-1], periods=offsets.max() + 1, freq=self.data_.freq)
+            return dates[offsets]
+        return pd.Index(len(index) - 1 + offsets)
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, data: Any = None) -> dict[str, Any]:
@@ -261,27 +296,29 @@ class Forecaster:
                 with the fitted scaler; by default the data the model was fitted on.
 
         Returns:
-            The ``metrics.json`` dictionary (see docs/metrics.md).
+            The ``metrics.json`` dictionary (see docs/evaluation.md).
         """
         self._check_fitted()
         if data is None:
             return self.metrics_
-        d = self.data_
-        prepared = prepare(read_table(data), d.targets, d.date, d.features, self.config_.missing)
-        split = chronological_split(
-            prepared.frame.index, self.config_.test_size, self.config_.val_size
-        )
+        d, cfg = self.data_, self.config_
+        prepared = prepare(read_table(data), d.targets, d.date, d.features, cfg.missing)
+        split = chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
         return self._score(prepared, split)
 
-    def _score(self, data: PreparedData, split: Split) -> dict[str, Any] | None:
+    def _score(self, data: PreparedData, split: Split) -> dict[str, Any]:
         cfg = self.config_
-        metrics = {
+        metrics: dict[str, Any] = {
             "test": None,
             "skill_rmse": None,
+            "skill_rmse_recursive": None,
             "season": self.season_,
             "n_train": split.n_train,
             "n_val": split.n_val,
             "n_test": split.n_test,
+            "strategy": self.strategy_,
+            "steps": list(cfg.steps),
+            "targets": list(data.targets),
             "modes": MODES,
         }
         if hasattr(self, "history_"):
@@ -296,40 +333,41 @@ class Forecaster:
         if split.n_test == 0:
             return metrics
         check_history(split.test_start, cfg.lookback)
-        y = data.frame.to_numpy()[:, self.targets_[0]]
-        scale = mase_scale(y[: split.n_train], self.season_)
-        test = {
-            "one_step": self._score_one_step(data, split, y, scale),
-            "recursive": self._score_recursive(data, split, y, scale),
-        }
+        y = data.frame.to_numpy()[:, self.targets_]  # (T, C)
+        scales = [mase_scale(y[: split.n_train, c], self.season_) for c in range(y.shape[1])]
+        test = {"one_step": self._score_one_step(data, split, y, scales), "recursive": None}
+        if cfg.contiguous:
+            test["recursive"] = self._score_recursive(data, split, y, scales)
+        else:
+            metrics["recursive_note"] = "not scored: a set of horizon steps cannot be chained"
         metrics["test"] = test
         for mode, key in (("one_step", "skill_rmse"), ("recursive", "skill_rmse_recursive")):
-            naive_rmse = test[mode]["naive"]["rmse"]
-            metrics[key] = 1 - test[mode]["model"]["rmse"] / naive_rmse if naive_rmse else None
+            if test[mode] is not None:
+                naive_rmse = test[mode]["naive"]["rmse"]
+                metrics[key] = 1 - test[mode]["model"]["rmse"] / naive_rmse if naive_rmse else None
         return metrics
 
-    def _score_one_step(self, data, split, y, scale) -> dict[str, dict]:
+    def _score_one_step(self, data, split, y, scales) -> dict[str, Any]:
         cfg, n = self.config_, len(y)
-        origins = origins_between(split.test_start, n, cfg.lookback, cfg.horizon, n)
+        origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
         if len(origins) == 0:
             raise DataError(f"The test part ({split.n_test} rows) is shorter than --horizon.")
-        pred = self._one_step(data, origins)  # (N, H)
-        actual = y[origins[:, None] + np.arange(cfg.horizon)]  # (N, H)
-        return {
-            "model": scores(actual, pred, scale),
-            "naive": scores(actual, naive(y, origins, cfg.horizon), scale),
-            "seasonal_naive": scores(
-                actual, seasonal_naive(y, origins, cfg.horizon, self.season_), scale
-            ),
+        leads = np.asarray(cfg.steps) - 1
+        forecasts = {
+            "model": self._one_step(data, origins),  # (N, S, C)
+            "naive": naive(y, origins, cfg.max_step)[:, leads],
+            "seasonal_naive": seasonal_naive(y, origins, cfg.max_step, self.season_)[:, leads],
         }
+        actual = y[origins[:, None] + leads]  # (N, S, C)
+        return compare(actual, forecasts, scales, list(cfg.steps), list(data.targets))
 
     def _one_step(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
-        """Forecasts (N, H) in original units from the true history before each origin."""
+        """Forecasts (N, S, C) in original units from the true history before each origin."""
         cfg = self.config_
         scaled = self._scaled(data)
-        windows = Windows(scaled, cfg.lookback, cfg.horizon, self.inputs_, self.targets_, origins)
+        windows = Windows(scaled, cfg.lookback, cfg.steps, self.inputs_, self.targets_, origins)
         x, _ = windows.arrays()
-        return self.scaler_.inverse(self._predict_scaled(x), self.targets_)[:, :, 0]
+        return self.scaler_.inverse(self._at_steps(x), self.targets_)
 
     def _recursive(self, data: PreparedData, start: int, steps: int) -> np.ndarray:
         """Forecasts (steps, C) in original units from ``start``, fed their own predictions."""
@@ -338,42 +376,42 @@ class Forecaster:
             self._scaled(data),
             start,
             steps,
-            self._predict_scaled,
+            self._block,
             cfg.lookback,
-            cfg.horizon,
+            cfg.max_step,
             self.inputs_,
             self.targets_,
         )
         return self.scaler_.inverse(out, self.targets_)
 
-    def _score_recursive(self, data, split, y, scale) -> dict[str, dict]:
+    def _score_recursive(self, data, split, y, scales) -> dict[str, Any]:
         start, steps = split.test_start, split.n_test
-        actual = y[start:]
         origin = np.array([start])
-        return {
-            "model": scores(actual, self._recursive(data, start, steps)[:, 0], scale),
-            "naive": scores(actual, naive(y, origin, steps)[0], scale),
-            "seasonal_naive": scores(
-                actual, seasonal_naive(y, origin, steps, self.season_)[0], scale
-            ),
+        forecasts = {
+            "model": self._recursive(data, start, steps)[None],  # (1, steps, C)
+            "naive": naive(y, origin, steps),
+            "seasonal_naive": seasonal_naive(y, origin, steps, self.season_),
         }
+        actual = y[start:][None]  # (1, steps, C)
+        return compare(actual, forecasts, scales, list(range(1, steps + 1)), list(data.targets))
 
-    def predictions(self) -> pd.DataFrame:
-        """Actual values beside lead-1 one-step predictions (train, validation, test) and the
-        recursive forecast over the test part, indexed like the data (for plots)."""
+    def predictions(self, target: str | None = None) -> pd.DataFrame:
+        """Actual values of one target beside its one-step predictions at the first forecast
+        step (train, validation and test) and the recursive forecast over the test part,
+        indexed like the data (for plots)."""
         self._check_fitted()
         cfg, data, split = self.config_, self.data_, self.split_
-        n = len(data.frame)
-        frame = pd.DataFrame({"actual": data.frame.iloc[:, self.targets_[0]]})
-        frame["part"] = np.repeat(
-            ["train", "val", "test"], [split.n_train, split.n_val, split.n_test]
-        )
-        origins = origins_between(0, n, cfg.lookback, cfg.horizon, n)
+        c = data.targets.index(target) if target is not None else 0
+        n, lead = len(data.frame), cfg.steps[0]
+        frame = pd.DataFrame({"actual": data.frame.iloc[:, self.targets_[c]]})
+        frame["part"] = np.repeat(["train", "val", "test"], list(split))
+        origins = origins_between(0, n, cfg.lookback, cfg.max_step, n)
         frame["one_step"] = np.nan
-        frame.iloc[origins, frame.columns.get_loc("one_step")] = self._one_step(data, origins)[:, 0]
+        col = frame.columns.get_loc("one_step")
+        frame.iloc[origins + lead - 1, col] = self._one_step(data, origins)[:, 0, c]
         frame["recursive"] = np.nan
-        if split.n_test:
-            rec = self._recursive(data, split.test_start, split.n_test)[:, 0]
+        if split.n_test and cfg.contiguous:
+            rec = self._recursive(data, split.test_start, split.n_test)[:, c]
             frame.iloc[split.test_start :, frame.columns.get_loc("recursive")] = rec
         return frame
 
@@ -422,17 +460,17 @@ class Forecaster:
 
 
 def _check_lengths(split: Split, cfg: FitConfig) -> None:
-    need = cfg.lookback + cfg.horizon
+    need = cfg.lookback + cfg.max_step
     if split.n_train < need:
         raise DataError(
             f"The training part has {split.n_train} rows but one window needs --lookback "
-            f"{cfg.lookback} + --horizon {cfg.horizon} = {need}; give more data, a shorter "
+            f"{cfg.lookback} + --horizon {cfg.max_step} = {need}; give more data, a shorter "
             "lookback or smaller --test-size/--val-size."
         )
     for part, rows in (("validation", split.n_val), ("test", split.n_test)):
-        if 0 < rows < cfg.horizon:
+        if 0 < rows < cfg.max_step:
             raise DataError(
-                f"The {part} part has {rows} rows, fewer than --horizon {cfg.horizon}; "
+                f"The {part} part has {rows} rows, fewer than --horizon {cfg.max_step}; "
                 "make it larger."
             )
 

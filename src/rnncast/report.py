@@ -40,7 +40,11 @@ def metrics_table(metrics: dict[str, Any], model_name: str) -> Table:
             name.upper() + (" %" if name in ("mape", "smape") else ""), justify="right"
         )
     for mode, label in LABELS.items():
-        for who, scores in metrics["test"][mode].items():
+        block = metrics["test"].get(mode)
+        if block is None:
+            continue
+        for who in NAMES:
+            scores = block[who]
             name = model_name if who == "model" else NAMES[who]
             style = "bold" if who == "model" else None
             cells = [_fmt(scores.get(m)) for m in METRICS]
@@ -53,7 +57,9 @@ def verdict(metrics: dict[str, Any], model_name: str) -> list[str]:
     """Sentences saying whether the model beats the naive and seasonal-naive baselines."""
     lines = []
     for mode, label in (("one_step", "One-step"), ("recursive", "Recursive")):
-        m = metrics["test"][mode]
+        m = metrics["test"].get(mode)
+        if m is None:
+            continue
         model, naive, seasonal = (m[k]["rmse"] for k in ("model", "naive", "seasonal_naive"))
         if model >= naive:
             lines.append(

@@ -24,3 +24,11 @@ def test_views_share_memory_with_the_series():
     values = np.zeros((100, 1), dtype=np.float32)
     w = Windows(values, 10, 1, [0], [0], origins_between(0, 100, 10, 1, 100))
     assert np.shares_memory(w._past, values)  # the window table is a view, not a copy
+
+
+def test_a_chosen_set_of_steps():
+    values = np.arange(30, dtype=np.float32)[:, None]
+    origins = origins_between(0, 30, lookback=4, horizon=7, n_rows=30)
+    x, y = Windows(values, 4, (1, 3, 7), [0], [0], origins).arrays()
+    assert y.shape == (len(origins), 3, 1)
+    assert y[0, :, 0].tolist() == [origins[0] + 0, origins[0] + 2, origins[0] + 6]

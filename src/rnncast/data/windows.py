@@ -1,7 +1,8 @@
 """Lookback/horizon windows as index arithmetic over one array: nothing is copied up front.
 
-A window with origin ``t`` reads input rows ``t - L .. t - 1`` and target rows ``t .. t + H - 1``.
-Batches are gathered from a strided view only when asked for.
+A window with origin ``t`` reads input rows ``t - L .. t - 1`` and target rows ``t + s - 1`` for
+each forecast step ``s`` (1 .. H, or a chosen set such as 1, 3, 7). Batches are gathered from a
+strided view only when asked for.
 
 >>> import numpy as np
 >>> series = np.arange(6, dtype=np.float32)[:, None]            # (T=6, F=1)
@@ -36,7 +37,7 @@ class Windows:
     Args:
         values: Scaled series, shape (T, F), float32.
         lookback: L, input rows per window.
-        horizon: H, target rows per window.
+        horizon: H (steps 1..H), or the forecast steps themselves, e.g. (1, 3, 7).
         inputs: Column indices fed to the network (F_in of them).
         targets: Column indices predicted (C of them).
         origins: First target row of each window, shape (N,).
@@ -46,28 +47,29 @@ class Windows:
         self,
         values: np.ndarray,
         lookback: int,
-        horizon: int,
+        horizon: int | Sequence[int],
         inputs: Sequence[int],
         targets: Sequence[int],
         origins: np.ndarray,
     ) -> None:
         self.values = values
-        self.lookback, self.horizon = lookback, horizon
+        steps = range(1, horizon + 1) if isinstance(horizon, int) else horizon
+        self.lookback, self.leads = lookback, np.asarray(steps, dtype=np.int64) - 1
         self.inputs, self.targets = list(inputs), list(targets)
         self.origins = np.asarray(origins, dtype=np.int64)
-        # (T - L + 1, F, L) view of every lookback slice; no copy.
+        # (T - L + 1, F, L) and (T - S + 1, F, S) views of every slice; no copy.
         self._past = sliding_window_view(values, lookback, axis=0)
-        self._future = sliding_window_view(values, horizon, axis=0)
+        self._future = sliding_window_view(values, int(self.leads[-1]) + 1, axis=0)
 
     def __len__(self) -> int:
         return len(self.origins)
 
     def batch(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Gather windows ``rows`` (positions in ``origins``): x (B, L, F_in), y (B, H, C)."""
+        """Gather windows ``rows`` (positions in ``origins``): x (B, L, F_in), y (B, S, C)."""
         t = self.origins[rows]
         x = self._past[t - self.lookback][:, self.inputs, :]  # (B, F_in, L)
-        y = self._future[t][:, self.targets, :]  # (B, C, H)
-        return x.transpose(0, 2, 1), y.transpose(0, 2, 1)  # (B, L, F_in), (B, H, C)
+        y = self._future[t][:, self.targets][:, :, self.leads]  # (B, C, S)
+        return x.transpose(0, 2, 1), y.transpose(0, 2, 1)  # (B, L, F_in), (B, S, C)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """All windows at once (for evaluation of a part, not for training data)."""

@@ -48,3 +48,50 @@ def mase_scale(train: np.ndarray, season: int) -> float | None:
         return None
     scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
     return scale if scale > 0 else None
+
+
+def compare(
+    actual: np.ndarray,
+    forecasts: dict[str, np.ndarray],
+    scales: list[float | None],
+    steps: list[int],
+    targets: list[str],
+) -> dict:
+    """Score several forecasts of the same points: overall, per forecast step, per target.
+
+    Args:
+        actual: True values (N, S, C) in original units.
+        forecasts: Name -> forecasts of the same shape.
+        scales: MASE denominator of each target.
+        steps: The forecast step (lead) of each of the S columns.
+        targets: Target names (C). With several targets the overall numbers are the mean over
+            targets of each metric (each in its own units); ``by_target`` gives them one by one.
+
+    Returns:
+        ``{name: scores, ..., "by_step": [{"step": s, name: scores, ...}, ...]}`` and
+        ``by_target`` when C > 1.
+    """
+    out: dict = {name: _over_targets(actual, f, scales) for name, f in forecasts.items()}
+    out["by_step"] = [
+        {
+            "step": int(step),
+            **{n: _over_targets(actual[:, k], f[:, k], scales) for n, f in forecasts.items()},
+        }
+        for k, step in enumerate(steps)
+    ]
+    if len(targets) > 1:
+        out["by_target"] = {
+            name: {n: scores(actual[..., c], f[..., c], scales[c]) for n, f in forecasts.items()}
+            for c, name in enumerate(targets)
+        }
+    return out
+
+
+def _over_targets(actual: np.ndarray, predicted: np.ndarray, scales: list) -> dict:
+    per = [scores(actual[..., c], predicted[..., c], s) for c, s in enumerate(scales)]
+    if len(per) == 1:
+        return per[0]
+    return {
+        m: None if any(p[m] is None for p in per) else float(np.mean([p[m] for p in per]))
+        for m in METRICS
+    }

@@ -1,8 +1,9 @@
-"""One recurrent layer of any cell kind, with PyTorch's fused kernels where they apply.
+"""Recurrent layers of every cell kind, one or both directions, with PyTorch's fused kernels
+where they apply and a step-by-step loop over the same parameters where they do not.
 
 PyTorch's fused LSTM and GRU only know ``tanh``; for another activation the same parameters
-run through a step-by-step loop written against the gate equations (gate order as PyTorch:
-LSTM i, f, g, o; GRU r, z, n).
+run through a loop written against the gate equations (gate order as PyTorch: LSTM i, f, g, o;
+GRU r, z, n). LSTM's ``(h, c)`` state is handled here and nowhere else.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ import torch
 from torch import nn
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu}
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+ACTIVATIONS = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "linear": lambda t: t,
+}
 
 
 class RecurrentLayer(nn.Module):
@@ -20,57 +27,127 @@ class RecurrentLayer(nn.Module):
     Args:
         cell: ``rnn``, ``lstm`` or ``gru``.
         input_size: Features per step (F).
-        hidden_size: Units of the layer.
-        activation: ``tanh`` or ``relu`` (the candidate and, for LSTM, the cell output).
+        hidden_size: Units of the layer (per direction).
+        activation: The candidate's (and LSTM cell output's) activation, as Keras'.
+        bidirectional: Also run the sequence backwards.
+        merge: ``concat`` (2 x hidden outputs) or ``sum`` the two directions.
+        orthogonal: Orthogonal recurrent weights, one square block per gate.
+        forget_bias: LSTM forget-gate bias (1 is the common choice; PyTorch's default is 0 on
+            average). PyTorch keeps two bias vectors; the second one's forget part is set to 0.
 
     Shape:
-        input (B, L, F) -> output (B, L, hidden_size).
+        input (B, L, F) -> output (B, L, hidden_size), or (B, L, 2 * hidden_size) when
+        bidirectional and concatenated.
 
-    >>> layer = RecurrentLayer("gru", input_size=3, hidden_size=5)
+    >>> layer = RecurrentLayer("gru", input_size=3, hidden_size=5, bidirectional=True)
     >>> layer(torch.zeros(2, 7, 3)).shape
-    torch.Size([2, 7, 5])
+    torch.Size([2, 7, 10])
     """
 
-    def __init__(self, cell: str, input_size: int, hidden_size: int, activation: str = "tanh"):
+    def __init__(
+        self,
+        cell: str,
+        input_size: int,
+        hidden_size: int,
+        activation: str = "tanh",
+        bidirectional: bool = False,
+        merge: str = "concat",
+        orthogonal: bool = False,
+        forget_bias: float = 0.0,
+    ) -> None:
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {', '.join(CELLS)}; got {cell!r}.")
         if activation not in ACTIVATIONS:
-            raise ValueError(f"`activation` must be tanh or relu; got {activation!r}.")
-        self.cell, self.activation = cell, activation
+            raise ValueError(
+                f"`activation` must be one of {', '.join(ACTIVATIONS)}; got {activation!r}."
+            )
+        if cell == "rnn" and activation not in ("tanh", "relu"):
+            raise ValueError(f"A SimpleRNN's activation must be tanh or relu; got {activation!r}.")
+        self.cell, self.activation, self.merge = cell, activation, merge
         kwargs = {"nonlinearity": activation} if cell == "rnn" else {}
-        self.rnn = CELLS[cell](input_size, hidden_size, batch_first=True, **kwargs)
+        self.rnn = CELLS[cell](
+            input_size, hidden_size, batch_first=True, bidirectional=bidirectional, **kwargs
+        )
+        self._initialise(orthogonal, forget_bias)
 
     @property
     def hidden_size(self) -> int:
         return self.rnn.hidden_size
 
+    @property
+    def output_size(self) -> int:
+        return self.hidden_size * (2 if self.rnn.bidirectional and self.merge == "concat" else 1)
+
+    def _initialise(self, orthogonal: bool, forget_bias: float) -> None:
+        h = self.hidden_size
+        for suffix in self._suffixes():
+            if orthogonal:
+                weight = getattr(self.rnn, f"weight_hh_l0{suffix}")
+                for gate in range(GATES[self.cell]):
+                    nn.init.orthogonal_(weight.data[gate * h : (gate + 1) * h])
+            if self.cell == "lstm" and forget_bias:
+                getattr(self.rnn, f"bias_ih_l0{suffix}").data[h : 2 * h] = forget_bias
+                getattr(self.rnn, f"bias_hh_l0{suffix}").data[h : 2 * h] = 0.0
+
+    def _suffixes(self) -> list[str]:
+        return ["", "_reverse"] if self.rnn.bidirectional else [""]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.cell == "rnn" or self.activation == "tanh":
-            out, _ = self.rnn(x)
-            return out
-        return self.forward_loop(x)
+        return self.forward_with_state(x)[0]
+
+    def forward_with_state(self, x: torch.Tensor, state=None, loop: bool = False):
+        """Run the sequence from ``state`` (PyTorch's layout: h, or (h, c) for LSTM, each
+        (D, B, hidden)); returns the outputs and the final state."""
+        if not loop and (self.cell == "rnn" or self.activation == "tanh"):
+            out, state = self.rnn(x, state)  # (B, L, F) -> (B, L, D * hidden)
+        else:
+            out, state = self._loop_both(x, state)
+        if self.rnn.bidirectional and self.merge == "sum":
+            forward, backward = out.chunk(2, dim=-1)  # (B, L, 2 * hidden) -> 2 x (B, L, hidden)
+            out = forward + backward
+        return out, state
 
     def forward_loop(self, x: torch.Tensor) -> torch.Tensor:
-        """Step-by-step LSTM or GRU with the layer's activation; same weights as the fused op."""
+        """Step-by-step evaluation with the layer's activation; same result as the fused op."""
+        return self.forward_with_state(x, loop=True)[0]
+
+    def _loop_both(self, x: torch.Tensor, state):
+        d, batch = (2 if self.rnn.bidirectional else 1), x.shape[0]
+        if state is None:
+            zeros = x.new_zeros(d, batch, self.hidden_size)
+            state = (zeros, zeros) if self.cell == "lstm" else zeros
+        h0, c0 = state if self.cell == "lstm" else (state, state)
+        out, h, c = self._loop(x, "", h0[0], c0[0])
+        outs, hs, cs = [out], [h], [c]
+        if self.rnn.bidirectional:
+            out, h, c = self._loop(x.flip(1), "_reverse", h0[1], c0[1])
+            outs.append(out.flip(1))
+            hs.append(h)
+            cs.append(c)
+        h_n, c_n = torch.stack(hs), torch.stack(cs)  # D x (B, hidden) -> (D, B, hidden)
+        # D x (B, L, hidden) -> (B, L, D * hidden)
+        return torch.cat(outs, dim=-1), ((h_n, c_n) if self.cell == "lstm" else h_n)
+
+    def _loop(self, x: torch.Tensor, suffix: str, h: torch.Tensor, c: torch.Tensor):
         act = ACTIVATIONS[self.activation]
-        w_ih, w_hh = self.rnn.weight_ih_l0, self.rnn.weight_hh_l0
-        b_ih, b_hh = self.rnn.bias_ih_l0, self.rnn.bias_hh_l0
-        batch, steps, _ = x.shape
-        h = x.new_zeros(batch, self.hidden_size)
-        c = x.new_zeros(batch, self.hidden_size)
-        x_proj = x @ w_ih.T + b_ih  # (B, L, F) -> (B, L, G*hidden), all steps in one product
+        w_ih, w_hh = (getattr(self.rnn, f"weight_{k}_l0{suffix}") for k in ("ih", "hh"))
+        b_ih, b_hh = (getattr(self.rnn, f"bias_{k}_l0{suffix}") for k in ("ih", "hh"))
+        steps = x.shape[1]
+        x_proj = x @ w_ih.T + b_ih  # (B, L, F) -> (B, L, G * hidden), all steps in one product
         outputs = []
         for t in range(steps):
-            h_proj = h @ w_hh.T + b_hh  # (B, G*hidden)
+            h_proj = h @ w_hh.T + b_hh  # (B, G * hidden)
             if self.cell == "lstm":
                 i, f, g, o = (x_proj[:, t] + h_proj).chunk(4, dim=1)
                 c = torch.sigmoid(f) * c + torch.sigmoid(i) * act(g)
                 h = torch.sigmoid(o) * act(c)
-            else:  # gru: the reset gate scales the recurrent part of the candidate, as PyTorch
+            elif self.cell == "gru":  # the reset gate scales the recurrent part, as PyTorch
                 xr, xz, xn = x_proj[:, t].chunk(3, dim=1)
                 hr, hz, hn = h_proj.chunk(3, dim=1)
                 r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
                 h = (1 - z) * act(xn + r * hn) + z * h
+            else:
+                h = act(x_proj[:, t] + h_proj)
             outputs.append(h)
-        return torch.stack(outputs, dim=1)  # L x (B, hidden) -> (B, L, hidden)
+        return torch.stack(outputs, dim=1), h, c  # L x (B, hidden) -> (B, L, hidden)

@@ -1,9 +1,10 @@
-"""Forecasting networks. Legend: B batch, L lookback, F input features, H horizon, C targets.
+"""The forecasting network built from a model spec. Legend: B batch, L lookback, F input
+features, S forecast steps, C targets.
 
-Every network maps ``x`` of shape (B, L, F) to ``y`` of shape (B, H, C) and holds nothing but
+Every network maps ``x`` of shape (B, L, F) to ``y`` of shape (B, S, C) and holds nothing but
 layers: no loss, optimizer, scaler or DataFrame.
 
->>> net = build_network("lstm", input_size=2, units=(8, 4), horizon=3, n_targets=1)
+>>> net = build_network("lstm(8) > lstm(4) > dense", input_size=2, lookback=10, n_steps=3)
 >>> net(torch.zeros(5, 10, 2)).shape
 torch.Size([5, 3, 1])
 """
@@ -11,101 +12,150 @@ torch.Size([5, 3, 1])
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from rnncast.errors import ConfigError
+from rnncast.nn.blocks import ConvLSTM, EncoderDecoder, SubsequenceConv
 from rnncast.nn.layers import RecurrentLayer
+from rnncast.nn.spec import LayerSpec, parse_spec, spec_text
+
+_ACTIVATION_MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 
-class RecurrentNet(nn.Module):
-    """A stack of recurrent layers, each followed by dropout, then a linear head on the last step.
-
-    Args:
-        cell: ``rnn``, ``lstm`` or ``gru``.
-        input_size: F, features per step.
-        units: Hidden size of each layer, bottom to top.
-        horizon: H, steps predicted at once (vector output).
-        n_targets: C, target series.
-        dropout: Dropout rate after each recurrent layer.
-        activation: ``tanh`` or ``relu`` inside the cells.
-    """
-
-    def __init__(
-        self,
-        cell: str,
-        input_size: int,
-        units: Sequence[int],
-        horizon: int,
-        n_targets: int,
-        dropout: float = 0.0,
-        activation: str = "tanh",
-    ) -> None:
-        super().__init__()
-        self.horizon, self.n_targets = horizon, n_targets
-        sizes = [input_size, *units]
-        self.recurrent = nn.ModuleList(
-            RecurrentLayer(cell, i, o, activation) for i, o in zip(sizes, units, strict=False)
-        )
-        self.dropouts = nn.ModuleList(nn.Dropout(dropout) for _ in units)
-        self.head = nn.Linear(units[-1], horizon * n_targets)
+class LastStep(nn.Module):
+    """Keep the last step of a sequence: (B, T, D) -> (B, D)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer, drop in zip(self.recurrent, self.dropouts, strict=False):
-            x = drop(layer(x))  # (B, L, in) -> (B, L, hidden)
-        y = self.head(x[:, -1])  # (B, hidden) -> (B, H * C)
-        return y.view(-1, self.horizon, self.n_targets)  # (B, H * C) -> (B, H, C)
+        return x[:, -1]
 
 
-class DenseNet(nn.Module):
-    """Multilayer perceptron on the flattened window: the non-recurrent baseline.
+@dataclass
+class _Flow:
+    """What flows between layers: a sequence (B, T, D), a vector (B, D) or steps (B, S, D)."""
+
+    kind: str  # "seq", "vec" or "steps"
+    width: int
+    length: int = 0
+    recurrent: bool = False  # a sequence made by a recurrent layer ends in its last step
+
+
+class StackNet(nn.Module):
+    """A stack of layers described by a model spec, ending in the output layer.
 
     Args:
+        layers: Parsed spec (see :mod:`rnncast.nn.spec`).
         input_size: F, features per step.
         lookback: L, steps per window.
-        units: Width of each hidden layer.
-        horizon: H, steps predicted at once.
+        n_steps: S, forecast steps emitted per window.
         n_targets: C, target series.
-        dropout: Dropout rate after each hidden layer.
-        activation: ``tanh`` or ``relu`` after each hidden layer.
     """
 
     def __init__(
         self,
+        layers: Sequence[LayerSpec],
         input_size: int,
         lookback: int,
-        units: Sequence[int],
-        horizon: int,
-        n_targets: int,
-        dropout: float = 0.0,
-        activation: str = "relu",
+        n_steps: int = 1,
+        n_targets: int = 1,
     ) -> None:
         super().__init__()
-        self.horizon, self.n_targets = horizon, n_targets
-        act = nn.ReLU if activation == "relu" else nn.Tanh
-        sizes = [input_size * lookback, *units]
-        blocks: list[nn.Module] = [nn.Flatten()]
-        for i, o in zip(sizes[:-1], sizes[1:], strict=False):
-            blocks += [nn.Linear(i, o), act(), nn.Dropout(dropout)]
-        self.body = nn.Sequential(*blocks)
-        self.head = nn.Linear(units[-1], horizon * n_targets)
+        self.n_steps, self.n_targets = n_steps, n_targets
+        self.spec = spec_text(layers)
+        flow = _Flow("seq", input_size, lookback)
+        blocks: list[nn.Module] = []
+        layers = list(layers)
+        if layers[-1].kind != "dense":
+            layers.append(LayerSpec("dense", {"units": None, "activation": "linear"}))
+        for i, layer in enumerate(layers):
+            flow = self._add(blocks, layer, flow, lookback, is_output=i == len(layers) - 1)
+        self.blocks = nn.ModuleList(blocks)
+
+    def _add(self, blocks, layer: LayerSpec, flow: _Flow, lookback: int, is_output: bool) -> _Flow:
+        a, kind = layer.args, layer.kind
+        if kind == "dropout":
+            blocks.append(nn.Dropout(a["rate"]))
+            return flow
+        if kind == "dense":
+            return self._add_dense(blocks, layer, flow, is_output)
+        if kind == "cnn":
+            block = SubsequenceConv(
+                flow.width,
+                lookback,
+                a["filters"],
+                a["kernel"],
+                a["sub"],
+                a["pool"],
+                a["activation"],
+            )
+            blocks.append(block)
+            return _Flow("seq", block.output_size, a["sub"])
+        if kind == "convlstm":
+            block = ConvLSTM(
+                flow.width, lookback, a["filters"], a["kernel"], a["sub"], a["activation"]
+            )
+            blocks.append(block)
+            return _Flow("vec", block.output_size)
+        if kind == "seq2seq":
+            block = EncoderDecoder(a["cell"], flow.width, a["units"], self.n_steps, a["activation"])
+            blocks.append(block)
+            return _Flow("steps", block.output_size, self.n_steps)
+        cell = kind.removeprefix("bi")
+        block = RecurrentLayer(
+            cell,
+            flow.width,
+            a["units"],
+            a["activation"],
+            bidirectional=kind.startswith("bi"),
+            merge=a.get("merge", "concat"),
+            orthogonal=a["orthogonal"],
+            forget_bias=a.get("forget_bias", 0.0),
+        )
+        blocks.append(block)
+        return _Flow("seq", block.output_size, flow.length, recurrent=True)
+
+    def _add_dense(self, blocks, layer: LayerSpec, flow: _Flow, is_output: bool) -> _Flow:
+        if flow.kind == "seq":
+            blocks.append(LastStep() if flow.recurrent else nn.Flatten())
+            width = flow.width if flow.recurrent else flow.width * flow.length
+            flow = _Flow("vec", width)
+        units = layer.args["units"]
+        if is_output:
+            needed = self.n_targets if flow.kind == "steps" else self.n_steps * self.n_targets
+            if units is not None and units != needed:
+                raise ConfigError(
+                    f"The last layer dense({units}) cannot produce the output: it needs "
+                    f"{needed} values ({self.n_steps} step(s) x {self.n_targets} target(s)"
+                    f"{' per decoder step' if flow.kind == 'steps' else ''}); write 'dense' "
+                    "without a size."
+                )
+            units = needed
+        elif units is None:
+            raise ConfigError("Only the last dense may leave out its size; give the others one.")
+        blocks.append(nn.Linear(flow.width, units))  # acts per step on (B, S, D) too
+        if layer.args["activation"] != "linear":
+            blocks.append(_ACTIVATION_MODULES[layer.args["activation"]]())
+        return _Flow(flow.kind, units, flow.length)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.head(self.body(x))  # (B, L, F) -> (B, L * F) -> (B, H * C)
-        return y.view(-1, self.horizon, self.n_targets)  # (B, H * C) -> (B, H, C)
+        for block in self.blocks:
+            x = block(x)
+        return x.reshape(-1, self.n_steps, self.n_targets)  # (B, S * C) or (B, S, C) -> (B, S, C)
 
 
 def build_network(
-    model: str,
+    spec: str | Sequence,
     input_size: int,
-    units: Sequence[int],
-    horizon: int,
-    n_targets: int,
-    lookback: int = 1,
-    dropout: float = 0.0,
-    activation: str = "tanh",
-) -> nn.Module:
-    """Build the network named ``model`` (``lstm``, ``gru``, ``rnn`` or ``dense``)."""
-    if model == "dense":
-        return DenseNet(input_size, lookback, units, horizon, n_targets, dropout, activation)
-    return RecurrentNet(model, input_size, units, horizon, n_targets, dropout, activation)
+    lookback: int,
+    n_steps: int = 1,
+    n_targets: int = 1,
+) -> StackNet:
+    """Build the network of a model spec (text, list of layers, or parsed layers)."""
+    layers = spec if _is_parsed(spec) else parse_spec(spec)
+    return StackNet(layers, input_size, lookback, n_steps, n_targets)
+
+
+def _is_parsed(spec) -> bool:
+    return not isinstance(spec, str) and all(isinstance(x, LayerSpec) for x in spec)

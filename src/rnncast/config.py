@@ -286,7 +286,9 @@ def _parse_horizon(value: Any) -> int | tuple[int, ...]:
     try:
         steps = sorted(set(value))
     except TypeError:
-        raise TypeError(f"`horizon` must be a whole number or a list of steps, got {value!r}.")
+        raise TypeError(
+            f"`horizon` must be a whole number or a list of steps, got {value!r}."
+        ) from None
     if not steps or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in steps):
         raise ConfigError(f"`horizon` steps must be whole numbers >= 1, got {value!r}.")
     if steps == list(range(1, len(steps) + 1)):

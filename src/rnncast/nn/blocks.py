@@ -29,7 +29,8 @@ class SubsequenceConv(nn.Module):
     Shape:
         (B, L, F) -> (B, K, filters * P), P the pooled length of one sub-sequence.
 
-    >>> SubsequenceConv(2, lookback=8, filters=4, kernel=2, sub=2, pool=2)(torch.zeros(3, 8, 2)).shape
+    >>> conv = SubsequenceConv(2, lookback=8, filters=4, kernel=2, sub=2, pool=2)
+    >>> conv(torch.zeros(3, 8, 2)).shape
     torch.Size([3, 2, 4])
     """
 

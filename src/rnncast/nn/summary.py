@@ -43,8 +43,9 @@ def summarize(net: nn.Module, input_shape: tuple[int, ...], device=None) -> str:
     hooks = []
     for name, module in _reported(net):
         params = sum(p.numel() for p in module.parameters())
+        label = f"{name} ({describe(module)})"
 
-        def hook(_m, _inp, out, label=f"{name} ({describe(module)})", params=params):
+        def hook(_m, _inp, out, label=label, params=params):
             shape = ", ".join(str(s) for s in tuple(out.shape)[1:])
             rows.append((label, f"(B, {shape})", params))
 

@@ -47,32 +47,48 @@ def plot_loss(f: Forecaster, path: Path) -> None:
 
 
 def plot_fit(f: Forecaster, path: Path) -> None:
-    """Top: the whole series with one-step predictions; bottom: the test part in both modes."""
-    pred = f.predictions()
-    target = f.data_.targets[0]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7.5))
-    top.plot(pred.index, pred["actual"], color=COLORS["actual"], lw=1, label="actual")
-    top.plot(
-        pred.index,
-        pred["one_step"],
-        color=COLORS["one_step"],
-        lw=1,
-        alpha=0.8,
-        label="one-step prediction (true history fed in)",
-    )
-    _shade_parts(top, pred)
-    top.set_title(f"{_model_name(f)}: {target}, actual and predicted")
-    test = pred[pred["part"] == "test"]
-    if len(test):
-        bottom.plot(test.index, test["actual"], color=COLORS["actual"], lw=1.5, label="actual")
-        bottom.plot(
-            test.index,
-            test["one_step"],
+    """Per target, top: the whole series with one-step predictions; below: the test part in
+    both modes."""
+    targets = f.data_.targets
+    fig, axes = plt.subplots(2 * len(targets), 1, figsize=(11, 7.5 * len(targets)), squeeze=False)
+    lead = f.config_.steps[0]
+    for k, target in enumerate(targets):
+        pred = f.predictions(target)
+        top, bottom = axes[2 * k, 0], axes[2 * k + 1, 0]
+        top.plot(pred.index, pred["actual"], color=COLORS["actual"], lw=1, label="actual")
+        top.plot(
+            pred.index,
+            pred["one_step"],
             color=COLORS["one_step"],
-            lw=1.2,
-            label="one-step (true history fed in)",
+            lw=1,
+            alpha=0.8,
+            label=f"one-step prediction, step {lead} (true history fed in)",
         )
-        bottom.plot(
+        _shade_parts(top, pred)
+        top.set_title(f"{_model_name(f)}: {target}, actual and predicted")
+        _plot_test(bottom, pred)
+        for ax in (top, bottom):
+            ax.set_ylabel(target)
+            ax.set_xlabel(f.data_.date or "row")
+            ax.legend(loc="best", fontsize=8)
+    _save(fig, path)
+
+
+def _plot_test(ax, pred: pd.DataFrame) -> None:
+    test = pred[pred["part"] == "test"]
+    if not len(test):
+        ax.text(0.5, 0.5, "no test part", ha="center", transform=ax.transAxes)
+        return
+    ax.plot(test.index, test["actual"], color=COLORS["actual"], lw=1.5, label="actual")
+    ax.plot(
+        test.index,
+        test["one_step"],
+        color=COLORS["one_step"],
+        lw=1.2,
+        label="one-step (true history fed in)",
+    )
+    if test["recursive"].notna().any():
+        ax.plot(
             test.index,
             test["recursive"],
             color=COLORS["recursive"],
@@ -80,46 +96,41 @@ def plot_fit(f: Forecaster, path: Path) -> None:
             ls="--",
             label="recursive (own predictions fed in)",
         )
-        bottom.set_title("test part")
-    else:
-        bottom.text(0.5, 0.5, "no test part", ha="center", transform=bottom.transAxes)
-    for ax in (top, bottom):
-        ax.set_ylabel(target)
-        ax.set_xlabel(f.data_.date or "row")
-        ax.legend(loc="best", fontsize=8)
-    _save(fig, path)
+    ax.set_title("test part")
 
 
 def plot_forecast(f: Forecaster, forecast: pd.DataFrame, path: Path) -> None:
-    target, date = f.data_.targets[0], f.data_.date or "step"
-    history = f.data_.frame[target]
-    recent = history.iloc[-max(4 * len(forecast), 3 * f.config_.lookback, 60) :]
-    fig, ax = plt.subplots(figsize=(11, 4.5))
-    ax.plot(recent.index, recent.to_numpy(), color=COLORS["actual"], lw=1.2, label="history")
-    x = [recent.index[-1], *forecast[date]]
-    y = [recent.iloc[-1], *forecast[target]]
-    ax.plot(
-        x,
-        y,
-        color=COLORS["forecast"],
-        lw=1.6,
-        marker="o",
-        ms=2.5,
-        label=f"forecast, {len(forecast)} steps",
-    )
-    ax.plot(
-        x,
-        [recent.iloc[-1]] * len(x),
-        color="grey",
-        lw=1,
-        ls="--",
-        label="naive (last value), for reference",
-    )
-    ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
-    ax.set_title(f"{_model_name(f)}: {target} forecast from {_fmt(recent.index[-1])}")
-    ax.set_ylabel(target)
-    ax.set_xlabel(date)
-    ax.legend(loc="best", fontsize=8)
+    targets, date = f.data_.targets, f.data_.date or "step"
+    fig, axes = plt.subplots(len(targets), 1, figsize=(11, 4.5 * len(targets)), squeeze=False)
+    for k, target in enumerate(targets):
+        ax = axes[k, 0]
+        history = f.data_.frame[target]
+        recent = history.iloc[-max(4 * len(forecast), 3 * f.config_.lookback, 60) :]
+        ax.plot(recent.index, recent.to_numpy(), color=COLORS["actual"], lw=1.2, label="history")
+        x = [recent.index[-1], *forecast[date]]
+        y = [recent.iloc[-1], *forecast[target]]
+        ax.plot(
+            x,
+            y,
+            color=COLORS["forecast"],
+            lw=1.6,
+            marker="o",
+            ms=2.5,
+            label=f"forecast, {len(forecast)} steps",
+        )
+        ax.plot(
+            x,
+            [recent.iloc[-1]] * len(x),
+            color="grey",
+            lw=1,
+            ls="--",
+            label="naive (last value), for reference",
+        )
+        ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
+        ax.set_title(f"{_model_name(f)}: {target} forecast from {_fmt(recent.index[-1])}")
+        ax.set_ylabel(target)
+        ax.set_xlabel(date)
+        ax.legend(loc="best", fontsize=8)
     _save(fig, path)
 
 
@@ -131,8 +142,9 @@ def _shade_parts(ax, pred: pd.DataFrame) -> None:
 
 
 def _model_name(f: Forecaster) -> str:
-    cfg = f.config_
-    return f"{cfg.model.upper()}({', '.join(str(u) for u in cfg.units)})"
+    from rnncast.report import model_name
+
+    return model_name(f.config_)
 
 
 def _fmt(stamp) -> str:

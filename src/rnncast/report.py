@@ -25,12 +25,64 @@ LEGEND = (
 NAMES = {"model": "model", "naive": "naive", "seasonal_naive": "seasonal naive"}
 
 
+def model_name(cfg) -> str:
+    """A short name of a run's model: LSTM(64,32) for the simple models, else the spec.
+
+    >>> from rnncast.config import FitConfig
+    >>> model_name(FitConfig(units=(64, 32))), model_name(FitConfig(model="bilstm"))
+    ('LSTM(64,32)', 'bilstm')
+    """
+    from rnncast.config import SIMPLE_MODELS
+
+    if cfg.model in SIMPLE_MODELS:
+        name = f"{cfg.model.upper()}({','.join(str(u) for u in cfg.units)})"
+    else:
+        name = cfg.model if len(cfg.model) <= 60 else cfg.model[:57] + "..."
+    strategy = cfg.resolved_strategy()
+    return name if strategy == "direct" or cfg.max_step == 1 else f"{name} [{strategy}]"
+
+
+def steps_table(metrics: dict[str, Any], name: str) -> Table | None:
+    """RMSE per forecast step (one-step mode) for the model and the baselines."""
+    block = metrics["test"]["one_step"]
+    if len(block["by_step"]) < 2:
+        return None
+    table = Table(title="One-step mode, RMSE per forecast step", title_justify="left")
+    table.add_column("step", justify="right")
+    for who in NAMES:
+        table.add_column(name if who == "model" else NAMES[who], justify="right")
+    for row in block["by_step"]:
+        table.add_row(str(row["step"]), *(_fmt(row[who]["rmse"]) for who in NAMES))
+    return table
+
+
+def targets_table(metrics: dict[str, Any], name: str) -> Table | None:
+    """One-step RMSE and MASE per target, when there are several."""
+    per = metrics["test"]["one_step"].get("by_target")
+    if not per:
+        return None
+    table = Table(title="One-step mode, per target (original units)", title_justify="left")
+    table.add_column("target")
+    for who in NAMES:
+        label = name if who == "model" else NAMES[who]
+        table.add_column(f"{label} RMSE", justify="right")
+    table.add_column(f"{name} MASE", justify="right")
+    for target, row in per.items():
+        table.add_row(
+            target, *(_fmt(row[who]["rmse"]) for who in NAMES), _fmt(row["model"]["mase"])
+        )
+    return table
+
+
 def metrics_table(metrics: dict[str, Any], model_name: str) -> Table:
     """One row per mode and forecaster, every metric in original units."""
+    caption = LEGEND
+    if metrics["test"]["one_step"].get("by_target"):
+        caption += " Several targets: each number is the mean over targets, each in its own units."
     table = Table(
         title="Test metrics, original units",
         title_justify="left",
-        caption=LEGEND,
+        caption=caption,
         caption_justify="left",
     )
     table.add_column("mode")

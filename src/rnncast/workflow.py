@@ -12,7 +12,7 @@ from rnncast import datasets
 from rnncast.config import FitConfig
 from rnncast.forecaster import Forecaster
 from rnncast.progress import epoch_progress
-from rnncast.report import metrics_table, verdict
+from rnncast.report import metrics_table, model_name, steps_table, targets_table, verdict
 from rnncast.runs import check_destination
 
 
@@ -44,17 +44,12 @@ def fit_and_report(
     return f
 
 
-def model_name(f: Forecaster) -> str:
-    cfg = f.config_
-    return f"{cfg.model.upper()}({','.join(str(u) for u in cfg.units)})"
-
-
 def print_data(f: Forecaster, console: Console) -> None:
     d, s = f.data_, f.split_
     index = d.frame.index
     span = f"{index[0].date()} to {index[-1].date()}, frequency {d.freq}" if d.date else "no dates"
     console.print(
-        f"Data: {len(d.frame)} rows ({span}); target {d.targets[0]!r}"
+        f"Data: {len(d.frame)} rows ({span}); target {', '.join(d.targets)}"
         + (f", features {', '.join(d.features)}" if d.features else ""),
         highlight=False,
     )
@@ -72,17 +67,24 @@ def print_training(f: Forecaster, console: Console) -> None:
     h = f.history_
     params = sum(p.numel() for p in f.net_.parameters())
     console.print(
-        f"Model: {model_name(f)}, {params:,} parameters, lookback {f.config_.lookback}, "
-        f"horizon {f.config_.horizon}. Trained {h.epochs_run} epochs in {h.seconds:.1f} s "
+        f"Model: {f.net_.spec}; {params:,} parameters, lookback {f.config_.lookback}, "
+        f"steps {','.join(map(str, f.config_.steps))}, strategy {f.strategy_}. "
+        f"Trained {h.epochs_run} epochs in {h.seconds:.1f} s "
         f"({h.train_windows:,} windows); {h.stop_reason}; kept epoch {h.best_epoch}.",
         highlight=False,
     )
 
 
 def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
-    console.print(metrics_table(metrics, model_name(f)))
-    for line in verdict(metrics, model_name(f)):
+    name = model_name(f.config_)
+    console.print(metrics_table(metrics, name))
+    for extra in (steps_table(metrics, "model"), targets_table(metrics, "model")):
+        if extra is not None:
+            console.print(extra)
+    for line in verdict(metrics, name):
         console.print(line, highlight=False)
+    if metrics.get("recursive_note"):
+        console.print(f"Recursive mode {metrics['recursive_note']}.", highlight=False)
 
 
 # -- the demo --------------------------------------------------------------------------------

@@ -181,3 +181,109 @@ def test_module_entry_point_and_help_without_torch():
         bad.returncode == 2
         and bad.stderr.strip() == "Error: No such file: 'nope.csv'. Check the path."
     )
+
+
+def test_fit_a_spec_on_parallel_targets_with_a_step_set(tmp_path):
+    out = tmp_path / "spec"
+    result = invoke(
+        "fit",
+        "electricity",
+        "--target",
+        "total,industrial",
+        "--model",
+        "gru(8) > dropout(0.1) > dense",
+        "--horizon",
+        "1,3",
+        "--lookback",
+        "12",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["settings"]["model"] == "gru(8) > dropout(0.1) > dense"
+    assert config["settings"]["horizon"] == [1, 3]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert [s["step"] for s in metrics["test"]["one_step"]["by_step"]] == [1, 3]
+    assert set(metrics["test"]["one_step"]["by_target"]) == {"total", "industrial"}
+    assert metrics["test"]["recursive"] is None and "recursive_note" in metrics
+    result = invoke("forecast", out, "--out", tmp_path / "f.csv")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(tmp_path / "f.csv")
+    assert frame.columns.tolist() == ["date", "total", "industrial"]
+    assert frame["date"].tolist() == ["2022-04-01", "2022-06-01"]  # steps 1 and 3 after March
+    result = invoke("forecast", out, "--steps", "5")
+    assert result.exit_code == 2 and "leave out --steps" in result.stderr
+
+
+def test_fit_recursive_strategy_and_summary_of_the_run(tmp_path):
+    out = tmp_path / "rec"
+    result = invoke(
+        "fit",
+        "airline",
+        "--target",
+        "passengers",
+        "--model",
+        "stacked-gru",
+        "--horizon",
+        "6",
+        "--strategy",
+        "recursive",
+        "--lookback",
+        "12",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert "strategy recursive" in " ".join(result.output.split())
+    summary = invoke("summary", out)
+    assert summary.exit_code == 0 and "GRU" in summary.output and "(B, 1)" in summary.output
+
+
+def test_summary_of_a_spec_without_training():
+    result = invoke("summary", "--model", "cnn-lstm", "--lookback", "4", "--inputs", "1")
+    assert result.exit_code == 0, result.output
+    assert "CNN over sub-sequences" in result.output and "Total params: 23,379" in result.output
+    result = invoke("summary", "--model", "seq2seq(10, cell=gru)", "--horizon", "5")
+    assert "(B, 5, 10)" in result.output and "Encoder-decoder GRU" in result.output
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (
+            "lstm(64) > dropuot(0.2)",
+            "Unknown layer 'dropuot' in the model spec. Did you mean 'dropout'?",
+        ),
+        ("lstm(64, size=3)", "Unknown argument 'size' for lstm(). Valid: units, activation"),
+        ("lstm(64) > dense(5)", "The last layer dense(5) cannot produce the output: it needs 1"),
+        ("lstm(64) > cnn(sub=2)", "cnn() reads the raw window: it must be the first layer."),
+        ("bilstm(8, merge=max)", "bilstm(merge=...) must be one of concat, sum; got 'max'."),
+        ("lstm(64) >", "has an empty layer"),
+    ],
+)
+def test_spec_errors_name_the_problem(spec, message, tmp_path):
+    result = invoke(
+        "fit",
+        "airline",
+        "--target",
+        "passengers",
+        "--model",
+        spec,
+        "--epochs",
+        "1",
+        "--lookback",
+        "12",
+        "--quiet",
+        "--out",
+        tmp_path / "x",
+    )
+    assert result.exit_code == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()

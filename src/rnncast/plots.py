@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 COLORS = {"actual": "#222222", "one_step": "#1f77b4", "recursive": "#d62728", "forecast": "#d62728"}
 
 
-def write_all(f: Forecaster, out: Path, forecast_steps: int) -> list[Path]:
+def write_all(f: Forecaster, out: Path, forecast_steps: int | None = None) -> list[Path]:
     """Draw every plot of a run into ``out``; returns the paths written."""
     paths = [out / "loss.png", out / "fit.png", out / "forecast.png"]
     plot_loss(f, paths[0])

@@ -88,7 +88,7 @@ def _write_files(f: Forecaster, out: Path, plots: bool, forecast_steps: int | No
     if plots:
         from rnncast import plots as plotting
 
-        plotting.write_all(f, out, forecast_steps or f.config_.horizon)
+        plotting.write_all(f, out, forecast_steps)
 
 
 def _move_into_place(tmp: Path, final: Path) -> None:

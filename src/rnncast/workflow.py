@@ -10,6 +10,7 @@ from rich.console import Console
 
 from rnncast import datasets
 from rnncast.config import FitConfig
+from rnncast.errors import ConfigError
 from rnncast.forecaster import Forecaster
 from rnncast.progress import epoch_progress
 from rnncast.report import metrics_table, model_name, steps_table, targets_table, verdict
@@ -31,6 +32,11 @@ def fit_and_report(
     """Fit, print data notes, progress, metrics and verdict, and save the run directory."""
     console = console or Console()
     check_destination(out_dir, overwrite)  # before training, not after
+    if forecast_steps is not None and not cfg.contiguous:
+        raise ConfigError(
+            f"With --horizon {','.join(map(str, cfg.steps))} the forecast holds exactly those "
+            "steps; leave out --forecast N (forecast.png shows them)."
+        )
     f = Forecaster(**cfg.to_dict())
     with epoch_progress(console, cfg.epochs, enabled=progress) as on_epoch:
         f.fit(data, target=target, date=date, features=features or (), on_epoch=on_epoch)

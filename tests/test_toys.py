@@ -29,34 +29,32 @@ TOY_ARCHITECTURES = {
 }
 
 
-def _fit(spec: str, data, **kwargs) -> Forecaster:
-    settings = dict(
-        model=spec, lookback=3, epochs=500, lr=0.01, batch_size=8, test_size=0, val_size=0, seed=0
-    )
-    return Forecaster(**settings).fit(data, **kwargs)
-
-
-@pytest.mark.parametrize("arch", TOY_ARCHITECTURES)
-def test_tenths(arch):
-    series = pd.Series(np.round(np.arange(1, 10) / 10, 1), name="y")
-    f = _fit(TOY_ARCHITECTURES[arch], series, target="y")
-    assert f.forecast(1)["y"].iloc[0] == pytest.approx(1.0, abs=0.06)
-
-
-@pytest.mark.parametrize("arch", TOY_ARCHITECTURES)
-def test_odd_numbers_two_steps_ahead(arch):
-    series = pd.Series(np.arange(3.0, 22.0, 2.0), name="y")
-    f = Forecaster(
+def _fit(arch: str, data, settings=None, **fit_args) -> Forecaster:
+    """Train the toy-sized ``arch`` on all of ``data`` (no validation or test part)."""
+    base = dict(
         model=TOY_ARCHITECTURES[arch],
         lookback=3,
-        horizon=2,
         epochs=500,
         lr=0.01,
         batch_size=8,
         test_size=0,
         val_size=0,
         seed=0,
-    ).fit(series, target="y")
+    )
+    return Forecaster(**{**base, **(settings or {})}).fit(data, **fit_args)
+
+
+@pytest.mark.parametrize("arch", TOY_ARCHITECTURES)
+def test_tenths(arch):
+    series = pd.Series(np.round(np.arange(1, 10) / 10, 1), name="y")
+    f = _fit(arch, series, target="y")
+    assert f.forecast(1)["y"].iloc[0] == pytest.approx(1.0, abs=0.06)
+
+
+@pytest.mark.parametrize("arch", TOY_ARCHITECTURES)
+def test_odd_numbers_two_steps_ahead(arch):
+    series = pd.Series(np.arange(3.0, 22.0, 2.0), name="y")
+    f = _fit(arch, series, {"horizon": 2}, target="y")
     np.testing.assert_allclose(f.forecast()["y"], [23.0, 25.0], atol=1.6)
 
 
@@ -69,24 +67,13 @@ def two_series() -> pd.DataFrame:
 
 @pytest.mark.parametrize("arch", TOY_ARCHITECTURES)
 def test_two_inputs_whose_sum_is_the_target(arch, two_series):
-    f = Forecaster(
-        model=TOY_ARCHITECTURES[arch],
-        lookback=3,
-        epochs=500,
-        lr=0.01,
-        batch_size=8,
-        test_size=0,
-        val_size=0,
-        seed=0,
-        target_history=False,
-    )
-    f.fit(two_series, target="total", features=["x1", "x2"])
+    f = _fit(arch, two_series, {"target_history": False}, target="total", features=["x1", "x2"])
     assert f.forecast(1)["total"].iloc[0] == pytest.approx(205.0, rel=0.05)
 
 
 @pytest.mark.parametrize("arch", TOY_ARCHITECTURES)
 def test_three_parallel_series(arch, two_series):
-    f = _fit(TOY_ARCHITECTURES[arch], two_series, target="x1,x2,total")
+    f = _fit(arch, two_series, target="x1,x2,total")
     np.testing.assert_allclose(
         f.forecast(1).iloc[0, 1:].to_numpy(float), [100, 105, 205], rtol=0.05
     )

@@ -287,3 +287,33 @@ def test_spec_errors_name_the_problem(spec, message, tmp_path):
     assert result.exit_code == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_interval_from_fit_and_forecast(tmp_path):
+    out = tmp_path / "iv"
+    result = invoke(
+        "fit",
+        "electricity",
+        "--target",
+        "total",
+        *FAST,
+        "--test-size",
+        "24",
+        "--val-size",
+        "40",
+        "--interval",
+        "0.8",
+        "--forecast",
+        "6",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    assert "80% interval (split conformal" in " ".join(result.output.split())
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["interval"]["level"] == 0.8 and metrics["interval"]["one_step"]["points"] > 0
+    assert pd.read_csv(out / "forecast.csv").columns.tolist() == ["date", "total", "lower", "upper"]
+    result = invoke("forecast", out, "--steps", "3", "--interval", "0.5")
+    assert result.exit_code == 0 and "lower" in result.output
+    result = invoke("forecast", out, "--interval", "1.2")
+    assert result.exit_code == 2 and "`interval` must be a level in (0, 1)" in result.stderr

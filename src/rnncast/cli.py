@@ -96,6 +96,9 @@ def fit(
     target_history: Annotated[
         bool, typer.Option(help="Feed the target's own past with --features.")
     ] = _D.target_history,
+    interval: Annotated[
+        float | None, typer.Option(help="Prediction interval level, e.g. 0.9 (conformal).")
+    ] = None,
     out_dir: Annotated[str | None, typer.Option("--out", help="Run directory.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
     forecast_steps: Annotated[
@@ -136,13 +139,16 @@ def forecast(
     out_file: Annotated[
         str | None, typer.Option("--out", help="Write the forecast as CSV.")
     ] = None,
+    interval: Annotated[
+        float | None, typer.Option(help="Add a prediction interval at this level, e.g. 0.9.")
+    ] = None,
 ) -> None:
     """Forecast beyond the last observation, with real future dates, in original units."""
     try:
         from rnncast.forecaster import Forecaster
         from rnncast.runs import write_text_atomic
 
-        frame = Forecaster.load(run).forecast(steps)
+        frame = Forecaster.load(run).forecast(steps, interval=interval)
         if out_file:
             write_text_atomic(out_file, frame.to_csv(index=False))
             out.print(f"Wrote {len(frame)} forecast steps to {out_file}")

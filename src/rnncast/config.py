@@ -66,6 +66,8 @@ class FitConfig:
         val_size: Validation part, just before the test part; 0 trains without one.
         season: Season length for the seasonal naive baseline and MASE; None infers it.
         target_history: Whether the target's own past is an input when features are given.
+        interval: Level of prediction intervals (e.g. 0.9), calibrated on the validation
+            part by split conformal prediction; None for point forecasts only.
     """
 
     model: str | tuple = "lstm"
@@ -91,6 +93,7 @@ class FitConfig:
     val_size: Size = 0.1
     season: int | None = None
     target_history: bool = True
+    interval: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", _parse_units(self.units))
@@ -114,6 +117,10 @@ class FitConfig:
             _check_int(name, getattr(self, name), minimum=1)
         for name in ("patience", "seed"):
             _check_int(name, getattr(self, name), minimum=0)
+        if self.interval is not None:
+            from rnncast.evaluation.intervals import check_level
+
+            check_level(self.interval)
         if self.season is not None:
             _check_int("season", self.season, minimum=1)
         _check_float("dropout", self.dropout, low=0.0, high=1.0, high_open=True)

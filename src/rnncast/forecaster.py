@@ -28,6 +28,13 @@ from rnncast.data.split import Split, chronological_split
 from rnncast.data.windows import Windows, origins_between
 from rnncast.errors import ConfigError, DataError, NotFittedError
 from rnncast.evaluation.baselines import infer_season, naive, seasonal_naive
+from rnncast.evaluation.intervals import (
+    METHOD,
+    check_level,
+    conformal_quantile,
+    interval_scores,
+    minimum_residuals,
+)
 from rnncast.evaluation.metrics import compare, mase_scale
 from rnncast.evaluation.modes import MODES, check_history, roll_forward
 from rnncast.nn.networks import build_network
@@ -69,6 +76,7 @@ class Forecaster:
         val_size: Size = _D.val_size,
         season: int | None = _D.season,
         target_history: bool = _D.target_history,
+        interval: float | None = _D.interval,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -78,7 +86,7 @@ class Forecaster:
         self.patience, self.seed, self.device = patience, seed, device
         self.scaler, self.missing = scaler, missing
         self.test_size, self.val_size, self.season = test_size, val_size, season
-        self.target_history, self.verbose = target_history, verbose
+        self.target_history, self.interval, self.verbose = target_history, interval, verbose
 
     # -- scikit-learn protocol -------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -131,6 +139,8 @@ class Forecaster:
             raise ConfigError("--no-target-history needs --features: the network needs inputs.")
         split = chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
         _check_lengths(split, cfg)
+        if cfg.interval is not None:
+            _check_calibration(split, cfg)
         season = cfg.season or infer_season(prepared.freq)
         scaler = Scaler(cfg.scaler).fit(prepared.frame.to_numpy()[: split.n_train])
         self._set_state(cfg, prepared, split, season, scaler, _describe_source(data))
@@ -246,13 +256,17 @@ class Forecaster:
             )
         return x
 
-    def forecast(self, steps: int | None = None) -> pd.DataFrame:
+    def forecast(self, steps: int | None = None, interval: float | None = None) -> pd.DataFrame:
         """Forecast beyond the last observation, in original units.
 
         Args:
             steps: How many steps (default: the horizon). Beyond one horizon the model is fed
                 its own forecasts. With a set of horizon steps (``horizon=(1, 3, 7)``) the
                 forecast holds exactly those steps and ``steps`` must be left out.
+            interval: Level of a prediction interval (default: the fitted ``interval``); adds
+                ``lower`` and ``upper`` columns (``<target>_lower`` ... with several targets),
+                calibrated on the validation part. Steps too far ahead for the validation part
+                to calibrate get no bounds (NaN).
 
         Returns:
             A DataFrame with the date column (real future dates; ``step`` without dates) and
@@ -278,7 +292,46 @@ class Forecaster:
             leads = list(range(1, steps + 1))
         frame = pd.DataFrame(values, columns=list(self.data_.targets))
         frame.insert(0, self.data_.date or "step", self._future_index(leads))
+        level = interval if interval is not None else cfg.interval
+        if level is not None:
+            check_level(level)
+            _check_calibration(self.split_, cfg)
+            if cfg.contiguous:
+                half = self._calibrate_recursive(self.data_, self.split_, level, len(leads))
+            else:
+                half = self._calibrate_one_step(self.data_, self.split_, level)
+            _add_bounds(frame, list(self.data_.targets), values, half)
         return frame
+
+    # -- intervals -------------------------------------------------------------------------
+    def _calibrate_one_step(self, data, split, level: float) -> np.ndarray:
+        """Half-widths (S, C) from one-step forecasts made on the validation part."""
+        cfg, n = self.config_, len(data.frame)
+        origins = origins_between(split.val_start, split.test_start, cfg.lookback, cfg.max_step, n)
+        y = data.frame.to_numpy()[:, self.targets_]
+        residuals = self._one_step(data, origins) - y[origins[:, None] + np.asarray(cfg.steps) - 1]
+        return conformal_quantile(residuals, level)
+
+    def _calibrate_recursive(self, data, split, level: float, leads: int) -> np.ndarray:
+        """Half-widths (K, C) for leads 1..K of forecasts fed their own predictions, from
+        every validation origin (a lead that would reach the test part is left out)."""
+        cfg = self.config_
+        y = data.frame.to_numpy()[:, self.targets_]
+        origins = np.arange(max(split.val_start, cfg.lookback), split.test_start)
+        forecasts = roll_forward(
+            self._scaled(data),
+            origins,
+            leads,
+            self._block,
+            cfg.lookback,
+            cfg.max_step,
+            self.inputs_,
+            self.targets_,
+        )  # (B, K, C)
+        rows = origins[:, None] + np.arange(leads)  # (B, K)
+        residuals = self.scaler_.inverse(forecasts, self.targets_) - y[np.minimum(rows, len(y) - 1)]
+        residuals[rows >= split.test_start] = np.nan  # never calibrate on the test part
+        return conformal_quantile(residuals, level)
 
     def _future_index(self, leads: list[int]) -> pd.Index:
         index, offsets = self.data_.frame.index, np.asarray(leads)
@@ -341,11 +394,31 @@ class Forecaster:
         else:
             metrics["recursive_note"] = "not scored: a set of horizon steps cannot be chained"
         metrics["test"] = test
+        if cfg.interval is not None:
+            metrics["interval"] = self._score_intervals(data, split, y)
         for mode, key in (("one_step", "skill_rmse"), ("recursive", "skill_rmse_recursive")):
             if test[mode] is not None:
                 naive_rmse = test[mode]["naive"]["rmse"]
                 metrics[key] = 1 - test[mode]["model"]["rmse"] / naive_rmse if naive_rmse else None
         return metrics
+
+    def _score_intervals(self, data, split, y) -> dict[str, Any]:
+        """Empirical coverage and mean width of the intervals on the test part, both modes."""
+        cfg, n, level = self.config_, len(y), self.config_.interval
+        origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
+        actual = y[origins[:, None] + np.asarray(cfg.steps) - 1]  # (N, S, C)
+        half = self._calibrate_one_step(data, split, level)  # (S, C)
+        point = self._one_step(data, origins)
+        out = {
+            "level": level,
+            "method": METHOD,
+            "one_step": interval_scores(actual, point - half, point + half),
+        }
+        if cfg.contiguous:
+            half = self._calibrate_recursive(data, split, level, split.n_test)  # (n_test, C)
+            point = self._recursive(data, split.test_start, split.n_test)
+            out["recursive"] = interval_scores(y[split.test_start :], point - half, point + half)
+        return out
 
     def _score_one_step(self, data, split, y, scales) -> dict[str, Any]:
         cfg, n = self.config_, len(y)
@@ -473,6 +546,29 @@ def _check_lengths(split: Split, cfg: FitConfig) -> None:
                 f"The {part} part has {rows} rows, fewer than --horizon {cfg.max_step}; "
                 "make it larger."
             )
+
+
+def _check_calibration(split: Split, cfg: FitConfig) -> None:
+    """Intervals need enough validation windows to calibrate on."""
+    need = minimum_residuals(cfg.interval if cfg.interval is not None else 0.9)
+    windows = split.n_val - cfg.max_step + 1
+    if windows < need:
+        raise ConfigError(
+            f"An interval at level {cfg.interval} is calibrated on the validation part, which "
+            f"gives {max(windows, 0)} windows here; it needs at least {need}. Give a larger "
+            "--val-size or a lower --interval."
+        )
+
+
+def _add_bounds(frame: pd.DataFrame, targets: list[str], values: np.ndarray, half) -> None:
+    """Insert lower and upper bounds after each target column."""
+    for c, name in enumerate(targets):
+        lower, upper = (
+            ("lower", "upper") if len(targets) == 1 else (f"{name}_lower", f"{name}_upper")
+        )
+        at = frame.columns.get_loc(name) + 1
+        frame.insert(at, lower, values[:, c] - half[:, c])
+        frame.insert(at + 1, upper, values[:, c] + half[:, c])
 
 
 def _describe_source(data: Any) -> dict[str, Any]:

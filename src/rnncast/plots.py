@@ -118,6 +118,17 @@ def plot_forecast(f: Forecaster, forecast: pd.DataFrame, path: Path) -> None:
             ms=2.5,
             label=f"forecast, {len(forecast)} steps",
         )
+        lower, upper = _bound_columns(target, len(targets))
+        if lower in forecast:
+            ax.fill_between(
+                forecast[date],
+                forecast[lower],
+                forecast[upper],
+                color=COLORS["forecast"],
+                alpha=0.18,
+                lw=0,
+                label=f"{f.config_.interval:.0%} interval (conformal)",
+            )
         ax.plot(
             x,
             [recent.iloc[-1]] * len(x),
@@ -132,6 +143,12 @@ def plot_forecast(f: Forecaster, forecast: pd.DataFrame, path: Path) -> None:
         ax.set_xlabel(date)
         ax.legend(loc="best", fontsize=8)
     _save(fig, path)
+
+
+def _bound_columns(target: str, n_targets: int) -> tuple[str, str]:
+    if n_targets == 1:
+        return "lower", "upper"
+    return f"{target}_lower", f"{target}_upper"
 
 
 def _shade_parts(ax, pred: pd.DataFrame) -> None:

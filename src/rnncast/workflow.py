@@ -89,6 +89,18 @@ def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
             console.print(extra)
     for line in verdict(metrics, name):
         console.print(line, highlight=False)
+    if metrics.get("interval"):
+        iv = metrics["interval"]
+        parts = [
+            f"{mode} covers {iv[mode]['coverage']:.1f}% of {iv[mode]['points']} test points, "
+            f"mean width {iv[mode]['width']:.4g}"
+            for mode in ("one_step", "recursive")
+            if iv.get(mode) and iv[mode]["coverage"] is not None
+        ]
+        console.print(
+            f"{iv['level']:.0%} interval ({iv['method']}): " + "; ".join(parts) + ".",
+            highlight=False,
+        )
     if metrics.get("recursive_note"):
         console.print(f"Recursive mode {metrics['recursive_note']}.", highlight=False)
 

@@ -26,7 +26,7 @@ MODES = {
 
 def roll_forward(
     values: np.ndarray,
-    start: int,
+    start: int | np.ndarray,
     steps: int,
     predict: Predict,
     lookback: int,
@@ -34,32 +34,38 @@ def roll_forward(
     inputs: Sequence[int],
     targets: Sequence[int],
 ) -> np.ndarray:
-    """Forecast ``steps`` rows from row ``start`` by feeding predictions back in.
+    """Forecast ``steps`` rows from row ``start`` (or from each of several origins at once) by
+    feeding predictions back in.
 
     Args:
-        values: Scaled series (T, F). Rows from ``start`` on are read only for feature columns
+        values: Scaled series (T, F). Rows from an origin on are read only for feature columns
             (taken as known); rows past the end need no features when ``steps <= horizon`` or
-            no feature is an input.
+            no feature is an input. Target values from an origin on are never read.
+        start: One origin, or an array of B origins forecast together in one batch.
 
     Returns:
-        Scaled forecasts of the target columns, shape (steps, C).
+        Scaled forecasts of the target columns: (steps, C) for one origin, (B, steps, C) for
+        several.
     """
+    origins = np.atleast_1d(np.asarray(start, dtype=np.int64))
     feature_inputs = [i for i in inputs if i not in targets]
-    known = max(0, len(values) - start)
+    known = len(values) - int(origins.max())
     if feature_inputs and steps > max(known, horizon):
         raise ConfigError(
             f"Forecasting {steps} steps past the data needs future values of the feature "
             f"columns; forecast at most --horizon ({horizon}) steps, or fit without --features."
         )
     blocks = -(-steps // horizon)  # ceil
-    buffer = np.zeros((start + blocks * horizon, values.shape[1]), dtype=values.dtype)
-    usable = min(len(values), len(buffer))
-    buffer[:usable] = values[:usable]  # feature columns ahead of `start` stay as observed
-    buffer[start:, targets] = 0.0  # the future target is never read from the data
-    for t in range(start, start + steps, horizon):
-        window = buffer[None, t - lookback : t][:, :, inputs]  # (1, L, F_in)
-        buffer[t : t + horizon, targets] = predict(window)[0]  # (H, C)
-    return buffer[start : start + steps][:, targets]
+    rows = origins[:, None] + np.arange(-lookback, blocks * horizon)  # (B, L + blocks * H)
+    inside = rows < len(values)
+    buffer = np.zeros((*rows.shape, values.shape[1]), dtype=values.dtype)
+    buffer[inside] = values[rows[inside]]  # feature columns ahead of an origin stay as observed
+    buffer[:, lookback:, targets] = 0.0  # the future target is never read from the data
+    for t in range(lookback, lookback + steps, horizon):
+        window = buffer[:, t - lookback : t][:, :, inputs]  # (B, L, F_in)
+        buffer[:, t : t + horizon, targets] = predict(window)  # (B, H, C)
+    out = buffer[:, lookback : lookback + steps][:, :, targets]  # (B, steps, C)
+    return out if np.ndim(start) else out[0]
 
 
 def check_history(start: int, lookback: int) -> None:

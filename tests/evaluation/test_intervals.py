@@ -1,0 +1,77 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnncast import Forecaster
+from rnncast.errors import ConfigError
+from rnncast.evaluation.intervals import conformal_quantile, interval_scores, minimum_residuals
+
+
+def test_quantile_rank_and_missing_residuals():
+    r = np.array([[1.0, 1.0], [2.0, np.nan], [3.0, np.nan], [4.0, 2.0]])
+    # n = 4: rank ceil(5 * 0.5) = 3 -> 3.0; n = 2: rank ceil(3 * 0.5) = 2 -> 2.0
+    assert conformal_quantile(r, 0.5).tolist() == [3.0, 2.0]
+    assert np.isnan(conformal_quantile(r, 0.9)).all()  # too few residuals for 90%
+    assert minimum_residuals(0.9) == 9 and minimum_residuals(0.5) == 1
+
+
+def test_interval_scores():
+    s = interval_scores(np.array([1.0, 5.0]), np.array([0.0, 0.0]), np.array([2.0, 2.0]))
+    assert s == {"coverage": 50.0, "width": 2.0, "points": 2}
+
+
+@pytest.fixture(scope="module")
+def noisy_seasonal() -> pd.DataFrame:
+    """A seasonal signal plus Gaussian noise of known scale: the best 90% interval is +-1.645."""
+    rng = np.random.default_rng(3)
+    t = np.arange(1000)
+    y = 10 * np.sin(2 * np.pi * t / 12) + rng.normal(scale=1.0, size=t.size)
+    return pd.DataFrame({"date": pd.date_range("2000-01-01", periods=t.size, freq="D"), "y": y})
+
+
+def test_conformal_coverage_is_near_nominal(noisy_seasonal):
+    f = Forecaster(
+        model="lstm",
+        units=16,
+        lookback=24,
+        epochs=30,
+        lr=5e-3,
+        test_size=400,
+        val_size=300,
+        interval=0.9,
+        seed=0,
+    ).fit(noisy_seasonal, target="y")
+    iv = f.evaluate()["interval"]
+    assert abs(iv["one_step"]["coverage"] - 90) < 4, iv
+    assert 2 * 1.645 * 0.9 < iv["one_step"]["width"] < 2 * 1.645 * 1.4  # near the noise's own
+    assert abs(iv["recursive"]["coverage"] - 90) < 8, iv
+    out = f.forecast(6)
+    assert out.columns.tolist() == ["date", "y", "lower", "upper"]
+    assert (out["lower"] < out["y"]).all() and (out["y"] < out["upper"]).all()
+    narrow = f.forecast(6, interval=0.5)
+    assert ((narrow["upper"] - narrow["lower"]) < (out["upper"] - out["lower"])).all()
+
+
+def test_several_targets_get_their_own_bounds(noisy_seasonal):
+    frame = noisy_seasonal.assign(z=noisy_seasonal["y"] * 100)
+    f = Forecaster(
+        model="gru",
+        units=8,
+        lookback=12,
+        epochs=2,
+        test_size=50,
+        val_size=100,
+        interval=0.8,
+        seed=0,
+    ).fit(frame, target="y,z")
+    out = f.forecast(2)
+    assert out.columns.tolist() == ["date", "y", "y_lower", "y_upper", "z", "z_lower", "z_upper"]
+    width_y = (out["y_upper"] - out["y_lower"]).mean()
+    assert (out["z_upper"] - out["z_lower"]).mean() > 20 * width_y  # each in its own units
+
+
+def test_interval_needs_a_validation_part(noisy_seasonal):
+    with pytest.raises(ConfigError, match="it needs at least 9. Give a larger --val-size"):
+        Forecaster(lookback=12, epochs=1, val_size=5, interval=0.9).fit(noisy_seasonal, target="y")
+    with pytest.raises(ConfigError, match=r"`interval` must be a level in \(0, 1\)"):
+        Forecaster(interval=1.5).fit(noisy_seasonal, target="y")

@@ -317,3 +317,103 @@ def test_interval_from_fit_and_forecast(tmp_path):
     assert result.exit_code == 0 and "lower" in result.output
     result = invoke("forecast", out, "--interval", "1.2")
     assert result.exit_code == 2 and "`interval` must be a level in (0, 1)" in result.stderr
+
+
+def test_compare_writes_a_leaderboard(tmp_path):
+    out = tmp_path / "cmp"
+    result = invoke(
+        "compare",
+        "airline",
+        "--target",
+        "passengers",
+        "--models",
+        "dense,gru",
+        "--models",
+        "lstm(8, relu) > dense",
+        "--repeats",
+        "2",
+        "--lookback",
+        "12",
+        "--units",
+        "8",
+        "--epochs",
+        "3",
+        "--test-size",
+        "24",
+        "--val-size",
+        "12",
+        "--quiet",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    board = pd.read_csv(out / "leaderboard.csv", index_col="name")
+    assert {
+        "dense",
+        "gru",
+        "lstm(8, relu) > dense",
+        "ensemble",
+        "naive",
+        "seasonal naive",
+        "drift",
+        "exponential smoothing",
+    } == set(board.index)
+    assert "| rank | model |" in result.output and "Ranked by mean one-step RMSE" in result.output
+    assert (out / "leaderboard.png").stat().st_size > 10_000
+    assert (out / "leaderboard.md").read_text().startswith("| rank |")
+
+
+def test_backtest_writes_folds(tmp_path):
+    out = tmp_path / "bt"
+    result = invoke(
+        "backtest",
+        "airline",
+        "--target",
+        "passengers",
+        "--model",
+        "gru",
+        "--folds",
+        "3",
+        "--lookback",
+        "12",
+        "--units",
+        "8",
+        "--epochs",
+        "2",
+        "--test-size",
+        "12",
+        "--val-size",
+        "12",
+        "--quiet",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    folds = pd.read_csv(out / "backtest.csv")
+    assert sorted(folds["test_from"].unique()) == ["1958-01-01", "1959-01-01", "1960-01-01"]
+    assert set(folds["name"]) >= {"gru", "naive", "exponential smoothing"}
+    assert (out / "backtest.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["compare", "airline", "--target", "passengers", "--models", "lstm,grux"],
+            "Unknown model 'grux'. Did you mean 'gru'?",
+        ),
+        (
+            ["compare", "airline", "--target", "passengers", "--models", "lstm", "--repeats", "0"],
+            "`repeats` must be a whole number >= 1, got 0.",
+        ),
+        (
+            ["backtest", "airline", "--target", "passengers", "--folds", "50"],
+            "50 folds of 29 test rows",
+        ),
+    ],
+)
+def test_compare_and_backtest_bad_input(args, message, tmp_path):
+    result = invoke(*args, "--epochs", "1", "--quiet", "--out", tmp_path / "never")
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "never").exists()

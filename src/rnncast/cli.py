@@ -13,15 +13,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from rnncast import cli_options as opt
 from rnncast.config import FitConfig
 from rnncast.errors import RnncastError
 
 _D = FitConfig()
-MODEL_HELP = (
-    "lstm, gru, rnn or dense (shaped by --units, --dropout, --activation); a preset such as "
-    "stacked-lstm, bilstm, bigru, cnn-lstm, convlstm, seq2seq, mixed; or a spec such as "
-    "'lstm(64, relu) > dropout(0.2) > dense'. See docs/models.md."
-)
 app = typer.Typer(
     help="Honest time-series forecasting with recurrent neural networks.",
     no_args_is_help=True,
@@ -61,50 +57,40 @@ def _resolve_data(data: str) -> str:
 # -- fit ------------------------------------------------------------------------------------
 @app.command()
 def fit(
-    data: Annotated[str, typer.Argument(help="CSV or Parquet file, or a bundled dataset name.")],
-    target: Annotated[str, typer.Option(help="Column to forecast; a,b,c forecasts several.")],
-    date: Annotated[
-        str | None, typer.Option(help="Date column (detected by name if omitted).")
-    ] = None,
-    features: Annotated[
-        str | None, typer.Option(help="Extra input columns, comma-separated.")
-    ] = None,
-    model: Annotated[str, typer.Option(help=MODEL_HELP)] = _D.model,
-    units: Annotated[str, typer.Option(help="Units per layer, e.g. 64,32 for a stack.")] = "64",
-    dropout: Annotated[float, typer.Option(help="Dropout after each layer.")] = _D.dropout,
-    activation: Annotated[str, typer.Option(help="tanh or relu.")] = _D.activation,
-    lookback: Annotated[int, typer.Option(help="Past steps per window.")] = _D.lookback,
-    horizon: Annotated[str, typer.Option(help="Future steps per window: 7, or a set 1,3,7.")] = "1",
-    strategy: Annotated[
-        str | None, typer.Option(help="Multi-step: direct, recursive or seq2seq.")
-    ] = _D.strategy,
-    optimizer: Annotated[str, typer.Option(help="adam, rmsprop or sgd (Nesterov).")] = _D.optimizer,
-    lr: Annotated[float, typer.Option(help="Learning rate.")] = _D.lr,
-    momentum: Annotated[float, typer.Option(help="SGD momentum.")] = _D.momentum,
-    loss: Annotated[str, typer.Option(help="mse, mae or huber.")] = _D.loss,
-    epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = _D.epochs,
-    batch_size: Annotated[int, typer.Option(help="Windows per step.")] = _D.batch_size,
-    clip_norm: Annotated[float, typer.Option(help="Gradient norm clip; 0 = off.")] = _D.clip_norm,
-    patience: Annotated[int, typer.Option(help="Early-stopping patience; 0 = off.")] = _D.patience,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = _D.seed,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = _D.device,
-    scaler: Annotated[str, typer.Option(help="minmax, standard or none.")] = _D.scaler,
-    missing: Annotated[str, typer.Option(help="interpolate, ffill, drop or error.")] = _D.missing,
-    test_size: Annotated[str, typer.Option(help="Fraction, row count or start date.")] = "0.2",
-    val_size: Annotated[str, typer.Option(help="Fraction, row count or date; 0 = none.")] = "0.1",
-    season: Annotated[int | None, typer.Option(help="Season length (inferred if omitted).")] = None,
-    target_history: Annotated[
-        bool, typer.Option(help="Feed the target's own past with --features.")
-    ] = _D.target_history,
-    interval: Annotated[
-        float | None, typer.Option(help="Prediction interval level, e.g. 0.9 (conformal).")
-    ] = None,
+    data: opt.Data,
+    target: opt.Target,
+    date: opt.Date = None,
+    features: opt.Features = None,
+    model: opt.Model = _D.model,
+    units: opt.Units = "64",
+    dropout: opt.Dropout = _D.dropout,
+    activation: opt.Activation = _D.activation,
+    lookback: opt.Lookback = _D.lookback,
+    horizon: opt.Horizon = "1",
+    strategy: opt.Strategy = _D.strategy,
+    optimizer: opt.Optimizer = _D.optimizer,
+    lr: opt.Lr = _D.lr,
+    momentum: opt.Momentum = _D.momentum,
+    loss: opt.Loss = _D.loss,
+    epochs: opt.Epochs = _D.epochs,
+    batch_size: opt.BatchSize = _D.batch_size,
+    clip_norm: opt.ClipNorm = _D.clip_norm,
+    patience: opt.Patience = _D.patience,
+    seed: opt.Seed = _D.seed,
+    device: opt.Device = _D.device,
+    scaler: opt.Scaler = _D.scaler,
+    missing: opt.Missing = _D.missing,
+    test_size: opt.TestSize = "0.2",
+    val_size: opt.ValSize = "0.1",
+    season: opt.Season = None,
+    target_history: opt.TargetHistory = _D.target_history,
+    interval: opt.Interval = None,
     out_dir: Annotated[str | None, typer.Option("--out", help="Run directory.")] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
+    overwrite: opt.Overwrite = False,
     forecast_steps: Annotated[
         int | None, typer.Option("--forecast", help="Also write forecast.csv with N steps.")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Train a model, score it against naive baselines and save a run directory."""
     settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
@@ -124,6 +110,154 @@ def fit(
             forecast_steps=forecast_steps,
             console=out,
             progress=not quiet,
+        )
+    except RnncastError as exc:
+        _fail(exc)
+
+
+# -- compare and backtest -------------------------------------------------------------------
+Folds = Annotated[int | None, typer.Option(help="Rolling-origin folds (backtest).")]
+Window = Annotated[str, typer.Option(help="expanding or sliding training window.")]
+Step = Annotated[int | None, typer.Option(help="Rows between fold cut-offs (default: test).")]
+Refit = Annotated[bool, typer.Option(help="Retrain in every fold (--no-refit: first only).")]
+
+
+@app.command()
+def compare(
+    data: opt.Data,
+    target: opt.Target,
+    models: Annotated[
+        list[str],
+        typer.Option(help="Models, comma-separated; repeat the option for specs with commas."),
+    ],
+    out_dir: Annotated[str, typer.Option("--out", help="Output directory.")],
+    repeats: Annotated[int, typer.Option(help="Seeds per model.")] = 3,
+    ensemble: Annotated[
+        str | None, typer.Option(help="Models averaged in the ensemble (default: recurrent).")
+    ] = None,
+    folds: Folds = None,
+    window: Window = "expanding",
+    step: Step = None,
+    refit: Refit = True,
+    rank_mode: Annotated[str, typer.Option(help="Rank by one_step or recursive.")] = "one_step",
+    rank_metric: Annotated[str, typer.Option(help="rmse, mae, mape, smape or mase.")] = "rmse",
+    date: opt.Date = None,
+    features: opt.Features = None,
+    units: opt.Units = "64",
+    dropout: opt.Dropout = _D.dropout,
+    activation: opt.Activation = _D.activation,
+    lookback: opt.Lookback = _D.lookback,
+    horizon: opt.Horizon = "1",
+    strategy: opt.Strategy = _D.strategy,
+    optimizer: opt.Optimizer = _D.optimizer,
+    lr: opt.Lr = _D.lr,
+    momentum: opt.Momentum = _D.momentum,
+    loss: opt.Loss = _D.loss,
+    epochs: opt.Epochs = _D.epochs,
+    batch_size: opt.BatchSize = _D.batch_size,
+    clip_norm: opt.ClipNorm = _D.clip_norm,
+    patience: opt.Patience = _D.patience,
+    seed: opt.Seed = _D.seed,
+    device: opt.Device = _D.device,
+    scaler: opt.Scaler = _D.scaler,
+    missing: opt.Missing = _D.missing,
+    test_size: opt.TestSize = "0.2",
+    val_size: opt.ValSize = "0.1",
+    season: opt.Season = None,
+    target_history: opt.TargetHistory = _D.target_history,
+    overwrite: opt.Overwrite = False,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Train every model on identical splits, several seeds each, and rank them beside the
+    naive, seasonal-naive, drift and exponential-smoothing baselines and an ensemble."""
+    settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
+    try:
+        from rnncast.compare import split_models
+        from rnncast.workflow import run_compare
+
+        names = split_models(models)
+        run_compare(
+            _resolve_data(data),
+            target,
+            names,
+            settings,
+            out_dir,
+            date=date,
+            features=features,
+            overwrite=overwrite,
+            console=out,
+            progress=not quiet,
+            repeats=repeats,
+            ensemble=ensemble,
+            folds=folds,
+            window=window,
+            step=step,
+            refit=refit,
+            rank_by=(rank_mode, rank_metric),
+        )
+    except RnncastError as exc:
+        _fail(exc)
+
+
+@app.command()
+def backtest(
+    data: opt.Data,
+    target: opt.Target,
+    out_dir: Annotated[str, typer.Option("--out", help="Output directory.")],
+    folds: Annotated[int, typer.Option(help="Rolling-origin folds.")] = 5,
+    window: Window = "expanding",
+    step: Step = None,
+    refit: Refit = True,
+    model: opt.Model = _D.model,
+    date: opt.Date = None,
+    features: opt.Features = None,
+    units: opt.Units = "64",
+    dropout: opt.Dropout = _D.dropout,
+    activation: opt.Activation = _D.activation,
+    lookback: opt.Lookback = _D.lookback,
+    horizon: opt.Horizon = "1",
+    strategy: opt.Strategy = _D.strategy,
+    optimizer: opt.Optimizer = _D.optimizer,
+    lr: opt.Lr = _D.lr,
+    momentum: opt.Momentum = _D.momentum,
+    loss: opt.Loss = _D.loss,
+    epochs: opt.Epochs = _D.epochs,
+    batch_size: opt.BatchSize = _D.batch_size,
+    clip_norm: opt.ClipNorm = _D.clip_norm,
+    patience: opt.Patience = _D.patience,
+    seed: opt.Seed = _D.seed,
+    device: opt.Device = _D.device,
+    scaler: opt.Scaler = _D.scaler,
+    missing: opt.Missing = _D.missing,
+    test_size: opt.TestSize = "0.2",
+    val_size: opt.ValSize = "0.1",
+    season: opt.Season = None,
+    target_history: opt.TargetHistory = _D.target_history,
+    overwrite: opt.Overwrite = False,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Rolling-origin evaluation: per-fold metrics of one model and the baselines, every
+    scaler refitted inside each fold on that fold's training rows only."""
+    settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
+    try:
+        from rnncast.workflow import run_compare
+
+        run_compare(
+            _resolve_data(data),
+            target,
+            [model],
+            settings,
+            out_dir,
+            date=date,
+            features=features,
+            overwrite=overwrite,
+            console=out,
+            progress=not quiet,
+            repeats=1,
+            folds=folds,
+            window=window,
+            step=step,
+            refit=refit,
         )
     except RnncastError as exc:
         _fail(exc)

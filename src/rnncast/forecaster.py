@@ -354,10 +354,15 @@ class Forecaster:
         self._check_fitted()
         if data is None:
             return self.metrics_
+        return self._score(*self._prepared(data))
+
+    def _prepared(self, data: Any = None) -> tuple[PreparedData, Split]:
+        """New data prepared and split as the fitted data was; the fitted data by default."""
+        if data is None:
+            return self.data_, self.split_
         d, cfg = self.data_, self.config_
         prepared = prepare(read_table(data), d.targets, d.date, d.features, cfg.missing)
-        split = chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
-        return self._score(prepared, split)
+        return prepared, chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
 
     def _score(self, data: PreparedData, split: Split) -> dict[str, Any]:
         cfg = self.config_
@@ -467,6 +472,35 @@ class Forecaster:
         }
         actual = y[start:][None]  # (1, steps, C)
         return compare(actual, forecasts, scales, list(range(1, steps + 1)), list(data.targets))
+
+    def test_forecasts(self, data: Any = None) -> dict[str, Any]:
+        """The model's forecasts of the test part in original units, for comparisons.
+
+        Args:
+            data: New data split as the fitted data was (the fitted data by default).
+
+        Returns:
+            ``origins`` (N,) of the one-step mode, ``actual`` and ``one_step`` (N, S, C);
+            ``recursive_actual`` and, with contiguous steps, ``recursive`` (n_test, C);
+            ``history`` (T, C), every target value of the data, and its ``split``.
+        """
+        self._check_fitted()
+        cfg, (data, split) = self.config_, self._prepared(data)
+        n = len(data.frame)
+        y = data.frame.to_numpy()[:, self.targets_]
+        origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
+        out = {
+            "origins": origins,
+            "actual": y[origins[:, None] + np.asarray(cfg.steps) - 1],
+            "one_step": self._one_step(data, origins),
+            "recursive": None,
+            "recursive_actual": y[split.test_start :],
+            "history": y,
+            "split": split,
+        }
+        if cfg.contiguous and split.n_test:
+            out["recursive"] = self._recursive(data, split.test_start, split.n_test)
+        return out
 
     def predictions(self, target: str | None = None) -> pd.DataFrame:
         """Actual values of one target beside its one-step predictions at the first forecast

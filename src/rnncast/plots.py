@@ -172,3 +172,42 @@ def _save(fig, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_leaderboard(board: pd.DataFrame, rank_by: tuple[str, str], path: Path) -> None:
+    """Horizontal bars of the ranking metric with one standard deviation as error bars."""
+    mode, metric = rank_by
+    rows = board[board[f"{mode}_{metric}_mean"].notna()].iloc[::-1]
+    colors = {"model": COLORS["one_step"], "ensemble": "#9467bd", "baseline": "#999999"}
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.5))
+    ax.barh(
+        [str(n) for n in rows.index],
+        rows[f"{mode}_{metric}_mean"],
+        xerr=rows[f"{mode}_{metric}_std"],
+        color=[colors[k] for k in rows["kind"]],
+        capsize=3,
+    )
+    ax.set_xlabel(f"{mode.replace('_', '-')} {metric.upper()} (mean ± sd, original units)")
+    ax.set_title("Leaderboard (grey: baselines, purple: ensemble)")
+    _save(fig, path)
+
+
+def plot_backtest(frame: pd.DataFrame, folds: list[dict], target: str, path: Path) -> None:
+    """The actual series with every fold's recursive forecast over its test rows."""
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    ax.plot(frame.index, frame[target], color=COLORS["actual"], lw=1, label="actual")
+    cmap = plt.get_cmap("tab10")
+    for k, fold in enumerate(folds):
+        ax.plot(
+            fold["index"],
+            fold["forecast"],
+            color=cmap(k % 10),
+            lw=1.5,
+            label=f"fold {k + 1} (recursive)",
+        )
+        ax.axvline(fold["index"][0], color=cmap(k % 10), ls=":", lw=0.8)
+    ax.set_title(f"Backtest: {len(folds)} folds, each forecast from its cut-off")
+    ax.set_ylabel(target)
+    ax.set_xlabel(frame.index.name or "row")
+    ax.legend(loc="best", fontsize=8)
+    _save(fig, path)

@@ -137,3 +137,42 @@ def _fmt(value: float | None) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.4g}"
+
+
+def leaderboard_markdown(board, rank_by: tuple[str, str]) -> str:
+    """The leaderboard as a Markdown table: mean ± standard deviation over seeds (and folds).
+
+    Rows tied with the best (difference smaller than their spread) carry a '≈'.
+    """
+    mode, metric = rank_by
+    head = [
+        "rank",
+        "model",
+        "kind",
+        f"{mode.replace('_', '-')} {metric.upper()}",
+        "one-step MASE",
+        "recursive RMSE",
+        "params",
+        "train s",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, row in board.iterrows():
+        cells = [
+            f"{row['rank']}{' ≈' if row['tied_with_best'] else ''}",
+            str(name),
+            row["kind"],
+            _pm(row, f"{mode}_{metric}"),
+            _pm(row, "one_step_mase"),
+            _pm(row, "recursive_rmse"),
+            f"{int(row['params']):,}" if row["params"] else "-",
+            f"{row['train_seconds']:.2f}" if row["kind"] == "model" else "-",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _pm(row, key: str) -> str:
+    mean, std = row[f"{key}_mean"], row[f"{key}_std"]
+    if mean != mean:  # NaN: not scored in this mode
+        return "-"
+    return _fmt(mean) + (f" ± {_fmt(std)}" if std else "")

@@ -8,12 +8,14 @@ code from the directory.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,16 +53,24 @@ def save_run(
     forecast_steps: int | None = None,
 ) -> str:
     """Write every file to a temporary sibling directory, then move it into place."""
+    with atomic_directory(path, overwrite) as tmp:
+        _write_files(forecaster, tmp, plots, forecast_steps)
+    return str(path)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path`` to fill; on success it replaces ``path`` whole,
+    on any error it is removed and ``path`` is left as it was."""
     final = check_destination(path, overwrite)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
-        _write_files(forecaster, tmp, plots, forecast_steps)
+        yield tmp
         _move_into_place(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return str(final)
 
 
 def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:

@@ -12,9 +12,17 @@ from rnncast import datasets
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError
 from rnncast.forecaster import Forecaster
+from rnncast.plots import plot_backtest, plot_leaderboard
 from rnncast.progress import epoch_progress
-from rnncast.report import metrics_table, model_name, steps_table, targets_table, verdict
-from rnncast.runs import check_destination
+from rnncast.report import (
+    leaderboard_markdown,
+    metrics_table,
+    model_name,
+    steps_table,
+    targets_table,
+    verdict,
+)
+from rnncast.runs import atomic_directory, check_destination
 
 
 def fit_and_report(
@@ -170,3 +178,72 @@ def run_demo(out_dir: str, console: Console | None = None, epochs: int | None = 
             f"  {folder}/fit.png  {folder}/forecast.png  {folder}/loss.png", highlight=False
         )
     return done
+
+
+# -- compare and backtest -------------------------------------------------------------------
+def run_compare(
+    data: Any,
+    target: str,
+    models: list[str],
+    settings: dict,
+    out_dir: str,
+    date: str | None = None,
+    features: str | None = None,
+    overwrite: bool = False,
+    console: Console | None = None,
+    progress: bool = True,
+    **options: Any,
+):
+    """Compare models (see :func:`rnncast.compare.compare_models`), print the leaderboard and
+    write ``leaderboard.csv``, ``leaderboard.md``, ``leaderboard.png`` and ``samples.csv``."""
+    from rnncast.compare import compare_models
+
+    console = console or Console()
+    check_destination(out_dir, overwrite)
+    on_run = (
+        (lambda text: console.print(f"  training {text}", highlight=False)) if progress else None
+    )
+    result = compare_models(
+        data,
+        target,
+        models,
+        settings,
+        date=date,
+        features=_names(features),
+        on_run=on_run,
+        **options,
+    )
+    table = leaderboard_markdown(result.leaderboard, result.rank_by)
+    console.print(table, highlight=False, soft_wrap=True)
+    for line in result.verdict():
+        console.print(line, highlight=False)
+    with atomic_directory(out_dir, overwrite) as tmp:
+        result.leaderboard.to_csv(tmp / "leaderboard.csv")
+        result.records.to_csv(tmp / "samples.csv", index=False)
+        (tmp / "leaderboard.md").write_text(table + "\n\n" + "\n".join(result.verdict()) + "\n")
+        plot_leaderboard(result.leaderboard, result.rank_by, tmp / "leaderboard.png")
+        if options.get("folds"):
+            _write_backtest(result, tmp)
+    console.print(
+        f"Wrote {out_dir}: " + ", ".join(sorted(p.name for p in Path(out_dir).iterdir())),
+        highlight=False,
+    )
+    return result
+
+
+def _write_backtest(result, out: Path) -> None:
+    rec = result.records
+    folds = rec[rec["seed"] == 0].drop(columns=["seed"])
+    folds.to_csv(out / "backtest.csv", index=False)
+    paths = [p for p in result.fold_paths if p["model"] == result.fitted[0].config_.model]
+    f = result.fitted[0]
+    plot_backtest(_full_frame(result), paths, f.data_.targets[0], out / "backtest.png")
+
+
+def _full_frame(result):
+    """The whole prepared series: the last fold's data reaches the end."""
+    return result.fitted[-1].data_.frame
+
+
+def _names(text: str | None) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else []

@@ -56,3 +56,15 @@ def infer_season(freq: str | None) -> int:
     name = {"BM": "M", "BQ": "Q", "BY": "Y", "BA": "A"}.get(name, name)
     season = _SEASON_BY_UNIT.get(name, 1)
     return max(1, season // max(1, offset.n)) if season > 1 else 1
+
+
+def drift(y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """The line from the first value to the last before each origin, extended: (N, H, ...).
+
+    >>> drift(np.array([1.0, 2.0, 3.0]), np.array([3]), 2).tolist()
+    [[4.0, 5.0]]
+    """
+    last, first = y[origins - 1], y[0]
+    slope = (last - first) / np.maximum(origins - 1, 1).reshape(-1, *([1] * (y.ndim - 1)))
+    leads = np.arange(1, horizon + 1).reshape(1, -1, *([1] * (y.ndim - 1)))
+    return last[:, None] + slope[:, None] * leads

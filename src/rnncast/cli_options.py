@@ -1,0 +1,53 @@
+"""The options shared by ``fit``, ``compare`` and ``backtest``: one declaration each.
+
+Every name here is a :class:`rnncast.FitConfig` setting (or a data option) so that the same
+words mean the same thing in every command and in the Python API.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rnncast.config import FitConfig
+
+D = FitConfig()
+MODEL_HELP = (
+    "lstm, gru, rnn or dense (shaped by --units, --dropout, --activation); a preset such as "
+    "stacked-lstm, bilstm, bigru, cnn-lstm, convlstm, seq2seq, mixed; or a spec such as "
+    "'lstm(64, relu) > dropout(0.2) > dense'. See docs/models.md."
+)
+
+Data = Annotated[str, typer.Argument(help="CSV or Parquet file, or a bundled dataset name.")]
+Target = Annotated[str, typer.Option(help="Column to forecast; a,b,c forecasts several.")]
+Date = Annotated[str | None, typer.Option(help="Date column (detected by name if omitted).")]
+Features = Annotated[str | None, typer.Option(help="Extra input columns, comma-separated.")]
+Model = Annotated[str, typer.Option(help=MODEL_HELP)]
+Units = Annotated[str, typer.Option(help="Units per layer, e.g. 64,32 for a stack.")]
+Dropout = Annotated[float, typer.Option(help="Dropout after each layer.")]
+Activation = Annotated[str, typer.Option(help="tanh or relu.")]
+Lookback = Annotated[int, typer.Option(help="Past steps per window.")]
+Horizon = Annotated[str, typer.Option(help="Future steps per window: 7, or a set 1,3,7.")]
+Strategy = Annotated[str | None, typer.Option(help="Multi-step: direct, recursive or seq2seq.")]
+Optimizer = Annotated[str, typer.Option(help="adam, rmsprop or sgd (Nesterov).")]
+Lr = Annotated[float, typer.Option(help="Learning rate.")]
+Momentum = Annotated[float, typer.Option(help="SGD momentum.")]
+Loss = Annotated[str, typer.Option(help="mse, mae or huber.")]
+Epochs = Annotated[int, typer.Option(help="Maximum epochs.")]
+BatchSize = Annotated[int, typer.Option(help="Windows per step.")]
+ClipNorm = Annotated[float, typer.Option(help="Gradient norm clip; 0 = off.")]
+Patience = Annotated[int, typer.Option(help="Early-stopping patience; 0 = off.")]
+Seed = Annotated[int, typer.Option(help="Random seed (the first of --repeats).")]
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+Scaler = Annotated[str, typer.Option(help="minmax, standard or none.")]
+Missing = Annotated[str, typer.Option(help="interpolate, ffill, drop or error.")]
+TestSize = Annotated[str, typer.Option(help="Fraction, row count or start date.")]
+ValSize = Annotated[str, typer.Option(help="Fraction, row count or date; 0 = none.")]
+Season = Annotated[int | None, typer.Option(help="Season length (inferred if omitted).")]
+TargetHistory = Annotated[bool, typer.Option(help="Feed the target's own past with --features.")]
+Interval = Annotated[
+    float | None, typer.Option(help="Prediction interval level, e.g. 0.9 (conformal).")
+]
+Overwrite = Annotated[bool, typer.Option(help="Replace an existing output directory.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]

@@ -101,7 +101,8 @@ def test_demo_runs_end_to_end(tmp_path):
     for name in ("bitcoin", "electricity"):
         for plot in ("fit.png", "forecast.png", "loss.png"):
             assert (tmp_path / name / plot).stat().st_size > 10_000
-    assert "Plots:" in result.output
+    assert "Reports and plots:" in result.output
+    assert (tmp_path / "electricity" / "report.html").exists()
 
 
 @pytest.fixture

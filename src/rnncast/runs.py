@@ -96,9 +96,11 @@ def _write_files(f: Forecaster, out: Path, plots: bool, forecast_steps: int | No
     if forecast_steps:
         f.forecast(forecast_steps).to_csv(out / "forecast.csv", index=False)
     if plots:
+        from rnncast import pages
         from rnncast import plots as plotting
 
         plotting.write_all(f, out, forecast_steps)
+        (out / "report.html").write_text(pages.fit_page(f, out), encoding="utf-8")
 
 
 def _move_into_place(tmp: Path, final: Path) -> None:

@@ -12,6 +12,7 @@ from rnncast import datasets
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError
 from rnncast.forecaster import Forecaster
+from rnncast.pages import compare_page
 from rnncast.plots import plot_backtest, plot_leaderboard
 from rnncast.progress import epoch_progress
 from rnncast.report import (
@@ -171,11 +172,11 @@ def run_demo(out_dir: str, console: Console | None = None, epochs: int | None = 
             console=console,
         )
     console.rule("Done")
-    console.print(f"Demo finished in {time.perf_counter() - start:.0f} s. Plots:")
+    console.print(f"Demo finished in {time.perf_counter() - start:.0f} s. Reports and plots:")
     for name in done:
         folder = Path(out_dir) / name
         console.print(
-            f"  {folder}/fit.png  {folder}/forecast.png  {folder}/loss.png", highlight=False
+            f"  {folder}/report.html  (plots: fit.png, forecast.png, loss.png)", highlight=False
         )
     return done
 
@@ -224,6 +225,8 @@ def run_compare(
         plot_leaderboard(result.leaderboard, result.rank_by, tmp / "leaderboard.png")
         if options.get("folds"):
             _write_backtest(result, tmp)
+        title = "Backtest" if len(models) == 1 and options.get("folds") else "Model comparison"
+        (tmp / "report.html").write_text(compare_page(result, tmp, title), encoding="utf-8")
     console.print(
         f"Wrote {out_dir}: " + ", ".join(sorted(p.name for p in Path(out_dir).iterdir())),
         highlight=False,

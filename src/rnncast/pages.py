@@ -1,0 +1,174 @@
+"""The content of the HTML reports (see :mod:`rnncast.html` for the page itself)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rnncast import html
+from rnncast.evaluation.metrics import METRICS
+from rnncast.report import LABELS, LEGEND, NAMES, model_name, verdict
+
+if TYPE_CHECKING:
+    from rnncast.compare import Comparison
+    from rnncast.forecaster import Forecaster
+
+
+def fit_page(f: Forecaster, run_dir: Path) -> str:
+    """The report of one fitted run whose plots are already in ``run_dir``: the verdict and
+    the forecast first, then the numbers, then what went in."""
+    name, d = model_name(f.config_), f.data_
+
+    def plot(file: str, alt: str) -> str:
+        return html.image(run_dir / file, alt) if (run_dir / file).exists() else ""
+
+    sections = []
+    if f.metrics_ and f.metrics_.get("test"):
+        sections.append(
+            html.section(
+                "Verdict",
+                html.paragraphs(verdict(f.metrics_, name), "verdict"),
+                html.paragraphs(interval_lines(f.metrics_)),
+            )
+        )
+    sections.append(html.section("Forecast", plot("forecast.png", "The forecast")))
+    if f.metrics_ and f.metrics_.get("test"):
+        sections.append(
+            html.section(
+                "Test metrics (original units)",
+                metrics_html(f.metrics_, name),
+                html.paragraphs([LEGEND]),
+            )
+        )
+    sections += [
+        html.section(
+            "Actual and predicted",
+            plot("fit.png", "Actual and predicted"),
+            plot("loss.png", "Training history"),
+        ),
+        html.section("Data", html.key_values(data_summary(f))),
+        html.section("Configuration", html.key_values(f.config_.to_dict().items())),
+    ]
+    subtitle = f"{', '.join(d.targets)} · {source_text(f)} · {_now()}"
+    return html.page(f"{name} forecast of {', '.join(d.targets)}", subtitle, sections)
+
+
+def data_summary(f: Forecaster) -> list[tuple[str, Any]]:
+    d, s = f.data_, f.split_
+    index = d.frame.index
+    rows = [("source", source_text(f)), ("rows", len(d.frame))]
+    if d.date:
+        rows += [("dates", f"{index[0].date()} to {index[-1].date()}"), ("frequency", d.freq)]
+    rows += [
+        ("target", ", ".join(d.targets)),
+        ("features", ", ".join(d.features) or "-"),
+        ("missing values filled", d.missing_filled),
+        ("rows dropped", d.rows_dropped),
+        ("split (train / validation / test rows)", f"{s.n_train} / {s.n_val} / {s.n_test}"),
+        ("season", f.season_),
+    ]
+    return rows + [("note", note) for note in d.notes]
+
+
+def source_text(f: Forecaster) -> str:
+    path = f.source_.get("path")
+    return Path(path).name if path else f"a {f.source_.get('kind', 'DataFrame')} in memory"
+
+
+def metrics_html(metrics: dict, name: str) -> str:
+    head = ["mode", "forecaster", *(m.upper() for m in METRICS)]
+    rows = []
+    for mode, label in LABELS.items():
+        block = metrics["test"].get(mode)
+        if block is None:
+            continue
+        for who in NAMES:
+            cells = [label if who == "model" else "", name if who == "model" else NAMES[who]]
+            rows.append(
+                (cells + [block[who][m] for m in METRICS], "model" if who == "model" else "")
+            )
+    return html.table(head, rows)
+
+
+def interval_lines(metrics: dict) -> list[str]:
+    iv = metrics.get("interval")
+    if not iv:
+        return []
+    lines = [f"{iv['level']:.0%} prediction interval by {iv['method']}."]
+    for mode in ("one_step", "recursive"):
+        s = iv.get(mode)
+        if s and s["coverage"] is not None:
+            lines.append(
+                f"{LABELS[mode]}: covers {s['coverage']:.1f}% of {s['points']} test "
+                f"points; mean width {s['width']:.4g}."
+            )
+    return lines
+
+
+def compare_page(result: Comparison, out: Path, title: str) -> str:
+    """The report of a comparison or backtest whose plots are already in ``out``."""
+    mode, metric = result.rank_by
+    board = result.leaderboard
+    head = [
+        "rank",
+        "model",
+        "kind",
+        f"{mode} {metric.upper()} mean",
+        "sd",
+        "one-step MASE",
+        "recursive RMSE",
+        "params",
+        "train s",
+        "samples",
+    ]
+    rows = []
+    for name, row in board.iterrows():
+        cells = [
+            f"{row['rank']}{' ≈' if row['tied_with_best'] else ''}",
+            name,
+            row["kind"],
+            row[f"{mode}_{metric}_mean"],
+            row[f"{mode}_{metric}_std"],
+            row["one_step_mase_mean"],
+            row["recursive_rmse_mean"],
+            int(row["params"]) or "-",
+            round(row["train_seconds"], 2) if row["kind"] == "model" else "-",
+            row["samples"],
+        ]
+        css = "best" if row["tied_with_best"] else ("model" if row["kind"] == "model" else "")
+        rows.append((cells, css))
+    f = result.fitted[0]
+    sections = [
+        html.section("Data", html.key_values(data_summary(f)[:5])),
+        html.section(
+            "Leaderboard",
+            html.table(head, rows),
+            html.paragraphs(
+                [
+                    "≈ marks entries whose difference from the best is smaller "
+                    "than their spread (one standard deviation each)."
+                ]
+            ),
+            html.paragraphs(result.verdict(), "verdict"),
+        ),
+        html.section(
+            "Settings shared by every model",
+            html.key_values(
+                (k, v) for k, v in f.config_.to_dict().items() if k not in ("model", "seed")
+            ),
+        ),
+        html.section(
+            "Plots",
+            *(
+                html.image(out / p, p)
+                for p in ("leaderboard.png", "backtest.png")
+                if (out / p).exists()
+            ),
+        ),
+    ]
+    return html.page(title, f"{', '.join(f.data_.targets)} · {source_text(f)} · {_now()}", sections)
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M")

@@ -418,3 +418,13 @@ def test_compare_and_backtest_bad_input(args, message, tmp_path):
     assert result.exit_code == 2, result.output
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "never").exists()
+
+
+def test_explore_writes_a_report(tmp_path):
+    out = tmp_path / "ex"
+    result = invoke("explore", "airline", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Strong seasonality with period 12" in " ".join(result.output.split())
+    assert {"report.html", "columns.png", "acf.png", "summary.json"} <= {
+        p.name for p in out.iterdir()
+    }

@@ -118,3 +118,14 @@ def test_comparison_object_is_reported(seasonal_frame):
         {"units": (4,), "lookback": 12, "epochs": 1, "test_size": 12, "val_size": 0},
     )
     assert result.leaderboard.loc["dense", "kind"] == "model"
+
+
+@needs_browser
+def test_explore_report_renders(tmp_path):
+    from rnncast.workflow import run_explore
+
+    out = tmp_path / "ex"
+    run_explore(datasets.path("bitcoin"), str(out), target="close")
+    pixels, log = screenshot(out / "report.html", tmp_path / "ex.png", height=1600)
+    assert ":CONSOLE" not in log, log
+    assert pixels[..., :3].std() > 0.05

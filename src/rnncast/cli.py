@@ -346,6 +346,26 @@ def summary(
         _fail(exc)
 
 
+@app.command()
+def explore(
+    data: opt.Data,
+    date: opt.Date = None,
+    target: Annotated[str | None, typer.Option(help="Column to study (default: first).")] = None,
+    out_dir: Annotated[str, typer.Option("--out", help="Output directory.")] = "runs/explore",
+    overwrite: opt.Overwrite = False,
+) -> None:
+    """Look at the data before any model: columns over time, missing values, frequency and
+    season, autocorrelation, and trend and seasonality in plain words."""
+    try:
+        from rnncast.workflow import run_explore
+
+        run_explore(
+            _resolve_data(data), out_dir, date=date, target=target, overwrite=overwrite, console=out
+        )
+    except RnncastError as exc:
+        _fail(exc)
+
+
 # -- data and demo --------------------------------------------------------------------------
 @app.command("datasets")
 def datasets_cmd() -> None:

@@ -172,3 +172,27 @@ def compare_page(result: Comparison, out: Path, title: str) -> str:
 
 def _now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M")
+
+
+def explore_page(result, out: Path, source: str) -> str:
+    """The report of ``rnncast explore``."""
+    summary = result.summary()
+    facts = [
+        ("source", source),
+        ("rows", summary["rows"]),
+        ("start", summary["start"]),
+        ("end", summary["end"]),
+        ("frequency", summary["frequency"] or "-"),
+        ("season", summary["season"]),
+        ("target", summary["target"]),
+    ]
+    missing = [(c, n) for c, n in summary["missing"].items()]
+    sections = [
+        html.section("What the data looks like", html.paragraphs(result.findings(), "verdict")),
+        html.section("Every numeric column", html.image(out / "columns.png", "columns")),
+        html.section(f"Autocorrelation of {result.target}", html.image(out / "acf.png", "acf")),
+        html.section("Facts", html.key_values(facts)),
+        html.section("Missing values per column", html.key_values(missing)),
+        html.section("Notes", html.paragraphs(result.notes or ["-"])),
+    ]
+    return html.page(f"Exploring {source}", f"{summary['target']} · {_now()}", sections)

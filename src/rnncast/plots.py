@@ -211,3 +211,35 @@ def plot_backtest(frame: pd.DataFrame, folds: list[dict], target: str, path: Pat
     ax.set_xlabel(frame.index.name or "row")
     ax.legend(loc="best", fontsize=8)
     _save(fig, path)
+
+
+def plot_columns(frame: pd.DataFrame, missing: dict[str, int], path: Path) -> None:
+    """Every numeric column over time, one small panel each (missing values filled)."""
+    n = len(frame.columns)
+    cols = 2 if n > 1 else 1
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.4 * rows + 0.6), squeeze=False)
+    for ax, column in zip(axes.ravel(), frame.columns, strict=False):
+        ax.plot(frame.index, frame[column], color=COLORS["actual"], lw=0.9)
+        gaps = f", {missing[column]} missing" if missing.get(column) else ""
+        ax.set_title(f"{column}{gaps}", fontsize=10)
+        ax.tick_params(labelsize=8)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    _save(fig, path)
+
+
+def plot_acf(acf, n_rows: int, season: int, target: str, path: Path) -> None:
+    """Autocorrelation by lag with the approximate 95% band of white noise."""
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    lags = range(len(acf))
+    ax.bar(lags, acf, color=COLORS["one_step"], width=0.6)
+    band = 1.96 / n_rows**0.5
+    ax.axhspan(-band, band, color="grey", alpha=0.2, lw=0, label="95% band of white noise")
+    for k in range(season, len(acf), season) if season > 1 else ():
+        ax.axvline(k, color=COLORS["recursive"], ls=":", lw=1)
+    ax.set_xlabel("lag" + (f" (dotted: multiples of the season, {season})" if season > 1 else ""))
+    ax.set_ylabel("autocorrelation")
+    ax.set_title(f"Autocorrelation of {target}")
+    ax.legend(loc="upper right", fontsize=8)
+    _save(fig, path)

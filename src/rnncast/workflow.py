@@ -250,3 +250,36 @@ def _full_frame(result):
 
 def _names(text: str | None) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()] if text else []
+
+
+# -- explore ---------------------------------------------------------------------------------
+def run_explore(
+    data: Any,
+    out_dir: str,
+    date: str | None = None,
+    target: str | None = None,
+    overwrite: bool = False,
+    console: Console | None = None,
+):
+    """Explore ``data``, print the findings and write plots, ``summary.json`` and a report."""
+    import json
+
+    from rnncast.explore import explore
+    from rnncast.pages import explore_page
+    from rnncast.plots import plot_acf, plot_columns
+
+    console = console or Console()
+    check_destination(out_dir, overwrite)
+    result = explore(data, date=date, target=target)
+    for line in result.findings():
+        console.print(line, highlight=False)
+    source = Path(data).name if isinstance(data, str) else "a DataFrame"
+    with atomic_directory(out_dir, overwrite) as tmp:
+        plot_columns(result.frame, result.missing, tmp / "columns.png")
+        plot_acf(result.acf, len(result.frame), result.season, result.target, tmp / "acf.png")
+        (tmp / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
+        (tmp / "report.html").write_text(explore_page(result, tmp, source), encoding="utf-8")
+    console.print(
+        f"Wrote {out_dir}/report.html (columns.png, acf.png, summary.json)", highlight=False
+    )
+    return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     fitted: list[Forecaster] = field(default_factory=list, repr=False)
     fold_paths: list[dict] = field(default_factory=list, repr=False)
+    source: str = "a DataFrame"
 
     @property
     def best(self) -> str:
@@ -158,7 +160,8 @@ def compare_models(
     if len(models) > 1 and len(members) < 2:
         notes.append("No ensemble row: it needs two or more recurrent members (--ensemble).")
     board = leaderboard(records, rank_by)
-    return Comparison(records, board, rank_by, notes, runner.fitted, runner.paths)
+    source = Path(data).name if isinstance(data, str | Path) else f"a {type(data).__name__}"
+    return Comparison(records, board, rank_by, notes, runner.fitted, runner.paths, source)
 
 
 def model_settings(settings: dict[str, Any], model: str) -> dict[str, Any]:

@@ -114,7 +114,7 @@ def compare_page(result: Comparison, out: Path, title: str) -> str:
         "rank",
         "model",
         "kind",
-        f"{mode} {metric.upper()} mean",
+        f"{LABELS[mode]} {metric.upper()} mean",
         "sd",
         "one-step MASE",
         "recursive RMSE",
@@ -139,10 +139,15 @@ def compare_page(result: Comparison, out: Path, title: str) -> str:
         css = "best" if row["tied_with_best"] else ("model" if row["kind"] == "model" else "")
         rows.append((cells, css))
     f = result.fitted[0]
+    plots = [
+        html.image(out / p, p) for p in ("leaderboard.png", "backtest.png") if (out / p).exists()
+    ]
+    data = [("source", result.source)] + data_summary(f)[1:5]
+    settings = [(k, v) for k, v in f.config_.to_dict().items() if k not in ("model", "seed")]
     sections = [
-        html.section("Data", html.key_values(data_summary(f)[:5])),
         html.section(
             "Leaderboard",
+            html.paragraphs(result.verdict(), "verdict"),
             html.table(head, rows),
             html.paragraphs(
                 [
@@ -150,24 +155,12 @@ def compare_page(result: Comparison, out: Path, title: str) -> str:
                     "than their spread (one standard deviation each)."
                 ]
             ),
-            html.paragraphs(result.verdict(), "verdict"),
         ),
-        html.section(
-            "Settings shared by every model",
-            html.key_values(
-                (k, v) for k, v in f.config_.to_dict().items() if k not in ("model", "seed")
-            ),
-        ),
-        html.section(
-            "Plots",
-            *(
-                html.image(out / p, p)
-                for p in ("leaderboard.png", "backtest.png")
-                if (out / p).exists()
-            ),
-        ),
+        html.section("Plots", *plots),
+        html.section("Data", html.key_values(data)),
+        html.section("Settings shared by every model", html.key_values(settings)),
     ]
-    return html.page(title, f"{', '.join(f.data_.targets)} · {source_text(f)} · {_now()}", sections)
+    return html.page(title, f"{', '.join(f.data_.targets)} · {result.source} · {_now()}", sections)
 
 
 def _now() -> str:

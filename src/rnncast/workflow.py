@@ -283,3 +283,21 @@ def run_explore(
         f"Wrote {out_dir}/report.html (columns.png, acf.png, summary.json)", highlight=False
     )
     return result
+
+
+# -- experiments -----------------------------------------------------------------------------
+def run_experiment(
+    module, settings, out_dir: str, overwrite: bool, console: Console, name: str
+) -> list[dict]:
+    """Run ``module.run(settings)`` and write its CSV and plot atomically into ``out_dir``."""
+    check_destination(out_dir, overwrite)
+    console.print(f"Running the {name} experiment ({settings}) ...", highlight=False)
+    start = time.perf_counter()
+    rows = module.run(settings)
+    with atomic_directory(out_dir, overwrite) as tmp:
+        module.write(rows, tmp)
+    console.print(
+        f"Done in {time.perf_counter() - start:.0f} s: {out_dir}/{name}.png and {name}.csv",
+        highlight=False,
+    )
+    return rows

@@ -68,6 +68,8 @@ class FitConfig:
         target_history: Whether the target's own past is an input when features are given.
         interval: Level of prediction intervals (e.g. 0.9), calibrated on the validation
             part by split conformal prediction; None for point forecasts only.
+        fallback: With many series, ``seasonal-naive`` forecasts the series too short for the
+            model by that baseline (flagged in the output); None leaves them out.
     """
 
     model: str | tuple = "lstm"
@@ -94,6 +96,7 @@ class FitConfig:
     season: int | None = None
     target_history: bool = True
     interval: float | None = None
+    fallback: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", _parse_units(self.units))
@@ -121,6 +124,8 @@ class FitConfig:
             from rnncast.evaluation.intervals import check_level
 
             check_level(self.interval)
+        if self.fallback is not None:
+            _check_choice("fallback", self.fallback, ("seasonal-naive",))
         if self.season is not None:
             _check_int("season", self.season, minimum=1)
         _check_float("dropout", self.dropout, low=0.0, high=1.0, high_open=True)

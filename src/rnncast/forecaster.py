@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rnncast import panel
 from rnncast.config import FitConfig, Size, setting_names
 from rnncast.data.io import file_sha256, read_table
 from rnncast.data.prepare import PreparedData, prepare
@@ -77,6 +78,7 @@ class Forecaster:
         season: int | None = _D.season,
         target_history: bool = _D.target_history,
         interval: float | None = _D.interval,
+        fallback: str | None = _D.fallback,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -87,6 +89,7 @@ class Forecaster:
         self.scaler, self.missing = scaler, missing
         self.test_size, self.val_size, self.season = test_size, val_size, season
         self.target_history, self.interval, self.verbose = target_history, interval, verbose
+        self.fallback = fallback
 
     # -- scikit-learn protocol -------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -119,6 +122,7 @@ class Forecaster:
         target: str | Sequence[str],
         date: str | None = None,
         features: Sequence[str] | str = (),
+        id: str | None = None,
         on_epoch=None,
     ) -> Forecaster:
         """Prepare ``data``, split it in time, scale on training rows, train and score on test.
@@ -128,22 +132,23 @@ class Forecaster:
             target: Column to forecast, or several (``"a,b,c"`` or a list) forecast at once.
             date: Date column (detected by name when omitted; none means a plain row index).
             features: Extra input columns whose past values help predict the target.
+            id: Column naming the series of long-format data with many series: one global
+                model is trained on windows of every series, each with its own scaler.
             on_epoch: Optional callback ``(epoch, train_loss, val_loss)`` after every epoch.
 
         Returns:
             self, fitted.
         """
         cfg = self.config()
-        prepared = prepare(read_table(data), target, date, features or (), cfg.missing)
+        prepared = prepare(read_table(data), target, date, features or (), cfg.missing, id=id)
         if not cfg.target_history and not prepared.features:
             raise ConfigError("--no-target-history needs --features: the network needs inputs.")
-        split = chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
-        _check_lengths(split, cfg)
-        if cfg.interval is not None:
-            _check_calibration(split, cfg)
+        splits, usable = panel.split_series(prepared, cfg)
         season = cfg.season or infer_season(prepared.freq)
-        scaler = Scaler(cfg.scaler).fit(prepared.frame.to_numpy()[: split.n_train])
-        self._set_state(cfg, prepared, split, season, scaler, _describe_source(data))
+        scaler = Scaler(cfg.scaler).fit_groups(
+            [prepared.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
+        )
+        self._set_state(cfg, prepared, splits, season, scaler, _describe_source(data), usable)
         self.device_ = resolve_device(cfg.device)
         if on_epoch is None and self.verbose:
             from rnncast.progress import epoch_progress
@@ -152,11 +157,12 @@ class Forecaster:
                 self.net_ = self._train(show)
         else:
             self.net_ = self._train(on_epoch)
-        self.metrics_ = self._score(prepared, split)
+        self.metrics_ = self._score_all()
         return self
 
-    def _set_state(self, cfg, prepared, split, season, scaler, source) -> None:
-        self.config_, self.data_, self.split_, self.season_ = cfg, prepared, split, season
+    def _set_state(self, cfg, prepared, splits, season, scaler, source, usable) -> None:
+        self.config_, self.data_, self.season_ = cfg, prepared, season
+        self.splits_, self.usable_, self.split_ = list(splits), list(usable), splits[0]
         self.scaler_, self.source_ = scaler, source
         self.layers_, self.strategy_ = cfg.layers(), cfg.resolved_strategy()
         n_feat = len(prepared.features)
@@ -172,18 +178,16 @@ class Forecaster:
         self.net_steps_ = (1,) if self.strategy_ == "recursive" else cfg.steps
 
     def _train(self, on_epoch) -> torch.nn.Module:
-        cfg, split = self.config_, self.split_
-        scaled = self._scaled(self.data_)
-        n, reach = len(scaled), max(self.net_steps_)
+        values, train_origins, val_origins = panel.training_origins(self, max(self.net_steps_))
+        cfg = self.config_
 
-        def windows(first: int, stop: int) -> Windows:
-            origins = origins_between(first, stop, cfg.lookback, reach, n)
+        def windows(origins: np.ndarray) -> Windows:
             return Windows(
-                scaled, cfg.lookback, self.net_steps_, self.inputs_, self.targets_, origins
+                values, cfg.lookback, self.net_steps_, self.inputs_, self.targets_, origins
             )
 
-        train_set = windows(0, split.n_train)
-        val_set = windows(split.val_start, split.test_start) if split.n_val else None
+        train_set = windows(train_origins)
+        val_set = windows(val_origins) if len(val_origins) else None
         seed_everything(cfg.seed)
         net = self._build().to(self.device_)
         self.history_: History = train(net, train_set, val_set, cfg, self.device_, on_epoch)
@@ -200,7 +204,7 @@ class Forecaster:
 
     # -- predicting ------------------------------------------------------------------------
     def _scaled(self, data: PreparedData) -> np.ndarray:
-        return self.scaler_.transform(data.frame.to_numpy()).astype(np.float32)
+        return self.scaler_.transform(data.frame.to_numpy(), data.group).astype(np.float32)
 
     @torch.no_grad()
     def _block(self, x: np.ndarray) -> np.ndarray:
@@ -224,21 +228,22 @@ class Forecaster:
             return block[:, np.asarray(self.config_.steps) - 1]
         return block
 
-    def predict(self, windows: np.ndarray | pd.DataFrame) -> np.ndarray:
+    def predict(self, windows: np.ndarray | pd.DataFrame, series: str | None = None) -> np.ndarray:
         """Forecast from windows in original units.
 
         Args:
             windows: Array (B, L, F_in) or (L, F_in) of input columns (features, then the
                 targets), or a DataFrame holding those columns whose last L rows are used.
+            series: With many series, whose scaler to use (its name in the id column).
 
         Returns:
             Forecasts in original units, shape (B, S, C): one row per forecast step.
         """
         self._check_fitted()
         x = self._window_array(windows)
-        cols = self.inputs_
-        scaled = (x - self.scaler_.shift_[cols]) / self.scaler_.scale_[cols]
-        return self.scaler_.inverse(self._at_steps(scaled), self.targets_)
+        group, cols = panel.group_of(self, series), self.inputs_
+        scaled = (x - self.scaler_.shift_[group][cols]) / self.scaler_.scale_[group][cols]
+        return self.scaler_.inverse(self._at_steps(scaled), self.targets_, group)
 
     def _window_array(self, windows) -> np.ndarray:
         L, names = self.config_.lookback, [self.data_.columns[i] for i in self.inputs_]
@@ -273,7 +278,13 @@ class Forecaster:
             one column per target.
         """
         self._check_fitted()
-        cfg, n = self.config_, len(self.data_.frame)
+        if self.data_.ids:
+            return panel.forecast_panel(self, steps, interval)
+        return self._forecast_one(self.data_, self.split_, steps, interval)
+
+    def _forecast_one(self, data, split, steps, interval) -> pd.DataFrame:
+        """The forecast of one series (``data``, split as ``split``)."""
+        cfg, n = self.config_, len(data.frame)
         check_history(n, cfg.lookback)
         if not cfg.contiguous:
             if steps is not None:
@@ -281,26 +292,26 @@ class Forecaster:
                     f"With --horizon {','.join(map(str, cfg.steps))} the forecast holds exactly "
                     "those steps; leave out --steps."
                 )
-            x = self._scaled(self.data_)[None, n - cfg.lookback :][:, :, self.inputs_]
-            values = self.scaler_.inverse(self._at_steps(x)[0], self.targets_)
+            x = self._scaled(data)[None, n - cfg.lookback :][:, :, self.inputs_]
+            values = self.scaler_.inverse(self._at_steps(x)[0], self.targets_, data.group)
             leads = list(cfg.steps)
         else:
             steps = cfg.max_step if steps is None else steps
             if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
                 raise ConfigError(f"`steps` must be a whole number >= 1, got {steps!r}.")
-            values = self._recursive(self.data_, start=n, steps=steps)
+            values = self._recursive(data, start=n, steps=steps)
             leads = list(range(1, steps + 1))
-        frame = pd.DataFrame(values, columns=list(self.data_.targets))
-        frame.insert(0, self.data_.date or "step", self._future_index(leads))
+        frame = pd.DataFrame(values, columns=list(data.targets))
+        frame.insert(0, data.date or "step", future_index(data, leads))
         level = interval if interval is not None else cfg.interval
         if level is not None:
             check_level(level)
-            _check_calibration(self.split_, cfg)
+            _check_calibration(split, cfg)
             if cfg.contiguous:
-                half = self._calibrate_recursive(self.data_, self.split_, level, len(leads))
+                half = self._calibrate_recursive(data, split, level, len(leads))
             else:
-                half = self._calibrate_one_step(self.data_, self.split_, level)
-            _add_bounds(frame, list(self.data_.targets), values, half)
+                half = self._calibrate_one_step(data, split, level)
+            _add_bounds(frame, list(data.targets), values, half)
         return frame
 
     # -- intervals -------------------------------------------------------------------------
@@ -329,16 +340,10 @@ class Forecaster:
             self.targets_,
         )  # (B, K, C)
         rows = origins[:, None] + np.arange(leads)  # (B, K)
-        residuals = self.scaler_.inverse(forecasts, self.targets_) - y[np.minimum(rows, len(y) - 1)]
+        forecasts = self.scaler_.inverse(forecasts, self.targets_, data.group)
+        residuals = forecasts - y[np.minimum(rows, len(y) - 1)]
         residuals[rows >= split.test_start] = np.nan  # never calibrate on the test part
         return conformal_quantile(residuals, level)
-
-    def _future_index(self, leads: list[int]) -> pd.Index:
-        index, offsets = self.data_.frame.index, np.asarray(leads)
-        if isinstance(index, pd.DatetimeIndex):
-            dates = pd.date_range(index[-1], periods=offsets.max() + 1, freq=self.data_.freq)
-            return dates[offsets]
-        return pd.Index(len(index) - 1 + offsets)
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, data: Any = None) -> dict[str, Any]:
@@ -354,10 +359,19 @@ class Forecaster:
         self._check_fitted()
         if data is None:
             return self.metrics_
+        if self.data_.ids:
+            return panel.evaluate_panel(self, data)
         return self._score(*self._prepared(data))
+
+    def _score_all(self) -> dict[str, Any]:
+        if self.data_.ids:
+            return panel.score_panel(self, self.data_, self.splits_, self.usable_)
+        return self._score(self.data_, self.split_)
 
     def _prepared(self, data: Any = None) -> tuple[PreparedData, Split]:
         """New data prepared and split as the fitted data was; the fitted data by default."""
+        if self.data_.ids:
+            raise ConfigError("This needs one series; it does not take data with --id yet.")
         if data is None:
             return self.data_, self.split_
         d, cfg = self.data_, self.config_
@@ -445,7 +459,7 @@ class Forecaster:
         scaled = self._scaled(data)
         windows = Windows(scaled, cfg.lookback, cfg.steps, self.inputs_, self.targets_, origins)
         x, _ = windows.arrays()
-        return self.scaler_.inverse(self._at_steps(x), self.targets_)
+        return self.scaler_.inverse(self._at_steps(x), self.targets_, data.group)
 
     def _recursive(self, data: PreparedData, start: int, steps: int) -> np.ndarray:
         """Forecasts (steps, C) in original units from ``start``, fed their own predictions."""
@@ -460,7 +474,7 @@ class Forecaster:
             self.inputs_,
             self.targets_,
         )
-        return self.scaler_.inverse(out, self.targets_)
+        return self.scaler_.inverse(out, self.targets_, data.group)
 
     def _score_recursive(self, data, split, y, scales) -> dict[str, Any]:
         start, steps = split.test_start, split.n_test
@@ -502,12 +516,14 @@ class Forecaster:
             out["recursive"] = self._recursive(data, split.test_start, split.n_test)
         return out
 
-    def predictions(self, target: str | None = None) -> pd.DataFrame:
+    def predictions(self, target: str | None = None, series: str | None = None) -> pd.DataFrame:
         """Actual values of one target beside its one-step predictions at the first forecast
         step (train, validation and test) and the recursive forecast over the test part,
-        indexed like the data (for plots)."""
+        indexed like the data (for plots); with many series, of ``series`` (default: the
+        first one the model was trained on)."""
         self._check_fitted()
-        cfg, data, split = self.config_, self.data_, self.split_
+        group = panel.group_of(self, series) if series is not None else self.usable_[0]
+        cfg, data, split = self.config_, self.data_.series(group), self.splits_[group]
         c = data.targets.index(target) if target is not None else 0
         n, lead = len(data.frame), cfg.steps[0]
         frame = pd.DataFrame({"actual": data.frame.iloc[:, self.targets_[c]]})
@@ -564,6 +580,15 @@ class Forecaster:
                 "This Forecaster is not fitted yet; call fit(data, target=...) first "
                 "or load a run with Forecaster.load(dir)."
             )
+
+
+def future_index(data: PreparedData, leads: list[int]) -> pd.Index:
+    """Dates (or row numbers) of the given leads after the last row of one series."""
+    index, offsets = data.frame.index, np.asarray(leads)
+    if isinstance(index, pd.DatetimeIndex):
+        dates = pd.date_range(index[-1], periods=offsets.max() + 1, freq=data.freq)
+        return dates[offsets]
+    return pd.Index(len(index) - 1 + offsets)
 
 
 def _check_lengths(split: Split, cfg: FitConfig) -> None:

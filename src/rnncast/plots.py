@@ -54,6 +54,8 @@ def plot_fit(f: Forecaster, path: Path) -> None:
     lead = f.config_.steps[0]
     for k, target in enumerate(targets):
         pred = f.predictions(target)
+        if f.data_.ids:  # a many-series run: the first series the model was trained on
+            target = f"{target}, {f.data_.ids[f.usable_[0]]}"
         top, bottom = axes[2 * k, 0], axes[2 * k + 1, 0]
         top.plot(pred.index, pred["actual"], color=COLORS["actual"], lw=1, label="actual")
         top.plot(
@@ -99,50 +101,84 @@ def _plot_test(ax, pred: pd.DataFrame) -> None:
     ax.set_title("test part")
 
 
+PANEL_PLOTS = 4  # series drawn from a many-series run
+
+
 def plot_forecast(f: Forecaster, forecast: pd.DataFrame, path: Path) -> None:
-    targets, date = f.data_.targets, f.data_.date or "step"
-    fig, axes = plt.subplots(len(targets), 1, figsize=(11, 4.5 * len(targets)), squeeze=False)
-    for k, target in enumerate(targets):
-        ax = axes[k, 0]
-        history = f.data_.frame[target]
-        recent = history.iloc[-max(4 * len(forecast), 3 * f.config_.lookback, 60) :]
-        ax.plot(recent.index, recent.to_numpy(), color=COLORS["actual"], lw=1.2, label="history")
-        x = [recent.index[-1], *forecast[date]]
-        y = [recent.iloc[-1], *forecast[target]]
-        ax.plot(
-            x,
-            y,
-            color=COLORS["forecast"],
-            lw=1.6,
-            marker="o",
-            ms=2.5,
-            label=f"forecast, {len(forecast)} steps",
-        )
-        lower, upper = _bound_columns(target, len(targets))
-        if lower in forecast:
-            ax.fill_between(
-                forecast[date],
-                forecast[lower],
-                forecast[upper],
-                color=COLORS["forecast"],
-                alpha=0.18,
-                lw=0,
-                label=f"{f.config_.interval:.0%} interval (conformal)",
-            )
-        ax.plot(
-            x,
-            [recent.iloc[-1]] * len(x),
-            color="grey",
-            lw=1,
-            ls="--",
-            label="naive (last value), for reference",
-        )
-        ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
-        ax.set_title(f"{_model_name(f)}: {target} forecast from {_fmt(recent.index[-1])}")
-        ax.set_ylabel(target)
-        ax.set_xlabel(date)
-        ax.legend(loc="best", fontsize=8)
+    """The forecast after the recent history: every target, or the first few series."""
+    panels = list(_forecast_panels(f, forecast))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(11, 4.5 * len(panels)), squeeze=False)
+    for ax, (label, history, rows, lower, upper) in zip(axes[:, 0], panels, strict=True):
+        _draw_forecast(ax, f, label, history, rows, lower, upper)
     _save(fig, path)
+
+
+def _forecast_panels(f: Forecaster, forecast: pd.DataFrame):
+    """(label, history, forecast rows, lower column, upper column) for each panel."""
+    data, targets = f.data_, f.data_.targets
+    if not data.ids:
+        for target in targets:
+            lower, upper = _bound_columns(target, len(targets))
+            yield (
+                target,
+                data.frame[target],
+                forecast.rename(columns={target: "value"}),
+                lower,
+                upper,
+            )
+        return
+    target = targets[0]
+    lower, upper = _bound_columns(target, len(targets))
+    for g in f.usable_[:PANEL_PLOTS]:
+        part = data.series(g)
+        rows = forecast[forecast[data.id_column] == part.name]
+        yield (
+            f"{target}, {part.name}",
+            part.frame[target],
+            rows.rename(columns={target: "value"}),
+            lower,
+            upper,
+        )
+
+
+def _draw_forecast(ax, f: Forecaster, label, history, rows, lower, upper) -> None:
+    date = f.data_.date or "step"
+    recent = history.iloc[-max(4 * len(rows), 3 * f.config_.lookback, 60) :]
+    ax.plot(recent.index, recent.to_numpy(), color=COLORS["actual"], lw=1.2, label="history")
+    x = [recent.index[-1], *rows[date]]
+    y = [recent.iloc[-1], *rows["value"]]
+    ax.plot(
+        x,
+        y,
+        color=COLORS["forecast"],
+        lw=1.6,
+        marker="o",
+        ms=2.5,
+        label=f"forecast, {len(rows)} steps",
+    )
+    if lower in rows:
+        ax.fill_between(
+            rows[date],
+            rows[lower],
+            rows[upper],
+            color=COLORS["forecast"],
+            alpha=0.18,
+            lw=0,
+            label=f"{f.config_.interval:.0%} interval (conformal)",
+        )
+    ax.plot(
+        x,
+        [recent.iloc[-1]] * len(x),
+        color="grey",
+        lw=1,
+        ls="--",
+        label="naive (last value), for reference",
+    )
+    ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
+    ax.set_title(f"{_model_name(f)}: {label} forecast from {_fmt(recent.index[-1])}")
+    ax.set_ylabel(label.split(",")[0])
+    ax.set_xlabel(date)
+    ax.legend(loc="best", fontsize=8)
 
 
 def _bound_columns(target: str, n_targets: int) -> tuple[str, str]:

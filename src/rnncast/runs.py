@@ -152,8 +152,16 @@ def _config_dict(f: Forecaster) -> dict[str, Any]:
             "missing_filled": d.missing_filled,
             "rows_dropped": d.rows_dropped,
             "notes": d.notes,
+            "id_column": d.id_column,
+            "ids": list(d.ids),
+            "bounds": list(d.bounds),
         },
-        "derived": {"season": f.season_, "split": list(f.split_)},
+        "derived": {
+            "season": f.season_,
+            "split": list(f.split_),
+            "splits": [list(s) for s in f.splits_],
+            "usable": list(f.usable_),
+        },
         "versions": {
             "rnncast": __version__,
             "python": platform.python_version(),
@@ -167,6 +175,8 @@ def _config_dict(f: Forecaster) -> dict[str, Any]:
 def _series_frame(d: PreparedData) -> pd.DataFrame:
     frame = d.frame.copy()
     frame.index.name = d.date or "row"
+    if d.ids:  # long format: the series' name beside every row
+        frame.insert(0, d.id_column, np.repeat(d.ids, np.diff(d.bounds)))
     return frame
 
 
@@ -198,7 +208,10 @@ def load_run(path: str | os.PathLike) -> Forecaster:
     data = _read_series(root / "series.csv", config["data"])
     scaler = Scaler.from_dict(_read_json(root / "scaler.json"))
     derived = config["derived"]
-    f._set_state(cfg, data, Split(*derived["split"]), derived["season"], scaler, _source(config))
+    splits = [Split(*s) for s in derived.get("splits", [derived["split"]])]
+    f._set_state(
+        cfg, data, splits, derived["season"], scaler, _source(config), derived.get("usable", [0])
+    )
     f.device_ = resolve_device("auto" if cfg.device == "cuda" else cfg.device)
     f.history_ = _read_history(root / "history.csv")
     f.net_ = _load_weights(f, root / "weights.safetensors")
@@ -222,6 +235,14 @@ def _read_json(path: Path) -> Any:
 def _read_series(path: Path, meta: dict) -> PreparedData:
     exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
     frame = pd.read_csv(path, index_col=0, **exact)  # pandas 3 parses floats exactly by default
+    id_column = meta.get("id_column")
+    if id_column:
+        names = frame.pop(id_column).astype(str).to_numpy()
+        ids, bounds = tuple(meta["ids"]), tuple(meta["bounds"])
+        if len(names) != bounds[-1] or any(
+            names[bounds[g]] != ids[g] for g in range(len(ids)) if bounds[g] < bounds[g + 1]
+        ):
+            raise RunError(f"{str(path)!r} does not match the series in config.json.")
     if meta.get("date"):
         frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index), name=meta["date"])
     else:
@@ -238,6 +259,9 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
         meta.get("missing_filled", 0),
         meta.get("rows_dropped", 0),
         list(meta.get("notes", [])),
+        id_column=id_column,
+        ids=tuple(meta.get("ids", ())) if id_column else (),
+        bounds=tuple(meta.get("bounds", ())) if id_column else (),
     )
 
 

@@ -37,6 +37,11 @@ class PreparedData:
         missing_filled: Number of values filled in by the missing-value policy.
         rows_dropped: Number of rows removed by the ``drop`` policy.
         notes: Plain sentences about what was done to the data, for the run summary.
+        id_column: The column naming the series in long-format data with many series.
+        ids: The series' names, in order; empty for a single series.
+        bounds: Row offsets of the series in ``frame`` (series g is rows
+            ``bounds[g]:bounds[g + 1]``); empty for a single series.
+        group: Which series this is, when it is one series of many (its scaler's row).
     """
 
     frame: pd.DataFrame
@@ -47,11 +52,40 @@ class PreparedData:
     missing_filled: int = 0
     rows_dropped: int = 0
     notes: list[str] = field(default_factory=list)
+    id_column: str | None = None
+    ids: tuple[str, ...] = ()
+    bounds: tuple[int, ...] = ()
+    group: int = 0
 
     @property
     def columns(self) -> list[str]:
         """All value columns: features, then targets."""
         return list(self.frame.columns)
+
+    @property
+    def n_series(self) -> int:
+        return max(1, len(self.ids))
+
+    def series(self, g: int) -> PreparedData:
+        """Series ``g`` alone (the data itself when there is only one)."""
+        if not self.ids:
+            return self
+        rows = slice(self.bounds[g], self.bounds[g + 1])
+        return PreparedData(
+            self.frame.iloc[rows],
+            self.targets,
+            self.features,
+            self.date,
+            self.freq,
+            id_column=self.id_column,
+            ids=(self.ids[g],),
+            group=g,
+        )
+
+    @property
+    def name(self) -> str | None:
+        """The series' name, when it is one series of many."""
+        return self.ids[0] if len(self.ids) == 1 else None
 
 
 def prepare(
@@ -60,8 +94,67 @@ def prepare(
     date: str | None = None,
     features: Sequence[str] = (),
     missing: str = "interpolate",
+    id: str | None = None,
 ) -> PreparedData:
-    """Validate columns, parse and sort dates, infer the frequency and handle missing values."""
+    """Validate columns, parse and sort dates, infer the frequency and handle missing values.
+
+    With ``id``, ``raw`` holds many series in long format (one row per series and date);
+    each series is prepared on its own (missing values are never filled across series) and
+    the series are stacked, sorted by name.
+    """
+    if id is None:
+        return _prepare_one(raw, target, date, features, missing)
+    if id not in raw.columns:
+        raise DataError(
+            f"Unknown id column {id!r}.{closest(id, [str(c) for c in raw.columns])} "
+            f"Columns: {', '.join(map(str, raw.columns))}."
+        )
+    if raw[id].isna().any():
+        row = int(np.argmax(raw[id].isna().to_numpy()))
+        raise DataError(f"Id column {id!r} is empty in row {row + 2} of the file; fill it in.")
+    if date is None:
+        date = _detect_date(raw.drop(columns=id), [])
+    parts, keys = [], []
+    for key, rows in raw.groupby(raw[id].astype(str), sort=True):
+        try:
+            parts.append(_prepare_one(rows.drop(columns=id), target, date, features, missing))
+        except DataError as exc:
+            raise DataError(f"Series {key!r}: {exc}") from None
+        keys.append(str(key))
+    return _stack(parts, keys, id)
+
+
+def _stack(parts: list[PreparedData], keys: list[str], id: str) -> PreparedData:
+    first = parts[0]
+    frame = pd.concat([p.frame for p in parts])
+    bounds = tuple(int(b) for b in np.cumsum([0] + [len(p.frame) for p in parts]))
+    freqs = pd.Series([p.freq for p in parts if p.freq is not None])
+    freq = freqs.mode().iloc[0] if len(freqs) else None
+    notes = [f"{len(parts)} series in column {id!r}, {len(frame)} rows in all."]
+    counts = pd.Series([n for p in parts for n in p.notes]).value_counts()
+    notes += [n if k == 1 else f"{n} ({k} series)" for n, k in counts.items()]
+    return PreparedData(
+        frame,
+        first.targets,
+        first.features,
+        first.date,
+        freq,
+        sum(p.missing_filled for p in parts),
+        sum(p.rows_dropped for p in parts),
+        notes,
+        id_column=id,
+        ids=tuple(keys),
+        bounds=bounds,
+    )
+
+
+def _prepare_one(
+    raw: pd.DataFrame,
+    target: str | Sequence[str],
+    date: str | None,
+    features: Sequence[str],
+    missing: str,
+) -> PreparedData:
     targets = _as_names(target, "target")
     feats = _as_names(features, "features") if features else ()
     _check_columns(raw, targets, feats, date)

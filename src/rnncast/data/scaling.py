@@ -25,6 +25,9 @@ KINDS = ("minmax", "standard", "none")
 class Scaler:
     """Scale each column by ``(x - shift_) / scale_``; constant columns get ``scale_ = 1``.
 
+    With many series each series has its own row of ``shift_`` and ``scale_`` (shape (G, F)),
+    fitted on that series' training rows; ``group`` picks the row.
+
     Args:
         kind: ``minmax`` (to [0, 1] on the training rows), ``standard`` (zero mean, unit
             variance) or ``none``.
@@ -37,26 +40,34 @@ class Scaler:
 
     def fit(self, rows: np.ndarray) -> Scaler:
         """Learn shift and scale from ``rows`` of shape (T, F): the training rows only."""
-        rows = np.asarray(rows, dtype=np.float64)
+        return self.fit_groups([rows])
+
+    def fit_groups(self, groups: list[np.ndarray]) -> Scaler:
+        """One shift and scale per series, each from that series' training rows (T_g, F)."""
+        pairs = [self._shift_scale(np.asarray(rows, dtype=np.float64)) for rows in groups]
+        self.shift_ = np.stack([p[0] for p in pairs])  # (G, F)
+        self.scale_ = np.stack([p[1] for p in pairs])
+        return self
+
+    def _shift_scale(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.kind == "minmax":
             shift, scale = rows.min(axis=0), rows.max(axis=0) - rows.min(axis=0)
         elif self.kind == "standard":
             shift, scale = rows.mean(axis=0), rows.std(axis=0)
         else:
             shift, scale = np.zeros(rows.shape[1]), np.ones(rows.shape[1])
-        scale = np.where(scale > 0, scale, 1.0)  # a constant column must not divide by zero
-        self.shift_, self.scale_ = shift, scale
-        return self
+        return shift, np.where(scale > 0, scale, 1.0)  # a constant column must not divide by 0
 
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        """Scale an array of shape (..., F)."""
+    def transform(self, values: np.ndarray, group: int = 0) -> np.ndarray:
+        """Scale an array of shape (..., F) with series ``group``'s statistics."""
         self._check_fitted()
-        return (np.asarray(values, dtype=np.float64) - self.shift_) / self.scale_
+        return (np.asarray(values, dtype=np.float64) - self.shift_[group]) / self.scale_[group]
 
-    def inverse(self, values: np.ndarray, column: int | list[int]) -> np.ndarray:
+    def inverse(self, values: np.ndarray, column: int | list[int], group: int = 0) -> np.ndarray:
         """Undo the scaling of one column (or columns along the last axis) of ``values``."""
         self._check_fitted()
-        return np.asarray(values, dtype=np.float64) * self.scale_[column] + self.shift_[column]
+        shift, scale = self.shift_[group][column], self.scale_[group][column]
+        return np.asarray(values, dtype=np.float64) * scale + shift
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready state; floats round-trip exactly through Python's repr."""
@@ -74,7 +85,7 @@ class Scaler:
             raise RunError(
                 f"Scaler state is malformed ({exc}); the run directory is damaged."
             ) from None
-        if shift.shape != scale.shape or shift.ndim != 1 or not np.all(scale > 0):
+        if shift.shape != scale.shape or shift.ndim != 2 or not np.all(scale > 0):
             raise RunError("Scaler state is malformed; the run directory is damaged.")
         scaler.shift_, scaler.scale_ = shift, scale
         return scaler

@@ -1,0 +1,235 @@
+"""Many series in long format: one global model, a scaler per series, per-series splits and
+scores, and forecasts for every series (short ones by a flagged fallback).
+
+A series is *used* when its training part holds at least one full window (lookback +
+horizon rows); the others are listed in the run summary and skipped — an error only when
+none is left.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from rnncast.config import FitConfig
+from rnncast.data.prepare import PreparedData, prepare
+from rnncast.data.split import Split, chronological_split
+from rnncast.data.windows import origins_between
+from rnncast.errors import ConfigError, DataError, RnncastError
+from rnncast.evaluation.metrics import METRICS
+
+if TYPE_CHECKING:
+    from rnncast.forecaster import Forecaster
+
+FALLBACKS = ("seasonal-naive",)
+
+
+def split_series(data: PreparedData, cfg: FitConfig) -> tuple[list[Split], list[int]]:
+    """Each series' split and the series long enough to train on.
+
+    One series keeps every check an error; with many, a series that is too short is skipped.
+    """
+    from rnncast.forecaster import _check_calibration, _check_lengths
+
+    def checked(part: PreparedData) -> Split:
+        split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
+        _check_lengths(split, cfg)
+        if cfg.interval is not None and not data.ids:
+            _check_calibration(split, cfg)
+        return split
+
+    if not data.ids:
+        return [checked(data)], [0]
+    splits, usable = [], []
+    for g in range(data.n_series):
+        part = data.series(g)
+        try:
+            splits.append(checked(part))
+            usable.append(g)
+        except RnncastError:
+            splits.append(Split(len(part.frame), 0, 0))
+    if not usable:
+        longest = max(len(data.series(g).frame) for g in range(data.n_series))
+        raise DataError(
+            f"No series is long enough: each needs --lookback {cfg.lookback} + --horizon "
+            f"{cfg.max_step} training rows after the split; the longest has {longest} rows in "
+            "all. Give a shorter lookback or smaller --test-size/--val-size."
+        )
+    return splits, usable
+
+
+def training_origins(f: Forecaster, reach: int):
+    """The scaled series of every used series stacked into one array, and the training and
+    validation window origins into it (no window crosses from one series into the next)."""
+    cfg, arrays, train, val, offset = f.config_, [], [], [], 0
+    for g in f.usable_:
+        part, split = f.data_.series(g), f.splits_[g]
+        scaled = f._scaled(part)
+        n = len(scaled)
+        train.append(origins_between(0, split.n_train, cfg.lookback, reach, n) + offset)
+        if split.n_val:
+            val.append(
+                origins_between(split.val_start, split.test_start, cfg.lookback, reach, n) + offset
+            )
+        arrays.append(scaled)
+        offset += n
+    values = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)  # (sum T_g, F)
+    empty = np.zeros(0, dtype=np.int64)
+    return values, np.concatenate(train), np.concatenate(val) if val else empty
+
+
+def group_of(f: Forecaster, series: str | None) -> int:
+    """The row of a series in the scaler: 0 for a single series."""
+    ids = f.data_.ids
+    if not ids:
+        if series is not None:
+            raise ConfigError("This model was fitted on one series; leave out `series`.")
+        return 0
+    if series is None:
+        raise ConfigError(f"This model covers {len(ids)} series; name one with `series=`.")
+    if str(series) not in ids:
+        raise DataError(
+            f"Unknown series {series!r}; the model knows {len(ids)} series from "
+            f"column {f.data_.id_column!r}."
+        )
+    return ids.index(str(series))
+
+
+def skipped(f: Forecaster) -> list[str]:
+    return [f.data_.ids[g] for g in range(len(f.splits_)) if g not in f.usable_]
+
+
+# -- forecasts -------------------------------------------------------------------------------
+def forecast_panel(f: Forecaster, steps: int | None, interval: float | None) -> pd.DataFrame:
+    """Every used series' forecast in long format, and with ``fallback`` every other series'
+    seasonal-naive forecast; the ``forecast_by`` column says which is which."""
+    data, frames = f.data_, []
+    for g in range(data.n_series):
+        part = data.series(g)
+        if g in f.usable_:
+            frame = f._forecast_one(part, f.splits_[g], steps, interval)
+            frame.insert(len(frame.columns), "forecast_by", "model")
+        elif f.config_.fallback == "seasonal-naive" and len(part.frame) > 0:
+            frame = _seasonal_naive_forecast(f, part, steps)
+        else:
+            continue
+        frame.insert(0, data.id_column, part.name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _seasonal_naive_forecast(f: Forecaster, part: PreparedData, steps: int | None):
+    from rnncast.forecaster import future_index
+
+    cfg = f.config_
+    leads = list(cfg.steps) if not cfg.contiguous else list(range(1, (steps or cfg.max_step) + 1))
+    season = min(f.season_, len(part.frame))
+    y = part.frame[list(part.targets)].to_numpy()
+    rows = [len(y) - season + (lead - 1) % season for lead in leads]
+    frame = pd.DataFrame(y[rows], columns=list(part.targets))
+    frame.insert(0, part.date or "step", future_index(part, leads))
+    frame["forecast_by"] = "seasonal-naive (series too short for the model)"
+    return frame
+
+
+# -- scores ----------------------------------------------------------------------------------
+def score_panel(f: Forecaster, data: PreparedData, splits: list[Split], usable: list[int]):
+    """Per-series metrics, their mean over series, the mean MASE and the share of series on
+    which the model beats the seasonal naive forecast (one-step RMSE)."""
+    per = {}
+    for g in usable:
+        split = splits[g]
+        if split.n_test >= f.config_.max_step:
+            per[data.series(g).name] = f._score(data.series(g), split)
+    first = next(iter(per.values()), None) or f._score(data.series(usable[0]), splits[usable[0]])
+    metrics = {
+        k: v
+        for k, v in first.items()
+        if k not in ("test", "skill_rmse", "skill_rmse_recursive", "interval")
+    }
+    metrics.update(
+        n_train=sum(s.n_train for s in splits),
+        n_val=sum(s.n_val for s in splits),
+        n_test=sum(s.n_test for s in splits),
+        n_series=len(splits),
+        n_series_used=len(usable),
+        n_series_scored=len(per),
+        skipped_series=[data.ids[g] for g in range(len(splits)) if g not in usable],
+    )
+    scored = [m for m in per.values() if m["test"] is not None]
+    metrics["test"] = _mean_blocks([m["test"] for m in scored]) if scored else None
+    for key in ("skill_rmse", "skill_rmse_recursive"):
+        metrics[key] = _mean([m[key] for m in scored])
+    metrics["aggregate"] = _aggregate(scored)
+    metrics["series"] = per
+    return metrics
+
+
+def _aggregate(scored: list[dict]) -> dict[str, Any]:
+    if not scored:
+        return {"mean_mase": None, "share_beating_seasonal_naive": None}
+    blocks = [m["test"]["one_step"] for m in scored]
+    beats = [b["model"]["rmse"] < b["seasonal_naive"]["rmse"] for b in blocks]
+    return {
+        "mean_mase": _mean([b["model"]["mase"] for b in blocks]),
+        "mean_mase_seasonal_naive": _mean([b["seasonal_naive"]["mase"] for b in blocks]),
+        "share_beating_seasonal_naive": float(np.mean(beats)),
+        "series": len(blocks),
+    }
+
+
+def _mean_blocks(tests: list[dict]) -> dict[str, Any]:
+    """The mean over series of every metric, mode by mode and forecaster by forecaster."""
+    out: dict[str, Any] = {}
+    for mode in ("one_step", "recursive"):
+        blocks = [t[mode] for t in tests if t.get(mode) is not None]
+        if not blocks:
+            out[mode] = None
+            continue
+        out[mode] = {
+            who: {m: _mean([b[who][m] for b in blocks]) for m in METRICS}
+            for who in ("model", "naive", "seasonal_naive")
+        }
+    return out
+
+
+def _mean(values: list) -> float | None:
+    kept = [v for v in values if v is not None]
+    return float(np.mean(kept)) if kept else None
+
+
+def evaluate_panel(f: Forecaster, data: Any) -> dict[str, Any]:
+    """Score new long-format data, series by series, with each known series' own scaler."""
+    from rnncast.data.io import read_table
+
+    d, cfg = f.data_, f.config_
+    fresh = prepare(read_table(data), d.targets, d.date, d.features, cfg.missing, id=d.id_column)
+    known = [name for name in fresh.ids if name in d.ids]
+    if not known:
+        raise DataError(
+            f"None of the series in the new data is one the model knows (column {d.id_column!r})."
+        )
+    splits, usable = [], []
+    parts = []
+    for g, name in enumerate(fresh.ids):
+        part = fresh.series(g)
+        part.group = d.ids.index(name) if name in d.ids else -1
+        parts.append(part)
+        split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
+        splits.append(split)
+        if name in d.ids and split.n_test >= cfg.max_step and split.test_start >= cfg.lookback:
+            usable.append(g)
+    fresh_view = _Parts(fresh, parts)
+    return score_panel(f, fresh_view, splits, usable)
+
+
+class _Parts:
+    """New data whose series keep the fitted model's scaler rows."""
+
+    def __init__(self, data: PreparedData, parts: list[PreparedData]) -> None:
+        self.ids, self._parts = data.ids, parts
+
+    def series(self, g: int) -> PreparedData:
+        return self._parts[g]

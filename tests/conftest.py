@@ -41,3 +41,26 @@ def csv_file(tmp_path, daily_frame) -> str:
     path = tmp_path / "series.csv"
     daily_frame.to_csv(path, index=False)
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def panel_frame() -> pd.DataFrame:
+    """A generated panel of 300 short monthly series in long format: sines of different
+    level, amplitude and phase with a little noise; every 50th series is too short to use."""
+    rng = np.random.default_rng(42)
+    frames = []
+    for k in range(300):
+        n = 10 if k % 50 == 0 else 48
+        t = np.arange(n)
+        level, amp, phase = rng.uniform(20, 200), rng.uniform(0.1, 0.3), rng.uniform(0, 6.3)
+        y = level * (1 + amp * np.sin(2 * np.pi * t / 12 + phase)) + rng.normal(scale=0.2, size=n)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "item": f"item{k:03d}",
+                    "month": pd.date_range("2018-01-01", periods=n, freq="MS"),
+                    "sales": y,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).sample(frac=1, random_state=0)  # shuffled rows

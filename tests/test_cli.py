@@ -428,3 +428,44 @@ def test_explore_writes_a_report(tmp_path):
     assert {"report.html", "columns.png", "acf.png", "summary.json"} <= {
         p.name for p in out.iterdir()
     }
+
+
+def test_fit_many_series_from_the_command_line(tmp_path, panel_frame):
+    data = tmp_path / "panel.parquet"
+    panel_frame.to_parquet(data)
+    out = tmp_path / "panel"
+    result = invoke(
+        "fit",
+        data,
+        "--id",
+        "item",
+        "--target",
+        "sales",
+        "--model",
+        "gru",
+        "--units",
+        "8",
+        "--lookback",
+        "12",
+        "--epochs",
+        "2",
+        "--test-size",
+        "12",
+        "--val-size",
+        "6",
+        "--fallback",
+        "seasonal-naive",
+        "--forecast",
+        "2",
+        "--quiet",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Series: 294 of 300 used" in text and "Skipped 6 series" in text
+    assert "beats seasonal naive on" in text
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert forecast["item"].nunique() == 300 and "forecast_by" in forecast
+    result = invoke("forecast", out, "--steps", "1")
+    assert result.exit_code == 0 and "item299" in result.output

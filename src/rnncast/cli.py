@@ -61,6 +61,7 @@ def fit(
     target: opt.Target,
     date: opt.Date = None,
     features: opt.Features = None,
+    id: opt.Id = None,
     model: opt.Model = _D.model,
     units: opt.Units = "64",
     dropout: opt.Dropout = _D.dropout,
@@ -85,6 +86,7 @@ def fit(
     season: opt.Season = None,
     target_history: opt.TargetHistory = _D.target_history,
     interval: opt.Interval = None,
+    fallback: opt.Fallback = None,
     out_dir: Annotated[str | None, typer.Option("--out", help="Run directory.")] = None,
     overwrite: opt.Overwrite = False,
     forecast_steps: Annotated[
@@ -110,6 +112,7 @@ def fit(
             forecast_steps=forecast_steps,
             console=out,
             progress=not quiet,
+            id=id,
         )
     except RnncastError as exc:
         _fail(exc)

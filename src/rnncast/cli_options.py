@@ -23,6 +23,12 @@ Data = Annotated[str, typer.Argument(help="CSV or Parquet file, or a bundled dat
 Target = Annotated[str, typer.Option(help="Column to forecast; a,b,c forecasts several.")]
 Date = Annotated[str | None, typer.Option(help="Date column (detected by name if omitted).")]
 Features = Annotated[str | None, typer.Option(help="Extra input columns, comma-separated.")]
+Id = Annotated[
+    str | None, typer.Option(help="Column naming the series: many series in long format.")
+]
+Fallback = Annotated[
+    str | None, typer.Option(help="seasonal-naive: forecast series too short for the model.")
+]
 Model = Annotated[str, typer.Option(help=MODEL_HELP)]
 Units = Annotated[str, typer.Option(help="Units per layer, e.g. 64,32 for a stack.")]
 Dropout = Annotated[float, typer.Option(help="Dropout after each layer.")]

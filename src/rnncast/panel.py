@@ -188,11 +188,23 @@ def _mean_blocks(tests: list[dict]) -> dict[str, Any]:
         if not blocks:
             out[mode] = None
             continue
-        out[mode] = {
-            who: {m: _mean([b[who][m] for b in blocks]) for m in METRICS}
-            for who in ("model", "naive", "seasonal_naive")
-        }
+        out[mode] = _mean_scores(blocks)
+        leads = min(len(b["by_step"]) for b in blocks)  # steps every series has
+        out[mode]["by_step"] = [
+            {
+                "step": blocks[0]["by_step"][k]["step"],
+                **_mean_scores([b["by_step"][k] for b in blocks]),
+            }
+            for k in range(leads)
+        ]
     return out
+
+
+def _mean_scores(blocks: list[dict]) -> dict[str, Any]:
+    return {
+        who: {m: _mean([b[who][m] for b in blocks]) for m in METRICS}
+        for who in ("model", "naive", "seasonal_naive")
+    }
 
 
 def _mean(values: list) -> float | None:
@@ -217,7 +229,10 @@ def evaluate_panel(f: Forecaster, data: Any) -> dict[str, Any]:
         part = fresh.series(g)
         part.group = d.ids.index(name) if name in d.ids else -1
         parts.append(part)
-        split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
+        try:
+            split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
+        except RnncastError:
+            split = Split(len(part.frame), 0, 0)  # too short to split: not scored
         splits.append(split)
         if name in d.ids and split.n_test >= cfg.max_step and split.test_start >= cfg.lookback:
             usable.append(g)

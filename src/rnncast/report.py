@@ -45,7 +45,7 @@ def model_name(cfg) -> str:
 def steps_table(metrics: dict[str, Any], name: str) -> Table | None:
     """RMSE per forecast step (one-step mode) for the model and the baselines."""
     block = metrics["test"]["one_step"]
-    if len(block["by_step"]) < 2:
+    if len(block.get("by_step", [])) < 2:
         return None
     table = Table(title="One-step mode, RMSE per forecast step", title_justify="left")
     table.add_column("step", justify="right")

@@ -37,6 +37,7 @@ def fit_and_report(
     forecast_steps: int | None = None,
     console: Console | None = None,
     progress: bool = True,
+    id: str | None = None,
 ) -> Forecaster:
     """Fit, print data notes, progress, metrics and verdict, and save the run directory."""
     console = console or Console()
@@ -48,7 +49,7 @@ def fit_and_report(
         )
     f = Forecaster(**cfg.to_dict())
     with epoch_progress(console, cfg.epochs, enabled=progress) as on_epoch:
-        f.fit(data, target=target, date=date, features=features or (), on_epoch=on_epoch)
+        f.fit(data, target=target, date=date, features=features or (), id=id, on_epoch=on_epoch)
     print_data(f, console)
     print_training(f, console)
     if f.metrics_["test"] is not None:
@@ -62,7 +63,11 @@ def fit_and_report(
 def print_data(f: Forecaster, console: Console) -> None:
     d, s = f.data_, f.split_
     index = d.frame.index
-    span = f"{index[0].date()} to {index[-1].date()}, frequency {d.freq}" if d.date else "no dates"
+    span = (
+        f"{index.min().date()} to {index.max().date()}, frequency {d.freq}"
+        if d.date
+        else "no dates"
+    )
     console.print(
         f"Data: {len(d.frame)} rows ({span}); target {', '.join(d.targets)}"
         + (f", features {', '.join(d.features)}" if d.features else ""),
@@ -70,12 +75,41 @@ def print_data(f: Forecaster, console: Console) -> None:
     )
     for note in d.notes:
         console.print(f"  - {note}", highlight=False)
+    if d.ids:
+        print_panel(f, console)
+        return
     console.print(
         f"Split: train {s.n_train}, validation {s.n_val}, test {s.n_test} rows; "
         f"scaler {f.config_.scaler} fitted on the {s.n_train} training rows; "
         f"season {f.season_}.",
         highlight=False,
     )
+
+
+def print_panel(f: Forecaster, console: Console) -> None:
+    """The split of a many-series run: totals, the series skipped, and how they are handled."""
+    from rnncast.panel import skipped
+
+    n_train = sum(f.splits_[g].n_train for g in f.usable_)
+    console.print(
+        f"Series: {len(f.usable_)} of {f.data_.n_series} used; train {n_train} rows in all; "
+        f"one {f.config_.scaler} scaler per series, fitted on that series' training rows; "
+        f"season {f.season_}.",
+        highlight=False,
+    )
+    short = skipped(f)
+    if short:
+        handled = (
+            "forecast by seasonal naive (flagged)"
+            if f.config_.fallback
+            else "left out of the forecast (--fallback seasonal-naive covers them)"
+        )
+        names = ", ".join(short[:10]) + (f" and {len(short) - 10} more" if len(short) > 10 else "")
+        console.print(
+            f"Skipped {len(short)} series too short for lookback + horizon after the "
+            f"split: {names}; {handled}.",
+            highlight=False,
+        )
 
 
 def print_training(f: Forecaster, console: Console) -> None:
@@ -92,6 +126,15 @@ def print_training(f: Forecaster, console: Console) -> None:
 
 def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
     name = model_name(f.config_)
+    if metrics.get("aggregate"):
+        agg = metrics["aggregate"]
+        console.print(
+            f"Across {agg['series']} series (numbers below are means over series): mean MASE "
+            f"{_num(agg['mean_mase'])} against {_num(agg['mean_mase_seasonal_naive'])} for "
+            f"seasonal naive; the model beats seasonal naive on "
+            f"{100 * agg['share_beating_seasonal_naive']:.0f}% of series (one-step RMSE).",
+            highlight=False,
+        )
     console.print(metrics_table(metrics, name))
     for extra in (steps_table(metrics, "model"), targets_table(metrics, "model")):
         if extra is not None:
@@ -246,6 +289,10 @@ def _write_backtest(result, out: Path) -> None:
 def _full_frame(result):
     """The whole prepared series: the last fold's data reaches the end."""
     return result.fitted[-1].data_.frame
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.3g}"
 
 
 def _names(text: str | None) -> list[str]:

@@ -27,7 +27,8 @@ def window_gates(f) -> dict:
         over the window, original units) and ``gates``: name -> (T, H) array.
     """
     layer = _first_recurrent(f)
-    cfg, data, split = f.config_, f.data_, f.split_
+    group = f.usable_[0]  # with many series, the first one the model was trained on
+    cfg, data, split = f.config_, f.data_.series(group), f.splits_[group]
     n, lookback = len(data.frame), cfg.lookback
     if split.n_test == 0:
         raise RunError("This run has no test part; gates shows a test window.")

@@ -1,0 +1,108 @@
+"""Many series in long format: one global model, a scaler per series, nothing crossing series."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnncast import Forecaster
+from rnncast.data.scaling import Scaler
+from rnncast.errors import DataError
+
+SETTINGS = dict(
+    model="gru",
+    units=16,
+    lookback=12,
+    epochs=4,
+    lr=5e-3,
+    batch_size=128,
+    test_size=12,
+    val_size=6,
+    seed=0,
+)
+
+
+@pytest.fixture(scope="module")
+def fitted(panel_frame) -> Forecaster:
+    return Forecaster(**SETTINGS, fallback="seasonal-naive").fit(
+        panel_frame, target="sales", id="item"
+    )
+
+
+def test_series_are_split_scaled_and_skipped_one_by_one(fitted, panel_frame):
+    data = fitted.data_
+    assert data.n_series == 300 and data.id_column == "item"
+    short = [f"item{k:03d}" for k in range(0, 300, 50)]
+    assert [data.ids[g] for g in range(300) if g not in fitted.usable_] == short
+    assert fitted.metrics_["skipped_series"] == short and fitted.metrics_["n_series_used"] == 294
+    for g in (1, 77, 299):
+        rows = data.series(g).frame["sales"].to_numpy()[: fitted.splits_[g].n_train, None]
+        expected = Scaler("minmax").fit(rows)
+        np.testing.assert_array_equal(fitted.scaler_.shift_[g], expected.shift_[0])
+        np.testing.assert_array_equal(fitted.scaler_.scale_[g], expected.scale_[0])
+
+
+def test_no_training_window_crosses_two_series(fitted):
+    from rnncast import panel
+
+    values, train, val = panel.training_origins(fitted, 1)
+    lengths = [len(fitted.data_.series(g).frame) for g in fitted.usable_]
+    starts = np.cumsum([0] + lengths)
+    series_of = np.searchsorted(starts, np.arange(len(values)), side="right") - 1
+    first, last = train - fitted.config_.lookback, train  # rows read and row predicted
+    assert np.array_equal(series_of[first], series_of[last])
+    assert len(train) == sum(n - 12 - 6 - 12 for n in lengths)  # n_train - lookback per series
+
+
+def test_forecasts_every_series_in_long_format(fitted):
+    out = fitted.forecast(3)
+    assert out.columns.tolist() == ["item", "month", "sales", "forecast_by"]
+    assert out["item"].nunique() == 300 and len(out) == 900
+    fallback = out[out["forecast_by"] != "model"]
+    assert set(fallback["item"]) == {f"item{k:03d}" for k in range(0, 300, 50)}
+    assert out[out["item"] == "item001"]["month"].tolist() == list(
+        pd.date_range("2022-01-01", periods=3, freq="MS")
+    )
+    without = Forecaster(**{**SETTINGS, "epochs": 1}).fit(
+        fitted.data_.frame.assign(
+            item=np.repeat(fitted.data_.ids, np.diff(fitted.data_.bounds))
+        ).reset_index(),
+        target="sales",
+        id="item",
+    )
+    assert without.forecast(1)["item"].nunique() == 294  # short series left out
+
+
+def test_scores_per_series_and_aggregated(fitted):
+    m = fitted.metrics_
+    assert len(m["series"]) == 294
+    mases = [s["test"]["one_step"]["model"]["mase"] for s in m["series"].values()]
+    assert m["aggregate"]["mean_mase"] == pytest.approx(np.mean(mases))
+    assert 0 <= m["aggregate"]["share_beating_seasonal_naive"] <= 1
+    assert m["test"]["one_step"]["model"]["mase"] == pytest.approx(np.mean(mases))
+
+
+def test_global_model_beats_naive_across_series(fitted):
+    one_step = fitted.metrics_["test"]["one_step"]
+    assert one_step["model"]["mase"] < 0.6 * one_step["naive"]["mase"]
+
+
+def test_save_load_and_predict_by_series(fitted, tmp_path, panel_frame):
+    g = Forecaster.load(fitted.save(str(tmp_path / "run"), plots=False))
+    pd.testing.assert_frame_equal(g.forecast(2), fitted.forecast(2))
+    window = panel_frame[panel_frame["item"] == "item005"].sort_values("month")["sales"]
+    window = window.to_numpy()[-12:, None]
+    assert np.array_equal(
+        g.predict(window, series="item005"), fitted.predict(window, series="item005")
+    )
+    with pytest.raises(DataError, match="Unknown series 'nope'"):
+        g.predict(window, series="nope")
+
+
+def test_errors(panel_frame):
+    with pytest.raises(DataError, match="Unknown id column 'itme'. Did you mean 'item'"):
+        Forecaster(**SETTINGS).fit(panel_frame, target="sales", id="itme")
+    with pytest.raises(DataError, match="No series is long enough"):
+        Forecaster(**{**SETTINGS, "lookback": 40}).fit(panel_frame, target="sales", id="item")
+    dup = pd.concat([panel_frame, panel_frame.head(1)])
+    with pytest.raises(DataError, match="Series 'item.*appears more than once"):
+        Forecaster(**SETTINGS).fit(dup, target="sales", id="item")

@@ -87,6 +87,9 @@ def fit(
     target_history: opt.TargetHistory = _D.target_history,
     interval: opt.Interval = None,
     fallback: opt.Fallback = None,
+    distributed: Annotated[
+        bool, typer.Option("--distributed", help="Train on the processes torchrun started.")
+    ] = False,
     out_dir: Annotated[str | None, typer.Option("--out", help="Run directory.")] = None,
     overwrite: opt.Overwrite = False,
     forecast_steps: Annotated[
@@ -113,6 +116,7 @@ def fit(
             console=out,
             progress=not quiet,
             id=id,
+            distributed=distributed,
         )
     except RnncastError as exc:
         _fail(exc)

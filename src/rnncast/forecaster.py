@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rnncast import distributed as dist
 from rnncast import panel
 from rnncast.config import FitConfig, Size, setting_names
 from rnncast.data.io import file_sha256, read_table
@@ -124,6 +125,7 @@ class Forecaster:
         features: Sequence[str] | str = (),
         id: str | None = None,
         on_epoch=None,
+        distributed: bool = False,
     ) -> Forecaster:
         """Prepare ``data``, split it in time, scale on training rows, train and score on test.
 
@@ -135,6 +137,8 @@ class Forecaster:
             id: Column naming the series of long-format data with many series: one global
                 model is trained on windows of every series, each with its own scaler.
             on_epoch: Optional callback ``(epoch, train_loss, val_loss)`` after every epoch.
+            distributed: Train on every process torchrun started (see
+                :mod:`rnncast.distributed`); only rank 0 scores the model.
 
         Returns:
             self, fitted.
@@ -149,15 +153,18 @@ class Forecaster:
             [prepared.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
         )
         self._set_state(cfg, prepared, splits, season, scaler, _describe_source(data), usable)
-        self.device_ = resolve_device(cfg.device)
+        ctx = dist.start(cfg.batch_size) if distributed else dist.SINGLE
+        self.device_ = dist.device_for(ctx, resolve_device(cfg.device))
         if on_epoch is None and self.verbose:
             from rnncast.progress import epoch_progress
 
-            with epoch_progress(None, cfg.epochs, enabled=True) as show:
-                self.net_ = self._train(show)
+            with epoch_progress(None, cfg.epochs, enabled=ctx.main) as show:
+                self.net_ = self._train(show, ctx)
         else:
-            self.net_ = self._train(on_epoch)
-        self.metrics_ = self._score_all()
+            self.net_ = self._train(on_epoch, ctx)
+        dist.finish(ctx)
+        self.rank_ = ctx.rank
+        self.metrics_ = self._score_all() if ctx.main else None
         return self
 
     def _set_state(self, cfg, prepared, splits, season, scaler, source, usable) -> None:
@@ -177,7 +184,7 @@ class Forecaster:
         # The network emits one step under recursion, else every forecast step at once.
         self.net_steps_ = (1,) if self.strategy_ == "recursive" else cfg.steps
 
-    def _train(self, on_epoch) -> torch.nn.Module:
+    def _train(self, on_epoch, ctx: dist.Context = dist.SINGLE) -> torch.nn.Module:
         values, train_origins, val_origins = panel.training_origins(self, max(self.net_steps_))
         cfg = self.config_
 
@@ -190,7 +197,7 @@ class Forecaster:
         val_set = windows(val_origins) if len(val_origins) else None
         seed_everything(cfg.seed)
         net = self._build().to(self.device_)
-        self.history_: History = train(net, train_set, val_set, cfg, self.device_, on_epoch)
+        self.history_: History = train(net, train_set, val_set, cfg, self.device_, on_epoch, ctx)
         return net.eval()
 
     def _build(self) -> torch.nn.Module:

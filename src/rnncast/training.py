@@ -17,6 +17,7 @@ from torch import nn
 
 from rnncast.config import FitConfig
 from rnncast.data.windows import Windows
+from rnncast.distributed import SINGLE, Context, wrap
 from rnncast.errors import ConfigError
 
 EpochCallback = Callable[[int, float, float | None], None]
@@ -78,16 +79,21 @@ def train(
     cfg: FitConfig,
     device: torch.device,
     on_epoch: EpochCallback | None = None,
+    ctx: Context = SINGLE,
 ) -> History:
-    """Train ``net`` in place; with a validation set, keep the weights of its best epoch."""
+    """Train ``net`` in place; with a validation set, keep the weights of its best epoch.
+
+    With a distributed ``ctx`` every process runs this same loop on its share of each batch.
+    """
     history = History()
-    optimizer = make_optimizer(cfg, net.parameters())
+    model = wrap(net, ctx, device)
+    optimizer = make_optimizer(cfg, model.parameters())
     loss_fn = make_loss(cfg.loss)
     rng = np.random.default_rng(cfg.seed)
     best = (math.inf, copy.deepcopy(net.state_dict()))
     start = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
-        train_loss = _run_epoch(net, train_set, cfg, device, optimizer, loss_fn, rng)
+        train_loss = _run_epoch(model, train_set, cfg, device, optimizer, loss_fn, rng, ctx)
         if not math.isfinite(train_loss):
             history.stop_reason = (
                 f"the training loss became {train_loss} in epoch {epoch}; kept the last good "
@@ -95,7 +101,8 @@ def train(
             )
             break
         history.train_loss.append(train_loss)
-        history.epochs_run, history.train_windows = epoch, history.train_windows + len(train_set)
+        seen = ctx.usable(len(train_set))
+        history.epochs_run, history.train_windows = epoch, history.train_windows + seen
         val_loss = _evaluate_loss(net, val_set, device, loss_fn) if val_set is not None else None
         if val_loss is not None:
             history.val_loss.append(val_loss)
@@ -117,12 +124,12 @@ def train(
     return history
 
 
-def _run_epoch(net, windows, cfg, device, optimizer, loss_fn, rng) -> float:
+def _run_epoch(net, windows, cfg, device, optimizer, loss_fn, rng, ctx=SINGLE) -> float:
     net.train()
-    order = rng.permutation(len(windows))
+    order = rng.permutation(len(windows))[: ctx.usable(len(windows))]
     total, count = 0.0, 0
     for first in range(0, len(order), cfg.batch_size):
-        rows = order[first : first + cfg.batch_size]
+        rows = ctx.shard(order[first : first + cfg.batch_size], cfg.batch_size)
         x, y = (torch.from_numpy(a).to(device) for a in windows.batch(rows))
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(net(x), y)
@@ -132,8 +139,7 @@ def _run_epoch(net, windows, cfg, device, optimizer, loss_fn, rng) -> float:
         optimizer.step()
         total += loss.item() * len(rows)
         count += len(rows)
-        if not math.isfinite(total):
-            return total
+    total, count = ctx.total(total), ctx.total(count)  # the epoch's mean over every process
     return total / count
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,12 @@ def fit_and_report(
     console: Console | None = None,
     progress: bool = True,
     id: str | None = None,
+    distributed: bool = False,
 ) -> Forecaster:
     """Fit, print data notes, progress, metrics and verdict, and save the run directory."""
     console = console or Console()
+    main = int(os.environ.get("RANK", "0")) == 0 or not distributed  # only rank 0 reports
+    progress = progress and main
     check_destination(out_dir, overwrite)  # before training, not after
     if forecast_steps is not None and not cfg.contiguous:
         raise ConfigError(
@@ -49,7 +53,17 @@ def fit_and_report(
         )
     f = Forecaster(**cfg.to_dict())
     with epoch_progress(console, cfg.epochs, enabled=progress) as on_epoch:
-        f.fit(data, target=target, date=date, features=features or (), id=id, on_epoch=on_epoch)
+        f.fit(
+            data,
+            target=target,
+            date=date,
+            features=features or (),
+            id=id,
+            on_epoch=on_epoch,
+            distributed=distributed,
+        )
+    if not main:
+        return f
     print_data(f, console)
     print_training(f, console)
     if f.metrics_["test"] is not None:

@@ -1,0 +1,75 @@
+"""Two processes on the CPU (gloo) train the same model as one process, and one writes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from rnncast.cli import app
+
+ARGS = [
+    "fit",
+    "bitcoin",
+    "--target",
+    "close",
+    "--units",
+    "8",
+    "--lookback",
+    "10",
+    "--epochs",
+    "3",
+    "--batch-size",
+    "32",
+    "--seed",
+    "3",
+    "--quiet",
+]
+
+
+def test_two_processes_match_one(tmp_path):
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [
+            str(torchrun),
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "rnncast",
+            *ARGS,
+            "--distributed",
+            "--out",
+            str(tmp_path / "runs" / "two"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    single = CliRunner().invoke(app, [*ARGS, "--out", str(tmp_path / "one")])
+    assert single.exit_code == 0, single.output
+    two = pd.read_csv(tmp_path / "runs" / "two" / "history.csv")
+    one = pd.read_csv(tmp_path / "one" / "history.csv")
+    assert (
+        abs(two["train_loss"].iloc[-1] - one["train_loss"].iloc[-1])
+        < 1e-3 * one["train_loss"].iloc[-1]
+    )
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == ["two"]  # rank 0 alone wrote
+    assert done.stdout.count("Run saved to") == 1
+
+
+def test_distributed_needs_a_launcher(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE")}
+    done = subprocess.run(
+        [sys.executable, "-m", "rnncast", *ARGS, "--distributed", "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 2 and "needs a launcher" in done.stderr
+    assert not (tmp_path / "x").exists()

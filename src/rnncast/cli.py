@@ -43,6 +43,27 @@ def _fail(exc: BaseException) -> None:
     raise typer.Exit(2)
 
 
+def _with_config_file(ctx: typer.Context, settings: dict, path: Path) -> dict:
+    """Settings from ``path`` (flat, or under "settings"), overridden by options typed here."""
+    import json
+
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RnncastError(f"Cannot read --config {str(path)!r}: {exc}.") from None
+    values = values.get("settings", values) if isinstance(values, dict) else values
+    if not isinstance(values, dict):
+        raise RnncastError(f"--config {str(path)!r} must hold a JSON object of settings.")
+    from_file = FitConfig.from_dict(values).to_dict()  # unknown keys are named here
+
+    def typed_here(name: str) -> bool:  # Typer's ParameterSource, compared by name
+        source = ctx.get_parameter_source(name)
+        return source is not None and source.name != "DEFAULT"
+
+    typed = {k for k in settings if typed_here(k)}
+    return {**settings, **{k: v for k, v in from_file.items() if k not in typed}}
+
+
 def _resolve_data(data: str) -> str:
     """A path, or the name of a bundled dataset when no such file exists."""
     if Path(data).exists():
@@ -57,6 +78,7 @@ def _resolve_data(data: str) -> str:
 # -- fit ------------------------------------------------------------------------------------
 @app.command()
 def fit(
+    ctx: typer.Context,
     data: opt.Data,
     target: opt.Target,
     date: opt.Date = None,
@@ -96,10 +118,20 @@ def fit(
         int | None, typer.Option("--forecast", help="Also write forecast.csv with N steps.")
     ] = None,
     quiet: opt.Quiet = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Settings from a JSON file (tune's best.json, a run's config.json); "
+            "options given here win."
+        ),
+    ] = None,
 ) -> None:
     """Train a model, score it against naive baselines and save a run directory."""
     settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
     try:
+        if config is not None:
+            settings = _with_config_file(ctx, settings, config)
+            model = settings["model"]
         from rnncast.runs import default_run_dir
         from rnncast.workflow import fit_and_report
 
@@ -268,6 +300,89 @@ def backtest(
         )
     except RnncastError as exc:
         _fail(exc)
+
+
+@app.command()
+def tune(
+    data: opt.Data,
+    target: opt.Target,
+    trials: Annotated[int, typer.Option(help="Trials to run (added to the study).")] = 20,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Optuna storage URL; default sqlite:///OUT/study.db. Share one URL "
+            "(e.g. postgresql://...) between workers to search together."
+        ),
+    ] = None,
+    study: Annotated[str, typer.Option(help="Study name in the storage.")] = "rnncast",
+    out_dir: Annotated[str, typer.Option("--out", help="Output directory.")] = "runs/tune",
+    model: opt.Model = _D.model,
+    date: opt.Date = None,
+    features: opt.Features = None,
+    id: opt.Id = None,
+    units: opt.Units = "64",
+    dropout: opt.Dropout = _D.dropout,
+    activation: opt.Activation = _D.activation,
+    lookback: opt.Lookback = _D.lookback,
+    horizon: opt.Horizon = "1",
+    strategy: opt.Strategy = _D.strategy,
+    optimizer: opt.Optimizer = _D.optimizer,
+    lr: opt.Lr = _D.lr,
+    momentum: opt.Momentum = _D.momentum,
+    loss: opt.Loss = _D.loss,
+    epochs: opt.Epochs = _D.epochs,
+    batch_size: opt.BatchSize = _D.batch_size,
+    clip_norm: opt.ClipNorm = _D.clip_norm,
+    patience: opt.Patience = _D.patience,
+    seed: opt.Seed = _D.seed,
+    device: opt.Device = _D.device,
+    scaler: opt.Scaler = _D.scaler,
+    missing: opt.Missing = _D.missing,
+    test_size: opt.TestSize = "0.2",
+    val_size: opt.ValSize = "0.1",
+    season: opt.Season = None,
+    target_history: opt.TargetHistory = _D.target_history,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Search lookback, units, layers, dropout, learning rate and batch size with Optuna
+    (pruning by validation loss); write best.json for fit --config, and the search history."""
+    settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
+    try:
+        from rnncast.tuning import best_config, write_results
+        from rnncast.tuning import tune as run_tune
+
+        def on_trial(number: int, value: float) -> None:
+            if not quiet:
+                out.print(f"  trial {number}: best validation loss {value:.4g}", highlight=False)
+
+        result = run_tune(
+            _resolve_data(data),
+            target,
+            settings,
+            trials,
+            out_dir,
+            storage,
+            study,
+            date=date,
+            features=_split_names(features),
+            id=id,
+            on_trial=on_trial,
+        )
+        write_results(result, out_dir)
+        best = best_config(result)
+        out.print(
+            f"Best of {best['trials']} trials in study {study!r}: trial {best['trial']}, "
+            f"validation loss {best['best_val_loss']:.4g}. Wrote {out_dir}/best.json "
+            f"(use: rnncast fit ... --config {out_dir}/best.json), trials.csv and "
+            "history.png.",
+            highlight=False,
+        )
+    except RnncastError as exc:
+        _fail(exc)
+
+
+def _split_names(text: str | None) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else []
 
 
 # -- commands on a saved run ----------------------------------------------------------------

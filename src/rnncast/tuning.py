@@ -1,0 +1,168 @@
+"""Searching lookback, units, layers, dropout, learning rate and batch size with Optuna.
+
+The study lives in a database: SQLite by default (``sqlite:///DIR/study.db``), so a search
+that was stopped resumes where it was; any URL Optuna accepts (PostgreSQL, MySQL) lets many
+workers on many machines share one study. Every trial trains on the same split and is judged
+by its best validation loss; trials that lag the median are pruned early. The test part is
+never looked at.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rnncast.config import SIMPLE_MODELS, FitConfig
+from rnncast.errors import ConfigError
+from rnncast.forecaster import Forecaster
+
+UNITS = (16, 32, 64, 128)
+BATCHES = (16, 32, 64, 128)
+
+
+def default_storage(out_dir: str) -> str:
+    return f"sqlite:///{Path(out_dir).resolve() / 'study.db'}"
+
+
+def suggest(trial, base: FitConfig) -> dict[str, Any]:
+    """One trial's settings around the base settings."""
+    layers = trial.suggest_int("layers", 1, 3)
+    units = trial.suggest_categorical("units", UNITS)
+    return {
+        "lookback": trial.suggest_int("lookback", max(2, base.lookback // 2), 2 * base.lookback),
+        "units": (units,) * layers,
+        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+        "lr": trial.suggest_float("lr", 1e-4, 1e-2, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", BATCHES),
+    }
+
+
+def tune(
+    data: Any,
+    target: str,
+    settings: dict[str, Any],
+    trials: int,
+    out_dir: str,
+    storage: str | None = None,
+    study_name: str = "rnncast",
+    date: str | None = None,
+    features=(),
+    id: str | None = None,
+    on_trial=None,
+):
+    """Run ``trials`` more trials of the study; returns it (best settings in ``best.json``)."""
+    import optuna
+
+    base = FitConfig(**settings)
+    if base.model not in SIMPLE_MODELS:
+        raise ConfigError(
+            "tune searches --model lstm, gru, rnn or dense (their units, layers "
+            "and dropout); a spec fixes those itself."
+        )
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ConfigError(f"`trials` must be a whole number >= 1, got {trials!r}.")
+    if base.val_size in (0, 0.0):
+        raise ConfigError("tune judges trials by validation loss: give --val-size above 0.")
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    study = optuna.create_study(
+        study_name=study_name,
+        storage=_storage(storage or default_storage(out_dir)),
+        direction="minimize",
+        load_if_exists=True,
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=3),
+    )
+
+    def objective(trial) -> float:
+        chosen = {**settings, **suggest(trial, base)}
+        trial.set_user_attr("settings", FitConfig(**chosen).to_dict())
+
+        def report(epoch: int, train_loss: float, val_loss: float | None) -> None:
+            trial.report(val_loss, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        f = Forecaster(**chosen).fit(
+            data, target=target, date=date, features=features, id=id, on_epoch=report
+        )
+        if on_trial is not None:
+            on_trial(trial.number, min(f.history_.val_loss))
+        return min(f.history_.val_loss)
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study.optimize(objective, n_trials=trials, catch=())
+    return study
+
+
+def _storage(url: str):
+    import optuna
+
+    if url.startswith("sqlite"):  # several workers on one file: wait for the lock
+        return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+    return url
+
+
+def best_config(study) -> dict[str, Any]:
+    """What ``fit --config`` reads: the best trial's settings, with where they came from."""
+    best = study.best_trial
+    return {
+        "settings": best.user_attrs["settings"],
+        "best_val_loss": best.value,
+        "trial": best.number,
+        "study": study.study_name,
+        "trials": len(study.trials),
+    }
+
+
+def write_results(study, out_dir: str) -> None:
+    from rnncast.runs import write_text_atomic
+
+    out = Path(out_dir)
+    write_text_atomic(out / "best.json", json.dumps(best_config(study), indent=2) + "\n")
+    frame = study.trials_dataframe()
+    write_text_atomic(out / "trials.csv", frame.to_csv(index=False))
+    _plot_history(study, out / "history.png")
+
+
+def _plot_history(study, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import optuna
+
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    pruned = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.scatter(
+        [t.number for t in done],
+        [t.value for t in done],
+        color="#1f77b4",
+        label="completed trial",
+        zorder=3,
+    )
+    for t in pruned:
+        if t.intermediate_values:
+            ax.scatter(
+                t.number,
+                min(t.intermediate_values.values()),
+                marker="x",
+                color="#999999",
+                label="pruned (best value reached)",
+            )
+    best, xs, ys = float("inf"), [], []
+    for t in sorted(done, key=lambda t: t.number):
+        best = min(best, t.value)
+        xs.append(t.number)
+        ys.append(best)
+    ax.step(xs, ys, where="post", color="#d62728", label="best so far")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    ax.legend(unique.values(), unique.keys())
+    ax.set_yscale("log")
+    ax.set_xlabel("trial")
+    ax.set_ylabel("best validation loss (scaled)")
+    ax.set_title(f"Search history of study {study.study_name!r}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

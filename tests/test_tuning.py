@@ -1,0 +1,151 @@
+"""Tuning with Optuna: a resumable SQLite study, shared by two worker processes."""
+
+import json
+import os
+import subprocess
+import sys
+
+import optuna
+import pytest
+from typer.testing import CliRunner
+
+from rnncast.cli import app
+
+runner = CliRunner()
+TUNE = [
+    "tune",
+    "airline",
+    "--target",
+    "passengers",
+    "--lookback",
+    "12",
+    "--epochs",
+    "3",
+    "--test-size",
+    "24",
+    "--val-size",
+    "24",
+    "--quiet",
+]
+
+
+def test_tune_writes_a_config_that_fit_accepts_and_resumes(tmp_path):
+    out = tmp_path / "tune"
+    result = runner.invoke(app, [*TUNE, "--trials", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    best = json.loads((out / "best.json").read_text())
+    assert best["trials"] == 2 and {"lookback", "units", "dropout", "lr", "batch_size"} <= set(
+        best["settings"]
+    )
+    assert (out / "history.png").stat().st_size > 5_000 and (out / "trials.csv").exists()
+    again = runner.invoke(app, [*TUNE, "--trials", "1", "--out", str(out)])  # resumes the study
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "best.json").read_text())["trials"] == 3
+    fit = runner.invoke(
+        app,
+        [
+            "fit",
+            "airline",
+            "--target",
+            "passengers",
+            "--config",
+            str(out / "best.json"),
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+    )
+    assert fit.exit_code == 0, fit.output
+    settings = json.loads((tmp_path / "run" / "config.json").read_text())["settings"]
+    chosen = json.loads((out / "best.json").read_text())["settings"]
+    assert settings["lookback"] == chosen["lookback"] and settings["lr"] == chosen["lr"]
+    assert settings["epochs"] == 1  # an option typed on the command line wins
+
+
+def test_two_workers_share_one_sqlite_study(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rnncast",
+                *TUNE,
+                "--trials",
+                "2",
+                "--storage",
+                url,
+                "--study",
+                "shared",
+                "--out",
+                str(tmp_path / f"w{k}"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for k in range(2)
+    ]
+    for w in workers:
+        _, err = w.communicate(timeout=300)
+        assert w.returncode == 0, err[-2000:]
+    study = optuna.load_study(study_name="shared", storage=url)
+    assert len(study.trials) == 4
+    assert {t.state for t in study.trials} <= {
+        optuna.trial.TrialState.COMPLETE,
+        optuna.trial.TrialState.PRUNED,
+    }
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--model", "bilstm", "--trials", "1"], "tune searches --model lstm, gru, rnn or dense"),
+        (["--val-size", "0", "--trials", "1"], "give --val-size above 0"),
+        (["--trials", "0"], "`trials` must be a whole number >= 1, got 0."),
+    ],
+)
+def test_tune_bad_input(args, message, tmp_path):
+    result = runner.invoke(app, [*TUNE, *args, "--out", str(tmp_path / "t")])
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_fit_config_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"settings": {"lookbak": 3}}))
+    result = runner.invoke(
+        app,
+        [
+            "fit",
+            "airline",
+            "--target",
+            "passengers",
+            "--config",
+            str(bad),
+            "--out",
+            str(tmp_path / "r"),
+        ],
+    )
+    assert (
+        result.exit_code == 2
+        and "Unknown setting 'lookbak'. Did you mean 'lookback'" in result.stderr
+    )
+    bad.write_text("{not json")
+    result = runner.invoke(
+        app,
+        [
+            "fit",
+            "airline",
+            "--target",
+            "passengers",
+            "--config",
+            str(bad),
+            "--out",
+            str(tmp_path / "r"),
+        ],
+    )
+    assert result.exit_code == 2 and "Cannot read --config" in result.stderr

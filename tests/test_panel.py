@@ -44,12 +44,13 @@ def test_series_are_split_scaled_and_skipped_one_by_one(fitted, panel_frame):
 def test_no_training_window_crosses_two_series(fitted):
     from rnncast import panel
 
-    values, train, val = panel.training_origins(fitted, 1)
+    values, train, val, owner = panel.training_origins(fitted, 1)
     lengths = [len(fitted.data_.series(g).frame) for g in fitted.usable_]
     starts = np.cumsum([0] + lengths)
     series_of = np.searchsorted(starts, np.arange(len(values)), side="right") - 1
     first, last = train - fitted.config_.lookback, train  # rows read and row predicted
     assert np.array_equal(series_of[first], series_of[last])
+    assert np.array_equal(owner[first], owner[last])
     assert len(train) == sum(n - 12 - 6 - 12 for n in lengths)  # n_train - lookback per series
 
 
@@ -106,3 +107,15 @@ def test_errors(panel_frame):
     dup = pd.concat([panel_frame, panel_frame.head(1)])
     with pytest.raises(DataError, match="Series 'item.*appears more than once"):
         Forecaster(**SETTINGS).fit(dup, target="sales", id="item")
+
+
+def test_series_embedding(panel_frame, tmp_path):
+    f = Forecaster(**SETTINGS, embed=3).fit(panel_frame, target="sales", id="item")
+    assert f.net_.embedding.weight.shape == (300, 3)
+    g = Forecaster.load(f.save(str(tmp_path / "run"), plots=False))
+    pd.testing.assert_frame_equal(g.forecast(2), f.forecast(2))
+    scaled = np.full((1, 12, 1), 0.5, dtype=np.float32)  # one scaled window, two series
+    assert not np.array_equal(f._block(scaled, 1), f._block(scaled, 2))  # told apart
+    plain = Forecaster(**SETTINGS).fit(panel_frame.head(2000), target="sales", id="item")
+    assert np.array_equal(plain._block(scaled, 1), plain._block(scaled, 2))
+    assert "series embedding of 3" in f.net_.spec

@@ -109,6 +109,9 @@ def fit(
     target_history: opt.TargetHistory = _D.target_history,
     interval: opt.Interval = None,
     fallback: opt.Fallback = None,
+    embed: Annotated[
+        int, typer.Option(help="With --id: size of a learned per-series vector; 0 = none.")
+    ] = 0,
     distributed: Annotated[
         bool, typer.Option("--distributed", help="Train on the processes torchrun started.")
     ] = False,

@@ -70,6 +70,8 @@ class FitConfig:
             part by split conformal prediction; None for point forecasts only.
         fallback: With many series, ``seasonal-naive`` forecasts the series too short for the
             model by that baseline (flagged in the output); None leaves them out.
+        embed: With many series, the size of a learned vector per series appended to every
+            step's inputs (0: none), so one global model can tell the series apart.
     """
 
     model: str | tuple = "lstm"
@@ -97,6 +99,7 @@ class FitConfig:
     target_history: bool = True
     interval: float | None = None
     fallback: str | None = None
+    embed: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", _parse_units(self.units))
@@ -118,7 +121,7 @@ class FitConfig:
             _check_choice("strategy", self.strategy, STRATEGIES)
         for name in ("lookback", "epochs", "batch_size"):
             _check_int(name, getattr(self, name), minimum=1)
-        for name in ("patience", "seed"):
+        for name in ("patience", "seed", "embed"):
             _check_int(name, getattr(self, name), minimum=0)
         if self.interval is not None:
             from rnncast.evaluation.intervals import check_level

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,7 +40,7 @@ from rnncast.evaluation.intervals import (
 )
 from rnncast.evaluation.metrics import compare, mase_scale
 from rnncast.evaluation.modes import MODES, check_history, roll_forward
-from rnncast.nn.networks import build_network
+from rnncast.nn.networks import SeriesEmbedding, build_network
 from rnncast.training import History, resolve_device, seed_everything, train
 
 _D = FitConfig()  # the one source of default values
@@ -80,6 +81,7 @@ class Forecaster:
         target_history: bool = _D.target_history,
         interval: float | None = _D.interval,
         fallback: str | None = _D.fallback,
+        embed: int = _D.embed,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -90,7 +92,7 @@ class Forecaster:
         self.scaler, self.missing = scaler, missing
         self.test_size, self.val_size, self.season = test_size, val_size, season
         self.target_history, self.interval, self.verbose = target_history, interval, verbose
-        self.fallback = fallback
+        self.fallback, self.embed = fallback, embed
 
     # -- scikit-learn protocol -------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -185,12 +187,15 @@ class Forecaster:
         self.net_steps_ = (1,) if self.strategy_ == "recursive" else cfg.steps
 
     def _train(self, on_epoch, ctx: dist.Context = dist.SINGLE) -> torch.nn.Module:
-        values, train_origins, val_origins = panel.training_origins(self, max(self.net_steps_))
-        cfg = self.config_
+        values, train_origins, val_origins, owner = panel.training_origins(
+            self, max(self.net_steps_)
+        )
+        cfg, embedded = self.config_, self._embedded()
 
         def windows(origins: np.ndarray) -> Windows:
+            groups = owner[origins] if embedded else None
             return Windows(
-                values, cfg.lookback, self.net_steps_, self.inputs_, self.targets_, origins
+                values, cfg.lookback, self.net_steps_, self.inputs_, self.targets_, origins, groups
             )
 
         train_set = windows(train_origins)
@@ -200,37 +205,46 @@ class Forecaster:
         self.history_: History = train(net, train_set, val_set, cfg, self.device_, on_epoch, ctx)
         return net.eval()
 
+    def _embedded(self) -> bool:
+        return bool(self.config_.embed and self.data_.ids)
+
     def _build(self) -> torch.nn.Module:
-        return build_network(
+        embed = self.config_.embed if self._embedded() else 0
+        net = build_network(
             self.layers_,
-            len(self.inputs_),
+            len(self.inputs_) + embed,
             self.config_.lookback,
             len(self.net_steps_),
             len(self.targets_),
         )
+        return SeriesEmbedding(net, self.data_.n_series, embed) if embed else net
 
     # -- predicting ------------------------------------------------------------------------
     def _scaled(self, data: PreparedData) -> np.ndarray:
         return self.scaler_.transform(data.frame.to_numpy(), data.group).astype(np.float32)
 
     @torch.no_grad()
-    def _block(self, x: np.ndarray) -> np.ndarray:
-        """Scaled windows (B, L, F_in) -> scaled forecasts (B, S, C): the configured steps,
-        or under recursion every step 1 .. max step, each fed the ones before it."""
+    def _block(self, x: np.ndarray, group: int = 0) -> np.ndarray:
+        """Scaled windows (B, L, F_in) of series ``group`` -> scaled forecasts (B, S, C): the
+        configured steps, or under recursion every step 1 .. max step, each fed the ones
+        before it."""
         xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device_)
+        series = None
+        if self._embedded():
+            series = torch.full((len(xt),), group, dtype=torch.long, device=self.device_)
         if self.strategy_ != "recursive":
-            return self.net_(xt).cpu().numpy()
+            return self.net_(xt, series).cpu().numpy()
         where = [self.targets_.index(i) for i in self.inputs_]  # inputs are all targets here
         outputs = []
         for _ in range(self.config_.max_step):
-            step = self.net_(xt)[:, 0]  # (B, 1, C) -> (B, C)
+            step = self.net_(xt, series)[:, 0]  # (B, 1, C) -> (B, C)
             outputs.append(step)
             xt = torch.cat([xt[:, 1:], step[:, None, where]], dim=1)  # slide the window on
         return torch.stack(outputs, dim=1).cpu().numpy()  # S x (B, C) -> (B, S, C)
 
-    def _at_steps(self, x: np.ndarray) -> np.ndarray:
+    def _at_steps(self, x: np.ndarray, group: int = 0) -> np.ndarray:
         """Scaled forecasts (B, S, C) at exactly the configured steps."""
-        block = self._block(x)
+        block = self._block(x, group)
         if self.strategy_ == "recursive":
             return block[:, np.asarray(self.config_.steps) - 1]
         return block
@@ -250,7 +264,7 @@ class Forecaster:
         x = self._window_array(windows)
         group, cols = panel.group_of(self, series), self.inputs_
         scaled = (x - self.scaler_.shift_[group][cols]) / self.scaler_.scale_[group][cols]
-        return self.scaler_.inverse(self._at_steps(scaled), self.targets_, group)
+        return self.scaler_.inverse(self._at_steps(scaled, group), self.targets_, group)
 
     def _window_array(self, windows) -> np.ndarray:
         L, names = self.config_.lookback, [self.data_.columns[i] for i in self.inputs_]
@@ -300,7 +314,9 @@ class Forecaster:
                     "those steps; leave out --steps."
                 )
             x = self._scaled(data)[None, n - cfg.lookback :][:, :, self.inputs_]
-            values = self.scaler_.inverse(self._at_steps(x)[0], self.targets_, data.group)
+            values = self.scaler_.inverse(
+                self._at_steps(x, data.group)[0], self.targets_, data.group
+            )
             leads = list(cfg.steps)
         else:
             steps = cfg.max_step if steps is None else steps
@@ -340,7 +356,7 @@ class Forecaster:
             self._scaled(data),
             origins,
             leads,
-            self._block,
+            functools.partial(self._block, group=data.group),
             cfg.lookback,
             cfg.max_step,
             self.inputs_,
@@ -466,7 +482,7 @@ class Forecaster:
         scaled = self._scaled(data)
         windows = Windows(scaled, cfg.lookback, cfg.steps, self.inputs_, self.targets_, origins)
         x, _ = windows.arrays()
-        return self.scaler_.inverse(self._at_steps(x), self.targets_, data.group)
+        return self.scaler_.inverse(self._at_steps(x, data.group), self.targets_, data.group)
 
     def _recursive(self, data: PreparedData, start: int, steps: int) -> np.ndarray:
         """Forecasts (steps, C) in original units from ``start``, fed their own predictions."""
@@ -475,7 +491,7 @@ class Forecaster:
             self._scaled(data),
             start,
             steps,
-            self._block,
+            functools.partial(self._block, group=data.group),
             cfg.lookback,
             cfg.max_step,
             self.inputs_,

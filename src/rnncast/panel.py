@@ -64,6 +64,7 @@ def training_origins(f: Forecaster, reach: int):
     """The scaled series of every used series stacked into one array, and the training and
     validation window origins into it (no window crosses from one series into the next)."""
     cfg, arrays, train, val, offset = f.config_, [], [], [], 0
+    owner = []  # the series of every row of the stacked array
     for g in f.usable_:
         part, split = f.data_.series(g), f.splits_[g]
         scaled = f._scaled(part)
@@ -74,10 +75,16 @@ def training_origins(f: Forecaster, reach: int):
                 origins_between(split.val_start, split.test_start, cfg.lookback, reach, n) + offset
             )
         arrays.append(scaled)
+        owner.append(np.full(n, g, dtype=np.int64))
         offset += n
     values = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)  # (sum T_g, F)
     empty = np.zeros(0, dtype=np.int64)
-    return values, np.concatenate(train), np.concatenate(val) if val else empty
+    return (
+        values,
+        np.concatenate(train),
+        np.concatenate(val) if val else empty,
+        np.concatenate(owner),
+    )
 
 
 def group_of(f: Forecaster, series: str | None) -> int:

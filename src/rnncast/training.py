@@ -132,7 +132,7 @@ def _run_epoch(net, windows, cfg, device, optimizer, loss_fn, rng, ctx=SINGLE) -
         rows = ctx.shard(order[first : first + cfg.batch_size], cfg.batch_size)
         x, y = (torch.from_numpy(a).to(device) for a in windows.batch(rows))
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(net(x), y)
+        loss = loss_fn(net(x, _series(windows, rows, device)), y)
         loss.backward()
         if cfg.clip_norm > 0:
             nn.utils.clip_grad_norm_(net.parameters(), cfg.clip_norm)
@@ -150,5 +150,10 @@ def _evaluate_loss(net, windows: Windows, device, loss_fn, chunk: int = 4096) ->
     for first in range(0, len(windows), chunk):
         rows = np.arange(first, min(first + chunk, len(windows)))
         x, y = (torch.from_numpy(a).to(device) for a in windows.batch(rows))
-        total += loss_fn(net(x), y).item() * len(rows)
+        total += loss_fn(net(x, _series(windows, rows, device)), y).item() * len(rows)
     return total / len(windows)
+
+
+def _series(windows: Windows, rows: np.ndarray, device) -> torch.Tensor | None:
+    groups = windows.series(rows)
+    return None if groups is None else torch.from_numpy(groups).to(device)

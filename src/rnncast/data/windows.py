@@ -51,12 +51,14 @@ class Windows:
         inputs: Sequence[int],
         targets: Sequence[int],
         origins: np.ndarray,
+        groups: np.ndarray | None = None,
     ) -> None:
         self.values = values
         steps = range(1, horizon + 1) if isinstance(horizon, int) else horizon
         self.lookback, self.leads = lookback, np.asarray(steps, dtype=np.int64) - 1
         self.inputs, self.targets = list(inputs), list(targets)
         self.origins = np.asarray(origins, dtype=np.int64)
+        self.groups = groups  # which series each window belongs to, for a series embedding
         # (T - L + 1, F, L) and (T - S + 1, F, S) views of every slice; no copy.
         self._past = sliding_window_view(values, lookback, axis=0)
         self._future = sliding_window_view(values, int(self.leads[-1]) + 1, axis=0)
@@ -70,6 +72,10 @@ class Windows:
         x = self._past[t - self.lookback][:, self.inputs, :]  # (B, F_in, L)
         y = self._future[t][:, self.targets][:, :, self.leads]  # (B, C, S)
         return x.transpose(0, 2, 1), y.transpose(0, 2, 1)  # (B, L, F_in), (B, S, C)
+
+    def series(self, rows: np.ndarray) -> np.ndarray | None:
+        """The series of windows ``rows``, or None when the windows carry no series."""
+        return None if self.groups is None else self.groups[rows]
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """All windows at once (for evaluation of a part, not for training data)."""

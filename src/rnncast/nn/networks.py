@@ -139,10 +139,39 @@ class StackNet(nn.Module):
             blocks.append(_ACTIVATION_MODULES[layer.args["activation"]]())
         return _Flow(flow.kind, units, flow.length)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
+        """``series`` is accepted for a common signature and unused here."""
         for block in self.blocks:
             x = block(x)
         return x.reshape(-1, self.n_steps, self.n_targets)  # (B, S * C) or (B, S, C) -> (B, S, C)
+
+
+class SeriesEmbedding(nn.Module):
+    """A learned vector per series, appended to every step's inputs of the network it wraps.
+
+    Args:
+        net: The network, built for ``F + dim`` input features.
+        n_series: How many series there are.
+        dim: Size of each series' vector.
+
+    >>> core = build_network("gru(4) > dense", input_size=2 + 3, lookback=6)
+    >>> SeriesEmbedding(core, n_series=10, dim=3)(torch.zeros(5, 6, 2), torch.arange(5)).shape
+    torch.Size([5, 1, 1])
+    """
+
+    def __init__(self, net: nn.Module, n_series: int, dim: int) -> None:
+        super().__init__()
+        self.net, self.embedding = net, nn.Embedding(n_series, dim)
+
+    @property
+    def spec(self) -> str:
+        return f"{self.net.spec} (+ series embedding of {self.embedding.embedding_dim})"
+
+    def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
+        if series is None:
+            series = torch.zeros(x.shape[0], dtype=torch.long, device=x.device)
+        vectors = self.embedding(series)[:, None, :].expand(-1, x.shape[1], -1)  # (B, L, D)
+        return self.net(torch.cat([x, vectors], dim=-1))  # (B, L, F + D) -> (B, S, C)
 
 
 def build_network(

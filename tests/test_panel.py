@@ -120,3 +120,18 @@ def test_series_embedding(panel_frame, tmp_path):
     plain = Forecaster(**SETTINGS).fit(few, target="sales", id="item")
     assert np.array_equal(plain._block(scaled, 1), plain._block(scaled, 2))
     assert "series embedding of 3" in f.net_.spec
+
+
+def test_parquet_is_read_series_by_series_in_batches(panel_frame, tmp_path):
+    from rnncast.data.io import parquet_series
+
+    path = tmp_path / "panel.parquet"
+    panel_frame.assign(extra="unused").to_parquet(path, row_group_size=500)
+    series = parquet_series(path, "item", ["month", "sales"], batch_rows=700)
+    assert len(series) == 300 and list(series["item001"].columns) == ["month", "sales"]
+    f = Forecaster(**{**SETTINGS, "epochs": 1}).fit(str(path), target="sales", date="month",
+                                                    id="item")
+    g = Forecaster(**{**SETTINGS, "epochs": 1}).fit(panel_frame, target="sales", id="item")
+    pd.testing.assert_frame_equal(f.data_.frame, g.data_.frame)
+    with pytest.raises(DataError, match="Unknown column 'sale'. Did you mean 'sales'"):
+        parquet_series(path, "item", ["sale"])

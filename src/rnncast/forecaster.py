@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,8 +25,8 @@ import torch
 from rnncast import distributed as dist
 from rnncast import panel
 from rnncast.config import FitConfig, Size, setting_names
-from rnncast.data.io import file_sha256, read_table
-from rnncast.data.prepare import PreparedData, prepare
+from rnncast.data.io import check_file, file_sha256, is_parquet, parquet_series, read_table
+from rnncast.data.prepare import PreparedData, prepare, prepare_series
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
 from rnncast.data.windows import Windows, origins_between
@@ -146,7 +147,7 @@ class Forecaster:
             self, fitted.
         """
         cfg = self.config()
-        prepared = prepare(read_table(data), target, date, features or (), cfg.missing, id=id)
+        prepared = _prepare_input(data, target, date, features or (), cfg.missing, id)
         if not cfg.target_history and not prepared.features:
             raise ConfigError("--no-target-history needs --features: the network needs inputs.")
         splits, usable = panel.split_series(prepared, cfg)
@@ -628,6 +629,26 @@ def _check_lengths(split: Split, cfg: FitConfig) -> None:
                 f"The {part} part has {rows} rows, fewer than --horizon {cfg.max_step}; "
                 "make it larger."
             )
+
+
+def _prepare_input(data, target, date, features, missing, id) -> PreparedData:
+    """Long-format Parquet is read series by series in batches; anything else whole."""
+    if id is not None and is_parquet(data):
+        if date is None:  # detected by name, as for any table
+            import pyarrow.parquet as pq
+
+            from rnncast.data.prepare import DATE_NAMES
+
+            check_file(Path(data))
+            names = pq.read_schema(data).names
+            date = next((n for n in names if n.strip().lower() in DATE_NAMES), None)
+        targets = [target] if isinstance(target, str) else list(target)
+        targets = [t.strip() for name in targets for t in name.split(",") if t.strip()]
+        feats = [features] if isinstance(features, str) else list(features)
+        feats = [t.strip() for name in feats for t in name.split(",") if t.strip()]
+        series = parquet_series(data, id, [c for c in (date, *feats, *targets) if c])
+        return prepare_series(series, targets, date, feats, missing, id)
+    return prepare(read_table(data), target, date, features, missing, id=id)
 
 
 def _check_calibration(split: Split, cfg: FitConfig) -> None:

@@ -59,12 +59,7 @@ def _index_to_column(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_file(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(f"No such file: {str(path)!r}. Check the path.")
-    if path.is_dir():
-        raise DataError(f"{str(path)!r} is a directory; give a CSV or Parquet file.")
-    if path.stat().st_size == 0:
-        raise DataError(f"{str(path)!r} is empty; give a file with a header and rows.")
+    check_file(path)
     if path.suffix.lower() in _PARQUET:
         frame = _read_parquet(path)
     else:
@@ -93,3 +88,52 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{str(path)!r} has no columns; give a CSV with a header row.") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{str(path)!r} is not a well-formed CSV file ({exc}).") from None
+
+
+def parquet_series(
+    path: str | Path, id: str, columns: list[str], batch_rows: int = 1_000_000
+) -> dict[str, pd.DataFrame]:
+    """Read a long-format Parquet file series by series, in record batches of ``batch_rows``,
+    keeping only ``columns``: memory holds the wanted columns and one batch, never the whole
+    table twice.
+
+    Returns:
+        Series name -> its rows (without the id column), in file order.
+    """
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    check_file(path)
+    try:
+        handle = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        raise DataError(f"{str(path)!r} is not a readable Parquet file ({exc}).") from exc
+    names = handle.schema_arrow.names
+    for column in [id, *columns]:
+        if column not in names:
+            from rnncast.errors import closest
+
+            raise DataError(
+                f"Unknown column {column!r}.{closest(column, names)} Columns: {', '.join(names)}."
+            )
+    pieces: dict[str, list[pd.DataFrame]] = {}
+    for batch in handle.iter_batches(batch_size=batch_rows, columns=[id, *columns]):
+        frame = batch.to_pandas()
+        for key, rows in frame.groupby(frame[id].astype(str), sort=False):
+            pieces.setdefault(str(key), []).append(rows.drop(columns=id))
+    if not pieces:
+        raise DataError(f"{str(path)!r} has a header but no rows of data.")
+    return {k: v[0] if len(v) == 1 else pd.concat(v) for k, v in pieces.items()}
+
+
+def is_parquet(source: Any) -> bool:
+    return isinstance(source, str | Path) and Path(source).suffix.lower() in _PARQUET
+
+
+def check_file(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"No such file: {str(path)!r}. Check the path.")
+    if path.is_dir():
+        raise DataError(f"{str(path)!r} is a directory; give a CSV or Parquet file.")
+    if path.stat().st_size == 0:
+        raise DataError(f"{str(path)!r} is empty; give a file with a header and rows.")

@@ -124,6 +124,25 @@ def prepare(
     return _stack(parts, keys, id)
 
 
+def prepare_series(
+    series: dict[str, pd.DataFrame],
+    target: str | Sequence[str],
+    date: str | None,
+    features: Sequence[str],
+    missing: str,
+    id: str,
+) -> PreparedData:
+    """Prepare many series already split by name (e.g. read from Parquet in batches)."""
+    parts, keys = [], []
+    for key in sorted(series):
+        try:
+            parts.append(_prepare_one(series[key], target, date, features, missing))
+        except DataError as exc:
+            raise DataError(f"Series {key!r}: {exc}") from None
+        keys.append(key)
+    return _stack(parts, keys, id)
+
+
 def _stack(parts: list[PreparedData], keys: list[str], id: str) -> PreparedData:
     first = parts[0]
     frame = pd.concat([p.frame for p in parts])

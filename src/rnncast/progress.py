@@ -22,14 +22,20 @@ def epoch_progress(console: Console | None, epochs: int, enabled: bool) -> Itera
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
     )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("", total=epochs)
+    bar = Progress(*columns, console=console, transient=False)
+    task = bar.add_task("", total=epochs)
 
-        def on_epoch(epoch: int, train_loss: float, val_loss: float | None) -> None:
-            text = f"train loss {train_loss:.4g}"
-            if val_loss is not None:
-                text += f"  val loss {val_loss:.4g}"
-            bar.update(task, completed=epoch, description=text)
+    def on_epoch(epoch: int, train_loss: float, val_loss: float | None) -> None:
+        if not bar.live.is_started:  # shown from the first finished epoch, not before
+            bar.start()
+        text = f"train loss {train_loss:.4g}"
+        if val_loss is not None:
+            text += f"  val loss {val_loss:.4g}"
+        bar.update(task, completed=epoch, description=text)
 
+    try:
         yield on_epoch
-        bar.update(task, total=bar.tasks[0].completed)  # early stop: the bar ends where it did
+    finally:
+        if bar.live.is_started:
+            bar.update(task, total=bar.tasks[0].completed)  # early stop: ends where it did
+            bar.stop()

@@ -44,13 +44,15 @@ def test_series_are_split_scaled_and_skipped_one_by_one(fitted, panel_frame):
 def test_no_training_window_crosses_two_series(fitted):
     from rnncast import panel
 
-    values, train, val, owner = panel.training_origins(fitted, 1)
+    values, spans, val = panel.training_origins(fitted, 1)
+    train = np.asarray(spans)
+    owner = spans.group(np.arange(len(spans)))
     lengths = [len(fitted.data_.series(g).frame) for g in fitted.usable_]
     starts = np.cumsum([0] + lengths)
     series_of = np.searchsorted(starts, np.arange(len(values)), side="right") - 1
     first, last = train - fitted.config_.lookback, train  # rows read and row predicted
     assert np.array_equal(series_of[first], series_of[last])
-    assert np.array_equal(owner[first], owner[last])
+    assert np.array_equal(np.asarray(fitted.usable_)[series_of[last]], owner)
     assert len(train) == sum(n - 12 - 6 - 12 for n in lengths)  # n_train - lookback per series
 
 
@@ -129,8 +131,9 @@ def test_parquet_is_read_series_by_series_in_batches(panel_frame, tmp_path):
     panel_frame.assign(extra="unused").to_parquet(path, row_group_size=500)
     series = parquet_series(path, "item", ["month", "sales"], batch_rows=700)
     assert len(series) == 300 and list(series["item001"].columns) == ["month", "sales"]
-    f = Forecaster(**{**SETTINGS, "epochs": 1}).fit(str(path), target="sales", date="month",
-                                                    id="item")
+    f = Forecaster(**{**SETTINGS, "epochs": 1}).fit(
+        str(path), target="sales", date="month", id="item"
+    )
     g = Forecaster(**{**SETTINGS, "epochs": 1}).fit(panel_frame, target="sales", id="item")
     pd.testing.assert_frame_equal(f.data_.frame, g.data_.frame)
     with pytest.raises(DataError, match="Unknown column 'sale'. Did you mean 'sales'"):

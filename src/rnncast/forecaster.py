@@ -188,15 +188,18 @@ class Forecaster:
         self.net_steps_ = (1,) if self.strategy_ == "recursive" else cfg.steps
 
     def _train(self, on_epoch, ctx: dist.Context = dist.SINGLE) -> torch.nn.Module:
-        values, train_origins, val_origins, owner = panel.training_origins(
-            self, max(self.net_steps_)
-        )
+        values, train_origins, val_origins = panel.training_origins(self, max(self.net_steps_))
         cfg, embedded = self.config_, self._embedded()
 
-        def windows(origins: np.ndarray) -> Windows:
-            groups = owner[origins] if embedded else None
+        def windows(origins) -> Windows:
             return Windows(
-                values, cfg.lookback, self.net_steps_, self.inputs_, self.targets_, origins, groups
+                values,
+                cfg.lookback,
+                self.net_steps_,
+                self.inputs_,
+                self.targets_,
+                origins,
+                with_series=embedded,
             )
 
         train_set = windows(train_origins)

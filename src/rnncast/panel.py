@@ -16,7 +16,7 @@ import pandas as pd
 from rnncast.config import FitConfig
 from rnncast.data.prepare import PreparedData, prepare
 from rnncast.data.split import Split, chronological_split
-from rnncast.data.windows import origins_between
+from rnncast.data.windows import Spans, origins_between
 from rnncast.errors import ConfigError, DataError, RnncastError
 from rnncast.evaluation.metrics import METRICS
 
@@ -64,27 +64,30 @@ def training_origins(f: Forecaster, reach: int):
     """The scaled series of every used series stacked into one array, and the training and
     validation window origins into it (no window crosses from one series into the next)."""
     cfg, arrays, train, val, offset = f.config_, [], [], [], 0
-    owner = []  # the series of every row of the stacked array
     for g in f.usable_:
         part, split = f.data_.series(g), f.splits_[g]
         scaled = f._scaled(part)
         n = len(scaled)
-        train.append(origins_between(0, split.n_train, cfg.lookback, reach, n) + offset)
+        train.append(_run(0, split.n_train, cfg.lookback, reach, n, offset, g))
         if split.n_val:
-            val.append(
-                origins_between(split.val_start, split.test_start, cfg.lookback, reach, n) + offset
-            )
+            val.append(_run(split.val_start, split.test_start, cfg.lookback, reach, n, offset, g))
         arrays.append(scaled)
-        owner.append(np.full(n, g, dtype=np.int64))
         offset += n
     values = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)  # (sum T_g, F)
-    empty = np.zeros(0, dtype=np.int64)
-    return (
-        values,
-        np.concatenate(train),
-        np.concatenate(val) if val else empty,
-        np.concatenate(owner),
-    )
+    return values, _spans(train), _spans(val)
+
+
+def _run(first: int, stop: int, lookback: int, reach: int, n: int, offset: int, g: int):
+    """(first origin in the stacked array, how many, series) of one part of one series."""
+    origins = origins_between(first, stop, lookback, reach, n)
+    return (offset + int(origins[0]) if len(origins) else offset, len(origins), g)
+
+
+def _spans(runs: list[tuple[int, int, int]]) -> Spans:
+    if not runs:
+        return Spans([], [], [])
+    starts, counts, groups = zip(*runs, strict=True)
+    return Spans(starts, counts, groups)
 
 
 def group_of(f: Forecaster, series: str | None) -> int:

@@ -126,7 +126,10 @@ def train(
 
 def _run_epoch(net, windows, cfg, device, optimizer, loss_fn, rng, ctx=SINGLE) -> float:
     net.train()
-    order = rng.permutation(len(windows))[: ctx.usable(len(windows))]
+    n = len(windows)
+    order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # half the memory of int64
+    rng.shuffle(order)  # the same order as rng.permutation(n)
+    order = order[: ctx.usable(n)]
     total, count = 0.0, 0
     for first in range(0, len(order), cfg.batch_size):
         rows = ctx.shard(order[first : first + cfg.batch_size], cfg.batch_size)

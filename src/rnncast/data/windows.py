@@ -31,6 +31,41 @@ def origins_between(start: int, stop: int, lookback: int, horizon: int, n_rows: 
     return np.arange(first, last + 1) if last >= first else np.arange(0)
 
 
+class Spans:
+    """Window origins stored as runs, one per series: run r holds the origins
+    ``starts[r] .. starts[r] + counts[r] - 1``. Memory is per series, not per window, so a
+    panel of 10^8 values needs no 10^8-long index.
+
+    >>> spans = Spans(starts=[3, 20], counts=[2, 3], groups=[0, 4])
+    >>> len(spans), spans[np.array([0, 1, 2, 4])].tolist(), spans.group(np.array([1, 2])).tolist()
+    (5, [3, 4, 20, 22], [0, 4])
+    """
+
+    def __init__(self, starts, counts, groups=None) -> None:
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.cumulative = np.concatenate([[0], np.cumsum(self.counts)])
+        self.groups = None if groups is None else np.asarray(groups, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.cumulative[-1])
+
+    def _run(self, rows: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.cumulative, rows, side="right") - 1
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows)
+        run = self._run(rows)
+        return self.starts[run] + (rows - self.cumulative[run])
+
+    def group(self, rows: np.ndarray) -> np.ndarray:
+        """The series of each window in ``rows``."""
+        return self.groups[self._run(np.asarray(rows))]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self[np.arange(len(self))].astype(dtype or np.int64)
+
+
 class Windows:
     """Windows over ``values`` (T, F) for the given origins.
 
@@ -50,15 +85,17 @@ class Windows:
         horizon: int | Sequence[int],
         inputs: Sequence[int],
         targets: Sequence[int],
-        origins: np.ndarray,
-        groups: np.ndarray | None = None,
+        origins: np.ndarray | Spans,
+        with_series: bool = False,
     ) -> None:
         self.values = values
         steps = range(1, horizon + 1) if isinstance(horizon, int) else horizon
         self.lookback, self.leads = lookback, np.asarray(steps, dtype=np.int64) - 1
         self.inputs, self.targets = list(inputs), list(targets)
-        self.origins = np.asarray(origins, dtype=np.int64)
-        self.groups = groups  # which series each window belongs to, for a series embedding
+        if not isinstance(origins, Spans):
+            origins = np.asarray(origins, dtype=np.int64)
+        self.origins = origins
+        self.with_series = with_series  # batches carry their series, for an embedding
         # (T - L + 1, F, L) and (T - S + 1, F, S) views of every slice; no copy.
         self._past = sliding_window_view(values, lookback, axis=0)
         self._future = sliding_window_view(values, int(self.leads[-1]) + 1, axis=0)
@@ -75,7 +112,7 @@ class Windows:
 
     def series(self, rows: np.ndarray) -> np.ndarray | None:
         """The series of windows ``rows``, or None when the windows carry no series."""
-        return None if self.groups is None else self.groups[rows]
+        return self.origins.group(rows) if self.with_series else None
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """All windows at once (for evaluation of a part, not for training data)."""

@@ -47,7 +47,8 @@ def mase_scale(train: np.ndarray, season: int) -> float | None:
     if len(y) <= lag:
         return None
     scale = float(np.mean(np.abs(y[lag:] - y[:-lag])))
-    return scale if scale > 0 else None
+    # An exactly repeating series leaves only rounding noise: no scale to measure against.
+    return scale if scale > 1e-9 * max(float(np.max(np.abs(y))), 1e-300) else None
 
 
 def compare(

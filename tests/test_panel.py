@@ -138,3 +138,11 @@ def test_parquet_is_read_series_by_series_in_batches(panel_frame, tmp_path):
     pd.testing.assert_frame_equal(f.data_.frame, g.data_.frame)
     with pytest.raises(DataError, match="Unknown column 'sale'. Did you mean 'sales'"):
         parquet_series(path, "item", ["sale"])
+
+
+def test_final_fit_on_everything_forecasts_every_long_enough_series(panel_frame):
+    f = Forecaster(**{**SETTINGS, "epochs": 1, "test_size": 0, "val_size": 0})
+    f.fit(panel_frame, target="sales", id="item")
+    assert f.metrics_["test"] is None and f.history_.epochs_run == 1
+    assert len(f.usable_) == 294  # the six 10-point series have no window of 12 + 1 rows
+    assert f.forecast(2)["item"].nunique() == 294

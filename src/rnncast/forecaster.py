@@ -353,21 +353,10 @@ class Forecaster:
     def _calibrate_recursive(self, data, split, level: float, leads: int) -> np.ndarray:
         """Half-widths (K, C) for leads 1..K of forecasts fed their own predictions, from
         every validation origin (a lead that would reach the test part is left out)."""
-        cfg = self.config_
         y = data.frame.to_numpy()[:, self.targets_]
-        origins = np.arange(max(split.val_start, cfg.lookback), split.test_start)
-        forecasts = roll_forward(
-            self._scaled(data),
-            origins,
-            leads,
-            functools.partial(self._block, group=data.group),
-            cfg.lookback,
-            cfg.max_step,
-            self.inputs_,
-            self.targets_,
-        )  # (B, K, C)
+        origins = np.arange(max(split.val_start, self.config_.lookback), split.test_start)
+        forecasts = self._recursive(data, origins, leads)  # (B, K, C), original units
         rows = origins[:, None] + np.arange(leads)  # (B, K)
-        forecasts = self.scaler_.inverse(forecasts, self.targets_, data.group)
         residuals = forecasts - y[np.minimum(rows, len(y) - 1)]
         residuals[rows >= split.test_start] = np.nan  # never calibrate on the test part
         return conformal_quantile(residuals, level)
@@ -488,8 +477,9 @@ class Forecaster:
         x, _ = windows.arrays()
         return self.scaler_.inverse(self._at_steps(x, data.group), self.targets_, data.group)
 
-    def _recursive(self, data: PreparedData, start: int, steps: int) -> np.ndarray:
-        """Forecasts (steps, C) in original units from ``start``, fed their own predictions."""
+    def _recursive(self, data: PreparedData, start, steps: int) -> np.ndarray:
+        """Forecasts (steps, C) in original units from ``start``, fed their own predictions;
+        (B, steps, C) from an array of B origins."""
         cfg = self.config_
         out = roll_forward(
             self._scaled(data),

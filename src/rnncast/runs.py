@@ -194,12 +194,10 @@ def load_run(path: str | os.PathLike) -> Forecaster:
     root = Path(path)
     if not root.is_dir():
         raise RunError(f"No run directory at {str(root)!r}; give the --out of a finished fit.")
-    for name in REQUIRED:
-        if not (root / name).is_file():
-            raise RunError(f"{str(root)!r} has no {name}; it is not a complete rnncast run.")
+    for name in (*REQUIRED, *OPTIONAL):
+        _check_run_file(root, name, required=name in REQUIRED)
     config = _read_json(root / "config.json")
-    if config.get("format") != FORMAT or config.get("format_version") != FORMAT_VERSION:
-        raise RunError(f"{str(root)!r} is not an rnncast run of format {FORMAT_VERSION}.")
+    _check_config(config, root)
     try:
         cfg = FitConfig.from_dict(config["settings"])
     except (ConfigError, TypeError, KeyError) as exc:
@@ -218,6 +216,97 @@ def load_run(path: str | os.PathLike) -> Forecaster:
     metrics_path = root / "metrics.json"
     f.metrics_ = _read_json(metrics_path) if metrics_path.is_file() else None
     return f
+
+
+OPTIONAL = ("history.csv", "metrics.json")
+PICKLE_PROTOCOL = 0x80  # the first byte of every pickle since protocol 2
+
+
+def _check_run_file(root: Path, name: str, required: bool) -> None:
+    """A file that must be a plain file inside ``root``: no symlink out, no pickle inside."""
+    path = root / name
+    if not path.exists() and not path.is_symlink():
+        if required:
+            raise RunError(f"{str(root)!r} has no {name}; it is not a complete rnncast run.")
+        return
+    if path.is_symlink() and root.resolve() not in path.resolve().parents:
+        raise RunError(
+            f"{name} in {str(root)!r} is a link to a file outside the run directory; "
+            "refusing to read it."
+        )
+    if not path.is_file():
+        raise RunError(f"{name} in {str(root)!r} is not a plain file.")
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    if len(head) == 2 and head[0] == PICKLE_PROTOCOL and head[1] <= 5:
+        raise RunError(
+            f"{name} in {str(root)!r} holds pickle data; rnncast never loads pickles "
+            "(runs are JSON, CSV and safetensors)."
+        )
+
+
+def _check_config(config: Any, root: Path) -> None:
+    """The shape of config.json, checked before any of it is used."""
+    where = f"config.json in {str(root)!r}"
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise RunError(
+            f"{str(root)!r} is not an rnncast run (no '{FORMAT}' format in config.json)."
+        )
+    version = config.get("format_version")
+    if not isinstance(version, int):
+        raise RunError(f"{where} has no whole-number format_version.")
+    if version > FORMAT_VERSION:
+        writer = config.get("versions", {}).get("rnncast", "a newer rnncast")
+        raise RunError(
+            f"{str(root)!r} was written by rnncast {writer} in run format {version}; "
+            f"this rnncast ({__version__}) reads format {FORMAT_VERSION}. Upgrade "
+            "rnncast to load it."
+        )
+    if version < FORMAT_VERSION:
+        raise RunError(f"{where} has run format {version}, which this rnncast no longer reads.")
+    for section in ("settings", "data", "derived"):
+        if not isinstance(config.get(section), dict):
+            raise RunError(f"{where} has no {section!r} object; the run is damaged.")
+    data, derived = config["data"], config["derived"]
+    checks = [
+        (data.get("target"), _strings, "data.target"),
+        (data.get("features"), _strings, "data.features"),
+        (data.get("ids", []), _strings, "data.ids"),
+        (data.get("bounds", []), _ints, "data.bounds"),
+        (derived.get("usable", [0]), _ints, "derived.usable"),
+        (
+            derived.get("season"),
+            lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+            "derived.season",
+        ),
+        (
+            derived.get("splits", [derived.get("split")]),
+            lambda v: (
+                isinstance(v, list)
+                and all(isinstance(s, list) and len(s) == 3 and _ints(s) for s in v)
+            ),
+            "derived.splits",
+        ),
+    ]
+    for value, ok, name in checks:
+        if not ok(value):
+            raise RunError(
+                f"{where}: {name} is {value!r}, not what rnncast writes; the run is "
+                "damaged or was edited."
+            )
+    for key in ("date", "freq", "id_column"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise RunError(f"{where}: data.{key} must be text or null, got {data[key]!r}.")
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _ints(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+    )
 
 
 def _source(config: dict) -> dict:

@@ -1,0 +1,97 @@
+"""Run directories from elsewhere: read as JSON, CSV and safetensors only, refused when odd."""
+
+import json
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import TINY
+from rnncast import Forecaster
+from rnncast.errors import RunError
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "rnncast"
+
+
+@pytest.fixture
+def run(tmp_path, daily_frame) -> Path:
+    f = Forecaster(**TINY).fit(daily_frame, target="y")
+    return Path(f.save(str(tmp_path / "run"), plots=False))
+
+
+def _edit_config(run: Path, change) -> None:
+    config = json.loads((run / "config.json").read_text())
+    change(config)
+    (run / "config.json").write_text(json.dumps(config))
+
+
+@pytest.mark.parametrize("name", ["weights.safetensors", "scaler.json", "history.csv"])
+def test_pickle_content_is_refused(run, name):
+    (run / name).write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+    with pytest.raises(RunError, match=f"{name} .* holds pickle data; rnncast never loads"):
+        Forecaster.load(str(run))
+
+
+def test_symlink_out_of_the_directory_is_refused(run, tmp_path):
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text((run / "scaler.json").read_text())
+    (run / "scaler.json").unlink()
+    (run / "scaler.json").symlink_to(outside)
+    with pytest.raises(RunError, match="link to a file outside the run directory"):
+        Forecaster.load(str(run))
+
+
+def test_truncated_weights_are_refused(run):
+    data = (run / "weights.safetensors").read_bytes()
+    (run / "weights.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(RunError, match="not a readable safetensors file"):
+        Forecaster.load(str(run))
+
+
+def test_weights_with_wrong_names_or_shapes_are_refused(run):
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(run / "weights.safetensors"))
+    renamed = {("x." + k if i == 0 else k): v for i, (k, v) in enumerate(tensors.items())}
+    save_file(renamed, str(run / "weights.safetensors"))
+    with pytest.raises(RunError, match="do not match the network"):
+        Forecaster.load(str(run))
+    first = next(iter(tensors))
+    save_file({**tensors, first: tensors[first][:1].clone()}, str(run / "weights.safetensors"))
+    with pytest.raises(RunError, match="has the wrong shape or type"):
+        Forecaster.load(str(run))
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda c: c["settings"].update(lookbak=3), "Unknown setting 'lookbak'"),
+        (lambda c: c["settings"].update(epochs="many"), "`epochs` must be a whole number"),
+        (lambda c: c["data"].update(target="y"), "data.target is 'y'"),
+        (lambda c: c["derived"].update(season=-1), "derived.season is -1"),
+        (lambda c: c["derived"].update(splits=[[1, 2]]), "derived.splits"),
+        (lambda c: c.update(format_version=99), "run format 99; this rnncast .* Upgrade"),
+        (lambda c: c.update(format="other"), "is not an rnncast run"),
+        (lambda c: c.pop("derived"), "has no 'derived' object"),
+    ],
+)
+def test_crafted_configs_are_refused(run, change, message):
+    _edit_config(run, change)
+    with pytest.raises(RunError, match=message):
+        Forecaster.load(str(run))
+
+
+def test_the_writer_is_recorded(run):
+    config = json.loads((run / "config.json").read_text())
+    assert config["versions"]["rnncast"] and config["format_version"] == 1
+
+
+def test_no_code_runs_from_files_anywhere_in_the_package():
+    """No pickle, no eval or exec, no torch.load without weights_only=True."""
+    for path in SRC.rglob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"(?<![.\w])(eval|exec)\(", text), path  # .eval() is torch
+        assert not re.search(r"^\s*import pickle|pickle\.load", text, re.M), path
+        for call in re.findall(r"torch\.load\([^)]*\)", text):
+            assert "weights_only=True" in call, (path, call)

@@ -9,6 +9,7 @@ never looked at.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -65,13 +66,15 @@ def tune(
     if base.val_size in (0, 0.0):
         raise ConfigError("tune judges trials by validation loss: give --val-size above 0.")
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    study = optuna.create_study(
-        study_name=study_name,
-        storage=_storage(storage or default_storage(out_dir)),
-        direction="minimize",
-        load_if_exists=True,
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=3),
-    )
+    url = storage or default_storage(out_dir)
+    with _creation_lock(url):  # two workers must not both create the database's tables
+        study = optuna.create_study(
+            study_name=study_name,
+            storage=_storage(url),
+            direction="minimize",
+            load_if_exists=True,
+            pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=3),
+        )
 
     def objective(trial) -> float:
         chosen = {**settings, **suggest(trial, base)}
@@ -92,6 +95,25 @@ def tune(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective, n_trials=trials, catch=())
     return study
+
+
+@contextlib.contextmanager
+def _creation_lock(url: str):
+    """An exclusive lock beside a SQLite file while the study is opened or created; other
+    databases handle concurrent creation themselves."""
+    if not url.startswith("sqlite:///"):
+        yield
+        return
+    import fcntl
+
+    lock = Path(url.removeprefix("sqlite:///") + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _storage(url: str):

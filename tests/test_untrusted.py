@@ -95,3 +95,38 @@ def test_no_code_runs_from_files_anywhere_in_the_package():
         assert not re.search(r"^\s*import pickle|pickle\.load", text, re.M), path
         for call in re.findall(r"torch\.load\([^)]*\)", text):
             assert "weights_only=True" in call, (path, call)
+
+
+def test_two_fits_to_one_destination(tmp_path, daily_frame):
+    """The second writer is refused while the first holds the destination, and a fit that
+    finds the destination filled while it trained does not replace it."""
+    from rnncast.errors import RnncastError
+    from rnncast.runs import atomic_directory, writer_lock
+
+    out = tmp_path / "run"
+    with writer_lock(out):
+        with pytest.raises(RnncastError, match="Another rnncast process is writing to"):
+            with writer_lock(out):
+                pass
+    assert not list(tmp_path.glob(".run.lock"))  # released and removed
+    with pytest.raises(RnncastError, match="already exists"):
+        with atomic_directory(out) as first:
+            (first / "a").write_text("first")
+            with atomic_directory(out) as second:  # finishes first: its files land
+                (second / "b").write_text("second")
+    assert [p.name for p in out.iterdir()] == ["b"]  # whole, and not mixed with the other
+    assert not list(tmp_path.glob(".run.tmp-*"))
+
+
+def test_same_seed_same_metrics_and_weights(tmp_path, daily_frame):
+    paths = [
+        Forecaster(**TINY, dropout=0.1)
+        .fit(daily_frame, target="y")
+        .save(str(tmp_path / f"r{k}"), plots=False)
+        for k in range(2)
+    ]
+    a, b = (Path(p) for p in paths)
+    assert (a / "weights.safetensors").read_bytes() == (b / "weights.safetensors").read_bytes()
+    ma, mb = (json.loads((p / "metrics.json").read_text()) for p in (a, b))
+    ma.pop("train_seconds"), mb.pop("train_seconds")
+    assert ma == mb

@@ -67,10 +67,35 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
         yield tmp
+        check_destination(final, overwrite)  # another writer may have finished meanwhile
         _move_into_place(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+@contextlib.contextmanager
+def writer_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold ``.<name>.lock`` beside ``path`` while one process trains and writes there; a
+    second process asking for the same destination is refused at once."""
+    import fcntl
+
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    lock = final.parent / f".{final.name}.lock"
+    with open(lock, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(
+                f"Another rnncast process is writing to {str(final)!r}; wait for it "
+                "to finish or choose another --out."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            lock.unlink(missing_ok=True)
 
 
 def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:

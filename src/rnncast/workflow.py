@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from rnncast.report import (
     targets_table,
     verdict,
 )
-from rnncast.runs import atomic_directory, check_destination
+from rnncast.runs import atomic_directory, check_destination, writer_lock
 
 
 def fit_and_report(
@@ -51,24 +52,26 @@ def fit_and_report(
             f"With --horizon {','.join(map(str, cfg.steps))} the forecast holds exactly those "
             "steps; leave out --forecast N (forecast.png shows them)."
         )
-    f = Forecaster(**cfg.to_dict())
-    with epoch_progress(console, cfg.epochs, enabled=progress) as on_epoch:
-        f.fit(
-            data,
-            target=target,
-            date=date,
-            features=features or (),
-            id=id,
-            on_epoch=on_epoch,
-            distributed=distributed,
-        )
-    if not main:
-        return f
-    print_data(f, console)
-    print_training(f, console)
-    if f.metrics_["test"] is not None:
-        print_metrics(f, f.metrics_, console)
-    path = f.save(out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
+    lock = writer_lock(out_dir) if main else contextlib.nullcontext()
+    with lock:  # one writer per --out, from the first epoch to the last file
+        f = Forecaster(**cfg.to_dict())
+        with epoch_progress(console, cfg.epochs, enabled=progress) as on_epoch:
+            f.fit(
+                data,
+                target=target,
+                date=date,
+                features=features or (),
+                id=id,
+                on_epoch=on_epoch,
+                distributed=distributed,
+            )
+        if not main:
+            return f
+        print_data(f, console)
+        print_training(f, console)
+        if f.metrics_["test"] is not None:
+            print_metrics(f, f.metrics_, console)
+        path = f.save(out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
     files = sorted(p.name for p in Path(path).iterdir())
     console.print(f"Run saved to [bold]{path}[/]: {', '.join(files)}", highlight=False)
     return f

@@ -130,3 +130,22 @@ def test_same_seed_same_metrics_and_weights(tmp_path, daily_frame):
     ma, mb = (json.loads((p / "metrics.json").read_text()) for p in (a, b))
     ma.pop("train_seconds"), mb.pop("train_seconds")
     assert ma == mb
+
+
+def test_a_safetensors_header_length_starting_with_0x80_is_not_a_pickle(tmp_path):
+    """A header of 0x0?80 bytes makes a safetensors file open like a pickle; the brace after
+    the length tells them apart (a 'mixed' model's weights hit exactly this once)."""
+    import torch
+    from safetensors.torch import save_file
+
+    from rnncast.runs import _looks_like_pickle
+
+    for n in range(1, 800):
+        save_file({"a" * n: torch.zeros(1)}, str(tmp_path / "w.safetensors"))
+        head = (tmp_path / "w.safetensors").read_bytes()[:9]
+        if head[0] == 0x80 and 2 <= head[1] <= 5:
+            break
+    else:
+        pytest.fail("no header length starting with 0x80 was produced")
+    assert not _looks_like_pickle(head, safetensors=True)
+    assert _looks_like_pickle(pickle.dumps([1.0])[:9], safetensors=True)

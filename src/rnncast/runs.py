@@ -262,12 +262,22 @@ def _check_run_file(root: Path, name: str, required: bool) -> None:
     if not path.is_file():
         raise RunError(f"{name} in {str(root)!r} is not a plain file.")
     with open(path, "rb") as fh:
-        head = fh.read(2)
-    if len(head) == 2 and head[0] == PICKLE_PROTOCOL and head[1] <= 5:
+        head = fh.read(9)
+    if _looks_like_pickle(head, safetensors=name.endswith(".safetensors")):
         raise RunError(
             f"{name} in {str(root)!r} holds pickle data; rnncast never loads pickles "
             "(runs are JSON, CSV and safetensors)."
         )
+
+
+def _looks_like_pickle(head: bytes, safetensors: bool) -> bool:
+    """Pickles since protocol 2 open with 0x80 and the protocol number. A safetensors file
+    opens with its header's length (8 bytes, little-endian) and then '{', so a length whose
+    first byte happens to be 0x80 is told apart by that brace."""
+    starts = len(head) >= 2 and head[0] == PICKLE_PROTOCOL and 2 <= head[1] <= 5
+    if safetensors:
+        return starts and head[8:9] != b"{"
+    return starts
 
 
 def _check_config(config: Any, root: Path) -> None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from hypothesis import settings
+
+# In CI the property tests draw the same examples every run, so a failure there reproduces;
+# elsewhere they draw new ones each time and keep exploring.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 torch.set_num_threads(1)  # tiny models: threads cost more than they give, and runs stay stable
 

@@ -65,12 +65,11 @@ def test_forecasts_every_series_in_long_format(fitted):
     assert out[out["item"] == "item001"]["month"].tolist() == list(
         pd.date_range("2022-01-01", periods=3, freq="MS")
     )
+    stacked = pd.concat(fitted.data_.parts).assign(
+        item=np.repeat(fitted.data_.ids, np.diff(fitted.data_.bounds))
+    )
     without = Forecaster(**{**SETTINGS, "epochs": 1}).fit(
-        fitted.data_.frame.assign(
-            item=np.repeat(fitted.data_.ids, np.diff(fitted.data_.bounds))
-        ).reset_index(),
-        target="sales",
-        id="item",
+        stacked.reset_index(), target="sales", id="item"
     )
     assert without.forecast(1)["item"].nunique() == 294  # short series left out
 
@@ -135,7 +134,9 @@ def test_parquet_is_read_series_by_series_in_batches(panel_frame, tmp_path):
         str(path), target="sales", date="month", id="item"
     )
     g = Forecaster(**{**SETTINGS, "epochs": 1}).fit(panel_frame, target="sales", id="item")
-    pd.testing.assert_frame_equal(f.data_.frame, g.data_.frame)
+    for a, b in zip(f.data_.parts, g.data_.parts, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert f.data_.frame is None  # never one pandas frame for the whole panel
     with pytest.raises(DataError, match="Unknown column 'sale'. Did you mean 'sales'"):
         parquet_series(path, "item", ["sale"])
 

@@ -56,10 +56,12 @@ def fit_page(f: Forecaster, run_dir: Path) -> str:
 
 def data_summary(f: Forecaster) -> list[tuple[str, Any]]:
     d, s = f.data_, f.split_
-    index = d.frame.index
-    rows = [("source", source_text(f)), ("rows", len(d.frame))]
+    first, last = d.first_last()
+    rows = [("source", source_text(f)), ("rows", d.n_rows)]
+    if d.ids:
+        rows += [("series", f"{len(f.usable_)} of {d.n_series} used (column {d.id_column!r})")]
     if d.date:
-        rows += [("dates", f"{index[0].date()} to {index[-1].date()}"), ("frequency", d.freq)]
+        rows += [("dates", f"{first.date()} to {last.date()}"), ("frequency", d.freq)]
     rows += [
         ("target", ", ".join(d.targets)),
         ("features", ", ".join(d.features) or "-"),

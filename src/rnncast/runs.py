@@ -116,7 +116,7 @@ def _write_files(f: Forecaster, out: Path, plots: bool, forecast_steps: int | No
     _write_json(out / "config.json", _config_dict(f))
     _write_json(out / "scaler.json", f.scaler_.to_dict())
     _write_json(out / "metrics.json", f.metrics_)
-    _series_frame(f.data_).to_csv(out / "series.csv")
+    _write_series(f.data_, out / "series.csv")
     _history_frame(f.history_).to_csv(out / "history.csv", index=False)
     if forecast_steps:
         f.forecast(forecast_steps).to_csv(out / "forecast.csv", index=False)
@@ -173,7 +173,7 @@ def _config_dict(f: Forecaster) -> dict[str, Any]:
             "features": list(d.features),
             "date": d.date,
             "freq": d.freq,
-            "rows": len(d.frame),
+            "rows": d.n_rows,
             "missing_filled": d.missing_filled,
             "rows_dropped": d.rows_dropped,
             "notes": d.notes,
@@ -197,12 +197,19 @@ def _config_dict(f: Forecaster) -> dict[str, Any]:
     }
 
 
-def _series_frame(d: PreparedData) -> pd.DataFrame:
-    frame = d.frame.copy()
-    frame.index.name = d.date or "row"
-    if d.ids:  # long format: the series' name beside every row
-        frame.insert(0, d.id_column, np.repeat(d.ids, np.diff(d.bounds)))
-    return frame
+def _write_series(d: PreparedData, path: Path) -> None:
+    """The cleaned data as CSV; many series in long format, written series by series."""
+    if not d.ids:
+        frame = d.frame.copy()
+        frame.index.name = d.date or "row"
+        frame.to_csv(path)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        for g, part in enumerate(d.parts):
+            frame = part.copy()
+            frame.index.name = d.date or "row"
+            frame.insert(0, d.id_column, d.ids[g])  # the series' name beside every row
+            frame.to_csv(fh, header=g == 0)
 
 
 def _history_frame(h: History) -> pd.DataFrame:
@@ -374,8 +381,13 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
     expected = list(meta["features"]) + list(meta["target"])
     if list(frame.columns) != expected:
         raise RunError(f"{str(path)!r} does not hold the columns {expected}; the run is damaged.")
+    frame = frame.astype("float64")
+    parts = ()
+    if id_column:  # one frame per series, as a fit holds them
+        parts = tuple(frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+        frame = None
     return PreparedData(
-        frame.astype("float64"),
+        frame,
         tuple(meta["target"]),
         tuple(meta["features"]),
         meta.get("date"),
@@ -386,6 +398,7 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
         id_column=id_column,
         ids=tuple(meta.get("ids", ())) if id_column else (),
         bounds=tuple(meta.get("bounds", ())) if id_column else (),
+        parts=parts,
     )
 
 

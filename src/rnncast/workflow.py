@@ -79,14 +79,10 @@ def fit_and_report(
 
 def print_data(f: Forecaster, console: Console) -> None:
     d, s = f.data_, f.split_
-    index = d.frame.index
-    span = (
-        f"{index.min().date()} to {index.max().date()}, frequency {d.freq}"
-        if d.date
-        else "no dates"
-    )
+    first, last = d.first_last()
+    span = f"{first.date()} to {last.date()}, frequency {d.freq}" if d.date else "no dates"
     console.print(
-        f"Data: {len(d.frame)} rows ({span}); target {', '.join(d.targets)}"
+        f"Data: {d.n_rows} rows ({span}); target {', '.join(d.targets)}"
         + (f", features {', '.join(d.features)}" if d.features else ""),
         highlight=False,
     )

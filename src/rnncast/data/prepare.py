@@ -39,12 +39,14 @@ class PreparedData:
         notes: Plain sentences about what was done to the data, for the run summary.
         id_column: The column naming the series in long-format data with many series.
         ids: The series' names, in order; empty for a single series.
-        bounds: Row offsets of the series in ``frame`` (series g is rows
+        bounds: Row offsets of the series as if stacked (series g is rows
             ``bounds[g]:bounds[g + 1]``); empty for a single series.
         group: Which series this is, when it is one series of many (its scaler's row).
+        parts: With many series, one frame per series and ``frame`` None: the panel is
+            never held as one pandas frame.
     """
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     targets: tuple[str, ...]
     features: tuple[str, ...]
     date: str | None
@@ -56,11 +58,21 @@ class PreparedData:
     ids: tuple[str, ...] = ()
     bounds: tuple[int, ...] = ()
     group: int = 0
+    parts: tuple[pd.DataFrame, ...] = ()
 
     @property
     def columns(self) -> list[str]:
         """All value columns: features, then targets."""
-        return list(self.frame.columns)
+        return list((self.frame if self.frame is not None else self.parts[0]).columns)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame) if self.frame is not None else self.bounds[-1]
+
+    def first_last(self) -> tuple:
+        """The earliest and latest date (or row) over every series."""
+        frames = [self.frame] if self.frame is not None else self.parts
+        return min(f.index.min() for f in frames), max(f.index.max() for f in frames)
 
     @property
     def n_series(self) -> int:
@@ -70,9 +82,8 @@ class PreparedData:
         """Series ``g`` alone (the data itself when there is only one)."""
         if not self.ids:
             return self
-        rows = slice(self.bounds[g], self.bounds[g + 1])
         return PreparedData(
-            self.frame.iloc[rows],
+            self.parts[g],
             self.targets,
             self.features,
             self.date,
@@ -145,15 +156,14 @@ def prepare_series(
 
 def _stack(parts: list[PreparedData], keys: list[str], id: str) -> PreparedData:
     first = parts[0]
-    frame = pd.concat([p.frame for p in parts])
     bounds = tuple(int(b) for b in np.cumsum([0] + [len(p.frame) for p in parts]))
     freqs = pd.Series([p.freq for p in parts if p.freq is not None])
     freq = freqs.mode().iloc[0] if len(freqs) else None
-    notes = [f"{len(parts)} series in column {id!r}, {len(frame)} rows in all."]
+    notes = [f"{len(parts)} series in column {id!r}, {bounds[-1]} rows in all."]
     counts = pd.Series([n for p in parts for n in p.notes]).value_counts()
     notes += [n if k == 1 else f"{n} ({k} series)" for n, k in counts.items()]
     return PreparedData(
-        frame,
+        None,
         first.targets,
         first.features,
         first.date,
@@ -164,6 +174,7 @@ def _stack(parts: list[PreparedData], keys: list[str], id: str) -> PreparedData:
         id_column=id,
         ids=tuple(keys),
         bounds=bounds,
+        parts=tuple(p.frame for p in parts),
     )
 
 

@@ -242,3 +242,14 @@ def test_verbose_shows_progress_per_epoch(daily_frame, capsys):
     assert "epoch" in shown and "3/3" in shown and "val loss" in shown
     Forecaster(**TINY).fit(daily_frame, target="y")
     assert capsys.readouterr().out == ""
+
+
+def test_huge_values_and_constant_columns(daily_frame):
+    huge = daily_frame.assign(y=daily_frame["y"] * 1e37)
+    with pytest.raises(DataError, match="too large for float32 after scaling"):
+        Forecaster(**TINY, scaler="none").fit(huge, target="y")
+    f = Forecaster(**TINY).fit(huge, target="y")  # min-max scaling brings them in range
+    assert np.isfinite(f.metrics_["test"]["one_step"]["model"]["rmse"])
+    flat = daily_frame.assign(x=3.0)
+    g = Forecaster(**TINY).fit(flat, target="y", features=["x"])
+    assert any("'x' is constant over the training rows" in n for n in g.data_.notes)

@@ -156,6 +156,7 @@ class Forecaster:
             [prepared.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
         )
         self._set_state(cfg, prepared, splits, season, scaler, _describe_source(data), usable)
+        _check_scaled(self, prepared)
         ctx = dist.start(cfg.batch_size) if distributed else dist.SINGLE
         self.device_ = dist.device_for(ctx, resolve_device(cfg.device))
         if on_epoch is None and self.verbose:
@@ -622,6 +623,26 @@ def _check_lengths(split: Split, cfg: FitConfig) -> None:
                 f"The {part} part has {rows} rows, fewer than --horizon {cfg.max_step}; "
                 "make it larger."
             )
+
+
+def _check_scaled(f: Forecaster, data: PreparedData) -> None:
+    """Scaled values must be finite in float32, and a constant training column is noted."""
+    for g in f.usable_:
+        with np.errstate(over="ignore"):  # the overflow is what this looks for
+            finite = np.isfinite(f._scaled(data.series(g))).all()
+        if not finite:
+            raise DataError(
+                "Values are too large for float32 after scaling (above about 3.4e38); use "
+                "--scaler minmax or standard, or rescale the column."
+            )
+    if not data.ids:
+        train = data.frame.to_numpy()[: f.split_.n_train]
+        for c, name in enumerate(data.columns):
+            if np.ptp(train[:, c]) == 0:
+                data.notes.append(
+                    f"Column {name!r} is constant over the training rows; it "
+                    "carries no information (scaled with a scale of 1)."
+                )
 
 
 def _prepare_input(data, target, date, features, missing, id) -> PreparedData:

@@ -49,3 +49,23 @@ def test_directory_and_bad_parquet(tmp_path):
 def test_wrong_type():
     with pytest.raises(TypeError, match="CSV or Parquet path"):
         read_table(42)
+
+
+def test_semicolon_csv_with_decimal_commas(tmp_path):
+    from rnncast.data.prepare import prepare
+
+    path = tmp_path / "eu.csv"
+    path.write_text("datum;umsatz\n2024-01-01;12,5\n2024-01-02;13,25\n2024-01-03;1,0\n")
+    frame = read_table(str(path))
+    assert frame["umsatz"].tolist() == [12.5, 13.25, 1.0]
+    data = prepare(frame, target="umsatz", date="datum")
+    assert any("semicolon-separated with decimal commas" in n for n in data.notes)
+
+
+def test_thousands_separators_get_a_hint(tmp_path):
+    from rnncast.data.prepare import prepare
+
+    path = tmp_path / "t.csv"
+    path.write_text('date,y\n2024-01-01,"1,234.5"\n2024-01-02,"1,300.0"\n')
+    with pytest.raises(DataError, match="no thousands separators"):
+        prepare(read_table(str(path)), target="y", date="date")

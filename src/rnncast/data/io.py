@@ -78,7 +78,13 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, encoding="utf-8")
+        options = _dialect(path)
+        frame = pd.read_csv(path, encoding="utf-8", **options)
+        if options:
+            frame.attrs["notes"] = [
+                "Read as semicolon-separated with decimal commas (a European-style CSV)."
+            ]
+        return frame
     except UnicodeDecodeError:
         raise DataError(
             f"{str(path)!r} is not UTF-8 text (a binary file, or another encoding); "
@@ -88,6 +94,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"{str(path)!r} has no columns; give a CSV with a header row.") from None
     except pd.errors.ParserError as exc:
         raise DataError(f"{str(path)!r} is not a well-formed CSV file ({exc}).") from None
+
+
+def _dialect(path: Path) -> dict:
+    """Semicolon-separated files with decimal commas (as spreadsheets in much of Europe
+    write them) are read as such; anything else as plain CSV."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        header = fh.readline()
+    if ";" in header and "," not in header:
+        return {"sep": ";", "decimal": ","}
+    return {}
 
 
 def parquet_series(

@@ -188,7 +188,7 @@ def _prepare_one(
     targets = _as_names(target, "target")
     feats = _as_names(features, "features") if features else ()
     _check_columns(raw, targets, feats, date)
-    notes: list[str] = []
+    notes: list[str] = list(raw.attrs.get("notes", []))
     if date is None:
         date = _detect_date(raw, notes)
     overlap = set(targets) & set(feats)

@@ -37,8 +37,13 @@ def _main(
 
 
 def _fail(exc: BaseException) -> None:
+    """One line on stderr; exit 2, or 128 + the signal number for an interrupted fit."""
     if _state["debug"]:
         raise exc
+    signum = getattr(exc, "signum", None)
+    if signum is not None:  # a clean stop on SIGINT or SIGTERM, not an error
+        err.print(f"[bold yellow]Stopped:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(128 + (signum or 2))
     err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
@@ -56,12 +61,14 @@ def _with_config_file(ctx: typer.Context, settings: dict, path: Path) -> dict:
         raise RnncastError(f"--config {str(path)!r} must hold a JSON object of settings.")
     from_file = FitConfig.from_dict(values).to_dict()  # unknown keys are named here
 
-    def typed_here(name: str) -> bool:  # Typer's ParameterSource, compared by name
-        source = ctx.get_parameter_source(name)
-        return source is not None and source.name != "DEFAULT"
-
-    typed = {k for k in settings if typed_here(k)}
+    typed = {k for k in settings if _typed_here(ctx, k)}
     return {**settings, **{k: v for k, v in from_file.items() if k not in typed}}
+
+
+def _typed_here(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` was given on the command line (Typer's ParameterSource)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
 
 
 def _resolve_data(data: str) -> str:
@@ -79,8 +86,13 @@ def _resolve_data(data: str) -> str:
 @app.command()
 def fit(
     ctx: typer.Context,
-    data: opt.Data,
-    target: opt.Target,
+    data: Annotated[
+        str | None,
+        typer.Argument(help="CSV or Parquet file, or a bundled dataset name (not with --resume)."),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Column to forecast; a,b,c forecasts several.")
+    ] = None,
     date: opt.Date = None,
     features: opt.Features = None,
     id: opt.Id = None,
@@ -128,10 +140,29 @@ def fit(
             "options given here win."
         ),
     ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(
+            help="Continue the fit interrupted (Ctrl-C, SIGTERM) in this run directory, "
+            "with its own data and settings."
+        ),
+    ] = None,
 ) -> None:
-    """Train a model, score it against naive baselines and save a run directory."""
+    """Train a model, score it against naive baselines and save a run directory.
+
+    Ctrl-C or SIGTERM stops at the next batch and saves a checkpoint in --out; continue with
+    rnncast fit --resume OUT.
+    """
     settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
     try:
+        if resume is not None:
+            _resume(ctx, resume, forecast_steps, quiet)
+            return
+        if data is None or target is None:
+            raise RnncastError(
+                "fit needs the data and --target, e.g. rnncast fit prices.csv --target Close "
+                "(or --resume RUN to continue an interrupted fit)."
+            )
         if config is not None:
             settings = _with_config_file(ctx, settings, config)
             model = settings["model"]
@@ -155,6 +186,22 @@ def fit(
         )
     except RnncastError as exc:
         _fail(exc)
+
+
+def _resume(ctx: typer.Context, path: str, forecast_steps: int | None, quiet: bool) -> None:
+    """``fit --resume``: the checkpoint holds the data and settings, so none may be given."""
+    allowed = {"resume", "forecast_steps", "quiet"}
+    given = [name for name in ctx.params if name not in allowed and _typed_here(ctx, name)]
+    if given:
+        flag = "DATA" if given[0] == "data" else "--" + given[0].replace("_", "-")
+        flag = "--out" if given[0] == "out_dir" else flag
+        raise RnncastError(
+            f"--resume continues the fit with the data and settings it started with; leave "
+            f"out {flag} (or start a new fit without --resume)."
+        )
+    from rnncast.workflow import resume_and_report
+
+    resume_and_report(path, forecast_steps, console=out, progress=not quiet)
 
 
 # -- compare and backtest -------------------------------------------------------------------

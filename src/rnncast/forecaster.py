@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,6 +130,7 @@ class Forecaster:
         id: str | None = None,
         on_epoch=None,
         distributed: bool = False,
+        checkpoint: str | None = None,
     ) -> Forecaster:
         """Prepare ``data``, split it in time, scale on training rows, train and score on test.
 
@@ -142,12 +144,36 @@ class Forecaster:
             on_epoch: Optional callback ``(epoch, train_loss, val_loss)`` after every epoch.
             distributed: Train on every process torchrun started (see
                 :mod:`rnncast.distributed`); only rank 0 scores the model.
+            checkpoint: Directory for a resumable checkpoint: SIGINT (Ctrl-C) or SIGTERM then
+                stops training at the next batch, writes it there and raises
+                :class:`rnncast.checkpoint.TrainingInterrupted`; :meth:`resume` goes on.
 
         Returns:
             self, fitted.
         """
+        inputs = {"target": target, "date": date, "features": features or (), "id": id}
+        return self._fit(data, inputs, on_epoch, distributed, checkpoint, resume=None)
+
+    @classmethod
+    def resume(cls, path: str, data: Any = None, on_epoch=None, verbose: bool = False):
+        """Continue an interrupted fit from its checkpoint directory.
+
+        With a fixed seed on CPU the result has exactly the weights an uninterrupted fit
+        would have had. ``data`` is needed only when the fit was given a DataFrame; a file is
+        read again from its path and must still have the same contents (SHA-256).
+        """
+        from rnncast.checkpoint import read_checkpoint
+
+        ckpt = read_checkpoint(path)
+        fit = ckpt.fit
+        data = _resume_data(fit["source"], data, path)
+        f = cls(**ckpt.config.to_dict(), verbose=verbose)
+        inputs = {k: fit.get(k) for k in ("target", "date", "features", "id")}
+        return f._fit(data, inputs, on_epoch, False, str(path), resume=ckpt)
+
+    def _fit(self, data, inputs, on_epoch, distributed, checkpoint, resume) -> Forecaster:
         cfg = self.config()
-        prepared = _prepare_input(data, target, date, features or (), cfg.missing, id)
+        prepared = _prepare_input(data, **inputs, missing=cfg.missing)
         if not cfg.target_history and not prepared.features:
             raise ConfigError("--no-target-history needs --features: the network needs inputs.")
         splits, usable = panel.split_series(prepared, cfg)
@@ -159,13 +185,28 @@ class Forecaster:
         _check_scaled(self, prepared)
         ctx = dist.start(cfg.batch_size) if distributed else dist.SINGLE
         self.device_ = dist.device_for(ctx, resolve_device(cfg.device))
-        if on_epoch is None and self.verbose:
-            from rnncast.progress import epoch_progress
+        with contextlib.ExitStack() as stack:
+            stop = None
+            if checkpoint is not None and not distributed:
+                from rnncast.checkpoint import stop_on_signals
 
-            with epoch_progress(None, cfg.epochs, enabled=ctx.main) as show:
-                self.net_ = self._train(show, ctx)
-        else:
-            self.net_ = self._train(on_epoch, ctx)
+                stop = stack.enter_context(stop_on_signals())
+            if on_epoch is None and self.verbose:
+                from rnncast.progress import epoch_progress
+
+                on_epoch = stack.enter_context(epoch_progress(None, cfg.epochs, enabled=ctx.main))
+            self.net_ = self._train(on_epoch, ctx, stop, resume)
+        if self.history_.interrupted is not None:
+            from rnncast.checkpoint import interrupted
+
+            fit = {
+                "source": self.source_,
+                "target": list(prepared.targets),
+                "date": prepared.date,
+                "features": list(prepared.features),
+                "id": prepared.id_column,
+            }
+            raise interrupted(self, checkpoint, fit, stop.signum if stop else 0)
         dist.finish(ctx)
         self.rank_ = ctx.rank
         self.metrics_ = self._score_all() if ctx.main else None
@@ -188,7 +229,7 @@ class Forecaster:
         # The network emits one step under recursion, else every forecast step at once.
         self.net_steps_ = (1,) if self.strategy_ == "recursive" else cfg.steps
 
-    def _train(self, on_epoch, ctx: dist.Context = dist.SINGLE) -> torch.nn.Module:
+    def _train(self, on_epoch, ctx=dist.SINGLE, stop=None, resume=None) -> torch.nn.Module:
         values, train_origins, val_origins = panel.training_origins(self, max(self.net_steps_))
         cfg, embedded = self.config_, self._embedded()
 
@@ -206,8 +247,15 @@ class Forecaster:
         train_set = windows(train_origins)
         val_set = windows(val_origins) if len(val_origins) else None
         seed_everything(cfg.seed)
-        net = self._build().to(self.device_)
-        self.history_: History = train(net, train_set, val_set, cfg, self.device_, on_epoch, ctx)
+        net = self._build()
+        if resume is not None:
+            from rnncast.checkpoint import restore
+
+            resume = restore(resume, net, "the checkpoint")
+        net = net.to(self.device_)
+        self.history_: History = train(
+            net, train_set, val_set, cfg, self.device_, on_epoch, ctx, stop, resume
+        )
         return net.eval()
 
     def _embedded(self) -> bool:
@@ -645,7 +693,7 @@ def _check_scaled(f: Forecaster, data: PreparedData) -> None:
                 )
 
 
-def _prepare_input(data, target, date, features, missing, id) -> PreparedData:
+def _prepare_input(data, target, date, features, id, missing) -> PreparedData:
     """Long-format Parquet is read series by series in batches; anything else whole."""
     if id is not None and is_parquet(data):
         if date is None:  # detected by name, as for any table
@@ -686,6 +734,26 @@ def _add_bounds(frame: pd.DataFrame, targets: list[str], values: np.ndarray, hal
         at = frame.columns.get_loc(name) + 1
         frame.insert(at, lower, values[:, c] - half[:, c])
         frame.insert(at + 1, upper, values[:, c] + half[:, c])
+
+
+def _resume_data(source: dict, data: Any, path: str) -> Any:
+    """The data to resume on: the one given, or the file the fit read, unchanged."""
+    if data is not None:
+        return data
+    file = source.get("path")
+    if not isinstance(file, str):
+        raise ConfigError(
+            f"The fit checkpointed in {str(path)!r} was given a {source.get('kind', 'table')} "
+            "in memory; pass the same data: Forecaster.resume(path, data=...)."
+        )
+    if not Path(file).is_file():
+        raise DataError(f"The data file {file!r} of the checkpointed fit is gone; restore it.")
+    if file_sha256(file) != source.get("sha256"):
+        raise DataError(
+            f"The data file {file!r} changed since the fit was checkpointed; resuming on other "
+            "data would not continue the same training. Restore the file or start a new fit."
+        )
+    return file
 
 
 def _describe_source(data: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -65,6 +66,9 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
     final = check_destination(path, overwrite)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # a run directory as any other, not mkdtemp's private 0700
     try:
         yield tmp
         check_destination(final, overwrite)  # another writer may have finished meanwhile
@@ -129,13 +133,35 @@ def _write_files(f: Forecaster, out: Path, plots: bool, forecast_steps: int | No
 
 
 def _move_into_place(tmp: Path, final: Path) -> None:
+    """Put ``tmp`` at ``final`` so that ``final`` never holds a partial state, even if this
+    process is killed: one rename, or one atomic exchange of two directories on Linux."""
     if not final.exists():
         os.rename(tmp, final)
         return
+    if _exchange(tmp, final):  # final is now the new state; tmp holds the old one
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     old = final.parent / f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-    os.rename(final, old)  # the old complete state stays on disk until the new one is in place
+    os.rename(final, old)  # without renameat2: a moment with no final, the old one kept aside
     os.rename(tmp, final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux's renameat2(RENAME_EXCHANGE); False if unsupported."""
+    import ctypes
+    import ctypes.util
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:

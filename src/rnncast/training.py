@@ -33,8 +33,9 @@ class History:
         best_epoch: 1-based epoch whose weights were kept.
         epochs_run: Epochs actually run.
         train_windows: Windows seen in training, summed over the epochs run.
-        seconds: Wall time of training alone.
+        seconds: Wall time of training alone (summed over an interrupted run and its resume).
         stop_reason: Why training ended, in plain words.
+        interrupted: Where training stood when a stop was asked for; None when it finished.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -44,6 +45,49 @@ class History:
     train_windows: int = 0
     seconds: float = 0.0
     stop_reason: str = ""
+    interrupted: Progress | None = None
+
+
+@dataclass
+class Progress:
+    """Everything needed to continue an interrupted training run exactly where it stopped.
+
+    The network's own weights are not here: they are the network's state at the stop.
+
+    Attributes:
+        epoch: The 1-based epoch in progress.
+        batch: Batches of that epoch already done.
+        shuffle_state: The shuffling generator's state just before that epoch's shuffle.
+        loss_sum: Sum of the epoch's batch losses so far (times their window counts).
+        loss_count: Windows those losses cover.
+        best_score: Loss of the best epoch so far (inf before the first).
+        best_state: Weights of the best epoch so far.
+        optimizer_state: The optimizer's ``state_dict()``.
+        torch_rng: PyTorch's CPU generator state (dropout), and CUDA's when on a GPU.
+    """
+
+    epoch: int
+    batch: int
+    shuffle_state: dict
+    loss_sum: float
+    loss_count: int
+    best_score: float
+    best_state: dict[str, torch.Tensor]
+    optimizer_state: dict
+    torch_rng: dict[str, torch.Tensor]
+
+
+class Stop:
+    """A request to stop training at the next batch boundary (set by a signal handler)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def set(self, signum: int = 0) -> None:
+        self.signum = signum
+
+    def is_set(self) -> bool:
+        return self.signum is not None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -80,20 +124,50 @@ def train(
     device: torch.device,
     on_epoch: EpochCallback | None = None,
     ctx: Context = SINGLE,
+    stop: Stop | None = None,
+    resume: tuple[History, Progress] | None = None,
 ) -> History:
     """Train ``net`` in place; with a validation set, keep the weights of its best epoch.
 
     With a distributed ``ctx`` every process runs this same loop on its share of each batch.
+    When ``stop`` is set, training halts before the next batch and the returned history's
+    ``interrupted`` holds what :func:`train` needs, as ``resume``, to go on as if it had never
+    stopped: the same batches, the same dropout masks, the same final weights.
     """
-    history = History()
     model = wrap(net, ctx, device)
     optimizer = make_optimizer(cfg, model.parameters())
     loss_fn = make_loss(cfg.loss)
     rng = np.random.default_rng(cfg.seed)
-    best = (math.inf, copy.deepcopy(net.state_dict()))
-    start = time.perf_counter()
-    for epoch in range(1, cfg.epochs + 1):
-        train_loss = _run_epoch(model, train_set, cfg, device, optimizer, loss_fn, rng, ctx)
+    history, best = History(), (math.inf, copy.deepcopy(net.state_dict()))
+    first_epoch, position = 1, (0, 0.0, 0)
+    if resume is not None:
+        history, progress = resume
+        history.interrupted = None
+        best = (progress.best_score, progress.best_state)
+        groups = optimizer.state_dict()["param_groups"]  # the settings come from cfg
+        optimizer.load_state_dict(
+            {"state": progress.optimizer_state["state"], "param_groups": groups}
+        )
+        rng.bit_generator.state = progress.shuffle_state
+        _set_torch_rng(progress.torch_rng)
+        first_epoch = progress.epoch
+        position = (progress.batch, progress.loss_sum, progress.loss_count)
+    start = time.perf_counter() - history.seconds
+    for epoch in range(first_epoch, cfg.epochs + 1):
+        shuffle_state = rng.bit_generator.state
+        order = _epoch_order(len(train_set), rng, ctx)
+        done, loss_sum, count, stopped = _run_epoch(
+            model, train_set, order, cfg, device, optimizer, loss_fn, ctx, position, stop
+        )
+        position = (0, 0.0, 0)
+        if stopped:
+            history.seconds = time.perf_counter() - start
+            history.interrupted = Progress(
+                epoch, done, shuffle_state, loss_sum, count, best[0], best[1],
+                optimizer.state_dict(), _torch_rng(device),
+            )  # fmt: skip
+            return history
+        train_loss = ctx.total(loss_sum) / ctx.total(count)  # the mean over every process
         if not math.isfinite(train_loss):
             history.stop_reason = (
                 f"the training loss became {train_loss} in epoch {epoch}; kept the last good "
@@ -124,14 +198,24 @@ def train(
     return history
 
 
-def _run_epoch(net, windows, cfg, device, optimizer, loss_fn, rng, ctx=SINGLE) -> float:
-    net.train()
-    n = len(windows)
+def _epoch_order(n: int, rng: np.random.Generator, ctx: Context) -> np.ndarray:
+    """This epoch's window order, the same on every process."""
     order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # half the memory of int64
     rng.shuffle(order)  # the same order as rng.permutation(n)
-    order = order[: ctx.usable(n)]
-    total, count = 0.0, 0
-    for first in range(0, len(order), cfg.batch_size):
+    return order[: ctx.usable(n)]
+
+
+def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, position, stop):
+    """Train on ``order`` from batch ``position[0]`` on.
+
+    Returns (batches done, loss sum, windows counted, whether ``stop`` ended it early).
+    """
+    net.train()
+    done, total, count = position
+    firsts = range(done * cfg.batch_size, len(order), cfg.batch_size)
+    for first in firsts:
+        if stop is not None and stop.is_set():
+            return done, total, count, True
         rows = ctx.shard(order[first : first + cfg.batch_size], cfg.batch_size)
         x, y = (torch.from_numpy(a).to(device) for a in windows.batch(rows))
         optimizer.zero_grad(set_to_none=True)
@@ -142,8 +226,21 @@ def _run_epoch(net, windows, cfg, device, optimizer, loss_fn, rng, ctx=SINGLE) -
         optimizer.step()
         total += loss.item() * len(rows)
         count += len(rows)
-    total, count = ctx.total(total), ctx.total(count)  # the epoch's mean over every process
-    return total / count
+        done += 1
+    return done, total, count, False
+
+
+def _torch_rng(device: torch.device) -> dict[str, torch.Tensor]:
+    states = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        states["cuda"] = torch.cuda.get_rng_state(device)
+    return states
+
+
+def _set_torch_rng(states: dict[str, torch.Tensor]) -> None:
+    torch.set_rng_state(states["cpu"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state(states["cuda"])
 
 
 @torch.no_grad()

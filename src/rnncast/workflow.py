@@ -64,17 +64,40 @@ def fit_and_report(
                 id=id,
                 on_epoch=on_epoch,
                 distributed=distributed,
+                checkpoint=None if distributed else out_dir,
             )
         if not main:
             return f
-        print_data(f, console)
-        print_training(f, console)
-        if f.metrics_["test"] is not None:
-            print_metrics(f, f.metrics_, console)
-        path = f.save(out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
+        _report_and_save(f, out_dir, overwrite, forecast_steps, console)
+    return f
+
+
+def resume_and_report(
+    path: str,
+    forecast_steps: int | None = None,
+    console: Console | None = None,
+    progress: bool = True,
+) -> Forecaster:
+    """Continue an interrupted fit from its checkpoint and save the finished run in its place."""
+    from rnncast.checkpoint import read_checkpoint
+
+    console = console or Console()
+    with writer_lock(path):
+        epochs = read_checkpoint(path).config.epochs
+        with epoch_progress(console, epochs, enabled=progress) as on_epoch:
+            f = Forecaster.resume(path, on_epoch=on_epoch)
+        _report_and_save(f, path, True, forecast_steps, console)
+    return f
+
+
+def _report_and_save(f, out_dir, overwrite, forecast_steps, console) -> None:
+    print_data(f, console)
+    print_training(f, console)
+    if f.metrics_["test"] is not None:
+        print_metrics(f, f.metrics_, console)
+    path = f.save(out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
     files = sorted(p.name for p in Path(path).iterdir())
     console.print(f"Run saved to [bold]{path}[/]: {', '.join(files)}", highlight=False)
-    return f
 
 
 def print_data(f: Forecaster, console: Console) -> None:

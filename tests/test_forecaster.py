@@ -245,9 +245,12 @@ def test_verbose_shows_progress_per_epoch(daily_frame, capsys):
 
 
 def test_huge_values_and_constant_columns(daily_frame):
-    huge = daily_frame.assign(y=daily_frame["y"] * 1e37)
+    with pytest.raises(DataError, match="beyond the float32 range"):
+        Forecaster(**TINY).fit(daily_frame.assign(y=daily_frame["y"] * 1e37), target="y")
+    tiny = np.where(np.arange(200) < 140, np.random.default_rng(0).normal(size=200) * 1e-40, 1.0)
     with pytest.raises(DataError, match="too large for float32 after scaling"):
-        Forecaster(**TINY, scaler="none").fit(huge, target="y")
+        Forecaster(**TINY).fit(daily_frame.assign(y=tiny), target="y")  # scale ~1e-40
+    huge = daily_frame.assign(y=daily_frame["y"] * 1e36)
     f = Forecaster(**TINY).fit(huge, target="y")  # min-max scaling brings them in range
     assert np.isfinite(f.metrics_["test"]["one_step"]["model"]["rmse"])
     flat = daily_frame.assign(x=3.0)

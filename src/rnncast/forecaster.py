@@ -176,6 +176,12 @@ class Forecaster:
         prepared = _prepare_input(data, **inputs, missing=cfg.missing)
         if not cfg.target_history and not prepared.features:
             raise ConfigError("--no-target-history needs --features: the network needs inputs.")
+        for name, value in (("--fallback", cfg.fallback), ("--embed", cfg.embed)):
+            if value and not prepared.ids:
+                raise ConfigError(
+                    f"{name} applies to many series in long format; it needs --id naming the "
+                    "series column (leave it out for one series)."
+                )
         splits, usable = panel.split_series(prepared, cfg)
         season = cfg.season or infer_season(prepared.freq)
         scaler = Scaler(cfg.scaler).fit_groups(

@@ -26,7 +26,8 @@ def test_hash_is_stable(csv_file):
         (None, "No such file"),
         (b"", "is empty"),
         (b"date,y\n", "header but no rows"),
-        (b"\xff\xfe\x00\x01binary\x00\xff", "not UTF-8"),
+        (b"\xff\xfe\x00\x01binary\x00\xff", "binary file, not CSV text"),
+        (b"date,y,caf\xe9\n2023-01-01,1,2\n", "not UTF-8"),
     ],
 )
 def test_bad_files(tmp_path, content, message):

@@ -77,8 +77,15 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    with open(path, "rb") as fh:
+        if b"\x00" in fh.read(8192):  # text never holds NUL bytes
+            raise DataError(
+                f"{str(path)!r} is a binary file, not CSV text; give a UTF-8 CSV or a Parquet "
+                "file (a .parquet name is read as Parquet)."
+            )
     try:
         options = _dialect(path)
+        _check_header(path, options.get("sep", ","))
         frame = pd.read_csv(path, encoding="utf-8", **options)
         if options:
             frame.attrs["notes"] = [
@@ -93,7 +100,26 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError(f"{str(path)!r} has no columns; give a CSV with a header row.") from None
     except pd.errors.ParserError as exc:
-        raise DataError(f"{str(path)!r} is not a well-formed CSV file ({exc}).") from None
+        reason = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+        raise DataError(
+            f"{str(path)!r} is not a well-formed CSV file ({reason}); every row needs as many "
+            "fields as the header, and text holding the separator needs quotes."
+        ) from None
+
+
+def _check_header(path: Path, sep: str) -> None:
+    """Duplicated column names, which pandas would silently rename to 'name.1'."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=sep), [])
+    names = [n.strip() for n in header]
+    for i, name in enumerate(names):
+        if name and name in names[:i]:
+            raise DataError(
+                f"Column name {name!r} appears more than once in the header of {str(path)!r} "
+                f"(columns {names.index(name) + 1} and {i + 1}); rename the duplicates."
+            )
 
 
 def _dialect(path: Path) -> dict:

@@ -103,7 +103,7 @@ pred_scaled = np.concatenate(
      for k, rows in enumerate(groups)]
 )  # fmt: skip
 
-one = originals[-1][-C.LOOKBACK:, None]
+one = originals[-1][-C.LOOKBACK :, None]
 one_series = task.series[-1].uid if args.task == 3 else None
 latency = C.median_latency_ms(lambda: f.predict(one, series=one_series))
 

@@ -60,10 +60,16 @@ def memory_part(series: int, length: int, lookback: int = 60, batches: int = 300
         optimizer.step()
     seconds = time.perf_counter() - start
     added = peak_rss_mb() - base
-    return {"series": series, "length": length, "values": series * length,
-            "windows": len(windows), "raw_float32_mb": round(raw_mb),
-            "peak_added_mb": round(added), "ratio_to_raw": round(added / raw_mb, 2),
-            "windows_per_second": round(batches * 256 / seconds)}
+    return {
+        "series": series,
+        "length": length,
+        "values": series * length,
+        "windows": len(windows),
+        "raw_float32_mb": round(raw_mb),
+        "peak_added_mb": round(added),
+        "ratio_to_raw": round(added / raw_mb, 2),
+        "windows_per_second": round(batches * 256 / seconds),
+    }
 
 
 def panel_part(n_series: int, length: int = 200) -> dict:
@@ -72,22 +78,33 @@ def panel_part(n_series: int, length: int = 200) -> dict:
     torch.set_num_threads(2)
     rng = np.random.default_rng(1)
     t = np.arange(length)
-    frames = [pd.DataFrame({"id": f"s{k}", "date": pd.date_range("2000-01-01", periods=length,
-                                                                   freq="MS"),
-                            "y": rng.uniform(10, 100) * (1 + 0.2 * np.sin(2 * np.pi * t / 12
-                                                                      + rng.uniform(0, 6)))})
-              for k in range(n_series)]
+    frames = [
+        pd.DataFrame(
+            {
+                "id": f"s{k}",
+                "date": pd.date_range("2000-01-01", periods=length, freq="MS"),
+                "y": rng.uniform(10, 100)
+                * (1 + 0.2 * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6))),
+            }
+        )
+        for k in range(n_series)
+    ]
     data = pd.concat(frames, ignore_index=True)
     start = time.perf_counter()
-    f = Forecaster(model="lstm", units=32, lookback=24, epochs=1, batch_size=256,
-                   test_size=12, val_size=0).fit(data, target="y", id="id")
+    f = Forecaster(
+        model="lstm", units=32, lookback=24, epochs=1, batch_size=256, test_size=12, val_size=0
+    ).fit(data, target="y", id="id")
     total = time.perf_counter() - start
     h = f.history_
-    return {"series": n_series, "points": n_series * length, "train_windows": h.train_windows,
-            "train_seconds": round(h.seconds, 2),
-            "windows_per_second": round(h.train_windows / h.seconds),
-            "whole_fit_seconds": round(total, 1),
-            "mean_mase": round(f.metrics_["aggregate"]["mean_mase"], 3)}
+    return {
+        "series": n_series,
+        "points": n_series * length,
+        "train_windows": h.train_windows,
+        "train_seconds": round(h.seconds, 2),
+        "windows_per_second": round(h.train_windows / h.seconds),
+        "whole_fit_seconds": round(total, 1),
+        "mean_mase": round(f.metrics_["aggregate"]["mean_mase"], 3),
+    }
 
 
 def main() -> None:

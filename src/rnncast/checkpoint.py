@@ -197,14 +197,6 @@ def restore(ckpt: Checkpoint, net: torch.nn.Module, where: str) -> tuple:
     expected = net.state_dict()
     check_weights(ckpt.weights, expected, where)
     check_weights(ckpt.progress.best_state, expected, where)
-    params = dict(net.named_parameters())
-    for key, tensor in ckpt.progress.optimizer_state["state"].items():
-        if not isinstance(key, int) or key >= len(params):
-            raise RunError(f"The optimizer state in {where} does not match the network.")
-        shape = list(params.values())[key].shape
-        for value in tensor.values():
-            if isinstance(value, torch.Tensor) and value.dim() and value.shape != shape:
-                raise RunError(f"The optimizer state in {where} does not match the network.")
     try:
         np.random.default_rng().bit_generator.state = ckpt.progress.shuffle_state
     except (TypeError, ValueError, KeyError) as exc:

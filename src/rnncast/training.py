@@ -5,10 +5,11 @@ Seeding and device choice live here and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +19,7 @@ from torch import nn
 from rnncast.config import FitConfig
 from rnncast.data.windows import Windows
 from rnncast.distributed import SINGLE, Context, wrap
-from rnncast.errors import ConfigError
+from rnncast.errors import ConfigError, RunError
 
 EpochCallback = Callable[[int, float, float | None], None]
 
@@ -135,7 +136,14 @@ def train(
     stopped: the same batches, the same dropout masks, the same final weights.
     """
     model = wrap(net, ctx, device)
-    optimizer = make_optimizer(cfg, model.parameters())
+    with one_buffer(net, enabled=ctx.world == 1) as params:
+        optimizer = make_optimizer(cfg, params)
+        return _train(
+            net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume
+        )
+
+
+def _train(net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume):
     loss_fn = make_loss(cfg.loss)
     rng = np.random.default_rng(cfg.seed)
     history, best = History(), (math.inf, copy.deepcopy(net.state_dict()))
@@ -144,10 +152,7 @@ def train(
         history, progress = resume
         history.interrupted = None
         best = (progress.best_score, progress.best_state)
-        groups = optimizer.state_dict()["param_groups"]  # the settings come from cfg
-        optimizer.load_state_dict(
-            {"state": progress.optimizer_state["state"], "param_groups": groups}
-        )
+        _load_optimizer(optimizer, progress.optimizer_state["state"])
         rng.bit_generator.state = progress.shuffle_state
         _set_torch_rng(progress.torch_rng)
         first_epoch = progress.epoch
@@ -198,6 +203,52 @@ def train(
     return history
 
 
+@contextlib.contextmanager
+def one_buffer(net: nn.Module, enabled: bool = True) -> Iterator[list[nn.Parameter]]:
+    """Yield the parameters to optimise: with ``enabled``, a single one holding them all.
+
+    Every parameter of ``net`` becomes a view into one buffer, and its gradient a view into
+    another, so the optimizer updates one tensor per step instead of one per parameter: the
+    same elementwise arithmetic (equal up to the last bit, where a vectorised kernel splits
+    the longer tensor differently) with a fraction of the kernel launches, which cost about a
+    tenth of a small LSTM's training step. On exit the parameters own their
+    storage again, so state dicts and saved weights never share memory.
+    """
+    params = [p for p in net.parameters() if p.requires_grad]
+    if not enabled or not params or len({(p.dtype, p.device) for p in params}) > 1:
+        yield params
+        return
+    data = torch.empty(
+        sum(p.numel() for p in params), dtype=params[0].dtype, device=params[0].device
+    )
+    grad = torch.zeros_like(data)
+    offset = 0
+    for p in params:
+        end = offset + p.numel()
+        data[offset:end].copy_(p.detach().reshape(-1))
+        p.data, p.grad = data[offset:end].view_as(p), grad[offset:end].view_as(p)
+        offset = end
+    flat = nn.Parameter(data)
+    flat.grad = grad
+    try:
+        yield [flat]
+    finally:
+        for p in params:
+            p.data, p.grad = p.data.clone(), None
+
+
+def _load_optimizer(optimizer: torch.optim.Optimizer, state: dict) -> None:
+    """Restore a checkpoint's optimizer state after checking it fits these parameters."""
+    params = optimizer.param_groups[0]["params"]
+    for key, entries in state.items():
+        fits = isinstance(key, int) and 0 <= key < len(params)
+        tensors = [v for v in entries.values() if isinstance(v, torch.Tensor) and v.dim()]
+        if not fits or any(t.shape != params[key].shape for t in tensors):
+            raise RunError("The optimizer state in the checkpoint does not match the network.")
+    groups = optimizer.state_dict()["param_groups"]  # the settings come from cfg
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
+
+
 def _epoch_order(n: int, rng: np.random.Generator, ctx: Context) -> np.ndarray:
     """This epoch's window order, the same on every process."""
     order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # half the memory of int64
@@ -218,11 +269,11 @@ def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, positi
             return done, total, count, True
         rows = ctx.shard(order[first : first + cfg.batch_size], cfg.batch_size)
         x, y = (torch.from_numpy(a).to(device) for a in windows.batch(rows))
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad(set_to_none=False)  # in place: one_buffer's views stay valid
         loss = loss_fn(net(x, _series(windows, rows, device)), y)
         loss.backward()
         if cfg.clip_norm > 0:
-            nn.utils.clip_grad_norm_(net.parameters(), cfg.clip_norm)
+            nn.utils.clip_grad_norm_(optimizer.param_groups[0]["params"], cfg.clip_norm)
         optimizer.step()
         total += loss.item() * len(rows)
         count += len(rows)

@@ -62,8 +62,9 @@ settings = dict(
     scaler="minmax",
     test_size=C.TEST_FRACTION,
     val_size=0,  # the harness trains on every training window, without early stopping
+    clip_norm=0,  # and without gradient clipping
     seed=args.seed,
-    device="cpu",
+    device=os.environ.get("RNNCAST_BENCH_DEVICE", "cpu"),  # benchmarks/speed.py --device cuda
 )
 if args.task in (1, 2):
     frame, fit = pd.read_csv(C.DATA / "msft.csv"), dict(target="Close", date="Date")

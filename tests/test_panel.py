@@ -7,6 +7,7 @@ import pytest
 from rnncast import Forecaster
 from rnncast.data.scaling import Scaler
 from rnncast.errors import DataError
+from rnncast.panel import recursive_tests
 
 SETTINGS = dict(
     model="gru",
@@ -147,3 +148,18 @@ def test_final_fit_on_everything_forecasts_every_long_enough_series(panel_frame)
     assert f.metrics_["test"] is None and f.history_.epochs_run == 1
     assert len(f.usable_) == 294  # the six 10-point series have no window of 12 + 1 rows
     assert f.forecast(2)["item"].nunique() == 294
+
+
+@pytest.mark.parametrize("embed", [0, 3])
+def test_series_rolled_forward_together_equal_one_by_one(panel_frame, embed):
+    """The test parts' recursive forecasts, made in one batch over every series, are those
+    made series by series (up to float rounding of a larger matrix product)."""
+    f = Forecaster(**dict(SETTINGS, embed=embed, horizon=2, strategy="recursive"))
+    f.fit(panel_frame, target="sales", id="item")
+    groups = f.usable_[:40]
+    together = recursive_tests(f, f.data_, f.splits_, groups)
+    for g in groups:
+        split = f.splits_[g]
+        alone = f._recursive(f.data_.series(g), split.test_start, split.n_test)
+        assert together[g].shape == alone.shape == (split.n_test, 1)
+        np.testing.assert_allclose(together[g], alone, rtol=1e-5, atol=1e-6)

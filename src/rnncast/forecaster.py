@@ -43,7 +43,13 @@ from rnncast.evaluation.intervals import (
 from rnncast.evaluation.metrics import compare, mase_scale
 from rnncast.evaluation.modes import MODES, check_history, roll_forward
 from rnncast.nn.networks import SeriesEmbedding, build_network
-from rnncast.training import History, resolve_device, seed_everything, train
+from rnncast.training import (
+    History,
+    few_windows_threads,
+    resolve_device,
+    seed_everything,
+    train,
+)
 
 _D = FitConfig()  # the one source of default values
 
@@ -282,24 +288,26 @@ class Forecaster:
     def _scaled(self, data: PreparedData) -> np.ndarray:
         return self.scaler_.transform(data.frame.to_numpy(), data.group).astype(np.float32)
 
-    @torch.no_grad()
-    def _block(self, x: np.ndarray, group: int = 0) -> np.ndarray:
+    @torch.inference_mode()
+    def _block(self, x: np.ndarray, group: int | np.ndarray = 0) -> np.ndarray:
         """Scaled windows (B, L, F_in) of series ``group`` -> scaled forecasts (B, S, C): the
         configured steps, or under recursion every step 1 .. max step, each fed the ones
         before it."""
         xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device_)
         series = None
-        if self._embedded():
-            series = torch.full((len(xt),), group, dtype=torch.long, device=self.device_)
-        if self.strategy_ != "recursive":
-            return self.net_(xt, series).cpu().numpy()
-        where = [self.targets_.index(i) for i in self.inputs_]  # inputs are all targets here
-        outputs = []
-        for _ in range(self.config_.max_step):
-            step = self.net_(xt, series)[:, 0]  # (B, 1, C) -> (B, C)
-            outputs.append(step)
-            xt = torch.cat([xt[:, 1:], step[:, None, where]], dim=1)  # slide the window on
-        return torch.stack(outputs, dim=1).cpu().numpy()  # S x (B, C) -> (B, S, C)
+        if self._embedded():  # one series for every window, or one per window
+            groups = np.broadcast_to(np.asarray(group, dtype=np.int64), (len(xt),))
+            series = torch.from_numpy(groups.copy()).to(self.device_)
+        with few_windows_threads(len(xt), self.device_):
+            if self.strategy_ != "recursive":
+                return self.net_(xt, series).cpu().numpy()
+            where = [self.targets_.index(i) for i in self.inputs_]  # inputs are all targets
+            outputs = []
+            for _ in range(self.config_.max_step):
+                step = self.net_(xt, series)[:, 0]  # (B, 1, C) -> (B, C)
+                outputs.append(step)
+                xt = torch.cat([xt[:, 1:], step[:, None, where]], dim=1)  # slide the window on
+            return torch.stack(outputs, dim=1).cpu().numpy()  # S x (B, C) -> (B, S, C)
 
     def _at_steps(self, x: np.ndarray, group: int = 0) -> np.ndarray:
         """Scaled forecasts (B, S, C) at exactly the configured steps."""
@@ -449,7 +457,9 @@ class Forecaster:
         prepared = prepare(read_table(data), d.targets, d.date, d.features, cfg.missing)
         return prepared, chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
 
-    def _score(self, data: PreparedData, split: Split) -> dict[str, Any]:
+    def _score(self, data: PreparedData, split: Split, recursive=None) -> dict[str, Any]:
+        """Metrics of the test part; ``recursive`` is its free-running forecast when already
+        made (many series are rolled forward together)."""
         cfg = self.config_
         metrics: dict[str, Any] = {
             "test": None,
@@ -480,19 +490,21 @@ class Forecaster:
         scales = [mase_scale(y[: split.n_train, c], self.season_) for c in range(y.shape[1])]
         test = {"one_step": self._score_one_step(data, split, y, scales), "recursive": None}
         if cfg.contiguous:
-            test["recursive"] = self._score_recursive(data, split, y, scales)
+            if recursive is None:
+                recursive = self._recursive(data, split.test_start, split.n_test)
+            test["recursive"] = self._score_recursive(data, split, y, scales, recursive)
         else:
             metrics["recursive_note"] = "not scored: a set of horizon steps cannot be chained"
         metrics["test"] = test
         if cfg.interval is not None:
-            metrics["interval"] = self._score_intervals(data, split, y)
+            metrics["interval"] = self._score_intervals(data, split, y, recursive)
         for mode, key in (("one_step", "skill_rmse"), ("recursive", "skill_rmse_recursive")):
             if test[mode] is not None:
                 naive_rmse = test[mode]["naive"]["rmse"]
                 metrics[key] = 1 - test[mode]["model"]["rmse"] / naive_rmse if naive_rmse else None
         return metrics
 
-    def _score_intervals(self, data, split, y) -> dict[str, Any]:
+    def _score_intervals(self, data, split, y, recursive) -> dict[str, Any]:
         """Empirical coverage and mean width of the intervals on the test part, both modes."""
         cfg, n, level = self.config_, len(y), self.config_.interval
         origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
@@ -506,7 +518,7 @@ class Forecaster:
         }
         if cfg.contiguous:
             half = self._calibrate_recursive(data, split, level, split.n_test)  # (n_test, C)
-            point = self._recursive(data, split.test_start, split.n_test)
+            point = recursive
             out["recursive"] = interval_scores(y[split.test_start :], point - half, point + half)
         return out
 
@@ -548,11 +560,11 @@ class Forecaster:
         )
         return self.scaler_.inverse(out, self.targets_, data.group)
 
-    def _score_recursive(self, data, split, y, scales) -> dict[str, Any]:
+    def _score_recursive(self, data, split, y, scales, forecast) -> dict[str, Any]:
         start, steps = split.test_start, split.n_test
         origin = np.array([start])
         forecasts = {
-            "model": self._recursive(data, start, steps)[None],  # (1, steps, C)
+            "model": forecast[None],  # (steps, C) -> (1, steps, C)
             "naive": naive(y, origin, steps),
             "seasonal_naive": seasonal_naive(y, origin, steps, self.season_),
         }

@@ -149,10 +149,10 @@ def score_panel(f: Forecaster, data: PreparedData, splits: list[Split], usable: 
     """Per-series metrics, their mean over series, the mean MASE and the share of series on
     which the model beats the seasonal naive forecast (one-step RMSE)."""
     per = {}
-    for g in usable:
-        split = splits[g]
-        if split.n_test >= f.config_.max_step:
-            per[data.series(g).name] = f._score(data.series(g), split)
+    scored = [g for g in usable if splits[g].n_test >= f.config_.max_step]
+    recursive = recursive_tests(f, data, splits, scored) if f.config_.contiguous else {}
+    for g in scored:
+        per[data.series(g).name] = f._score(data.series(g), splits[g], recursive.get(g))
     first = next(iter(per.values()), None) or f._score(data.series(usable[0]), splits[usable[0]])
     metrics = {
         k: v
@@ -175,6 +175,48 @@ def score_panel(f: Forecaster, data: PreparedData, splits: list[Split], usable: 
     metrics["aggregate"] = _aggregate(scored)
     metrics["series"] = per
     return metrics
+
+
+def recursive_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) -> dict:
+    """The free-running forecast of every series' test part, all series rolled forward
+    together in one batch (one network call per step, not one per step and series).
+
+    The series are laid end to end, each followed by enough empty rows that no window of it
+    reaches the next; a series with a shorter test part goes on past its end, and those extra
+    steps, which only ever read its own forecasts, are dropped.
+
+    Returns:
+        Series -> forecasts (n_test, C) in original units.
+    """
+    from rnncast.evaluation.modes import check_history, roll_forward
+
+    if not groups:
+        return {}
+    cfg = f.config_
+    steps = max(splits[g].n_test for g in groups)
+    pad = -(-steps // cfg.max_step) * cfg.max_step  # the rows roll_forward may fill
+    blocks, origins, offset = [], [], 0
+    for g in groups:
+        scaled = f._scaled(data.series(g))  # (T_g, F)
+        check_history(splits[g].test_start, cfg.lookback)
+        blocks += [scaled, np.zeros((pad, scaled.shape[1]), scaled.dtype)]
+        origins.append(offset + splits[g].test_start)
+        offset += len(scaled) + pad
+    which = np.asarray(groups)
+    out = roll_forward(
+        np.concatenate(blocks),  # (sum of T_g + pad, F)
+        np.asarray(origins),
+        steps,
+        lambda windows: f._block(windows, which),
+        cfg.lookback,
+        cfg.max_step,
+        f.inputs_,
+        f.targets_,
+    )  # (G, steps, C), scaled
+    return {
+        g: f.scaler_.inverse(out[k, : splits[g].n_test], f.targets_, g)
+        for k, g in enumerate(groups)
+    }
 
 
 def _aggregate(scored: list[dict]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ import pytest
 
 from rnncast.errors import ConfigError
 from rnncast.evaluation.baselines import infer_season, naive, seasonal_naive
-from rnncast.evaluation.metrics import mase_scale, scores
+from rnncast.evaluation.metrics import mase_scale, scores, steps_scores
 
 
 def test_perfect_forecast_scores_zero():
@@ -38,3 +38,12 @@ def test_seasonal_naive_never_looks_past_the_origin():
 )
 def test_infer_season(freq, season):
     assert infer_season(freq) == season
+
+
+def test_steps_scores_equal_scores_column_by_column():
+    rng = np.random.default_rng(0)
+    for n, s in [(1, 300), (37, 5), (1000, 3)]:
+        a, p = rng.normal(10, 3, size=(n, s)), rng.normal(10, 3, size=(n, s))
+        assert steps_scores(a, p, 2.5) == [scores(a[:, k], p[:, k], 2.5) for k in range(s)]
+    a[0, 0] = 0.0  # a zero actual: MAPE skips it, as scores() does
+    assert steps_scores(a, p, None) == [scores(a[:, k], p[:, k], None) for k in range(3)]

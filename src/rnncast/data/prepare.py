@@ -125,6 +125,9 @@ def prepare(
         raise DataError(f"Id column {id!r} is empty in row {row + 2} of the file; fill it in.")
     if date is None:
         date = _detect_date(raw.drop(columns=id), [])
+    notes: list[str] = []
+    if date is not None and date in raw.columns:  # parsed once for the file, not per series
+        raw = raw.assign(**{date: _parse_dates(raw[date], date, notes).to_numpy()})
     parts, keys = [], []
     for key, rows in raw.groupby(raw[id].astype(str), sort=True):
         try:
@@ -132,7 +135,7 @@ def prepare(
         except DataError as exc:
             raise DataError(f"Series {key!r}: {exc}") from None
         keys.append(str(key))
-    return _stack(parts, keys, id)
+    return _stack(parts, keys, id, notes)
 
 
 def prepare_series(
@@ -154,12 +157,12 @@ def prepare_series(
     return _stack(parts, keys, id)
 
 
-def _stack(parts: list[PreparedData], keys: list[str], id: str) -> PreparedData:
+def _stack(parts: list[PreparedData], keys: list[str], id: str, notes=()) -> PreparedData:
     first = parts[0]
     bounds = tuple(int(b) for b in np.cumsum([0] + [len(p.frame) for p in parts]))
     freqs = pd.Series([p.freq for p in parts if p.freq is not None])
     freq = freqs.mode().iloc[0] if len(freqs) else None
-    notes = [f"{len(parts)} series in column {id!r}, {bounds[-1]} rows in all."]
+    notes = [f"{len(parts)} series in column {id!r}, {bounds[-1]} rows in all.", *notes]
     counts = pd.Series([n for p in parts for n in p.notes]).value_counts()
     notes += [n if k == 1 else f"{n} ({k} series)" for n, k in counts.items()]
     return PreparedData(

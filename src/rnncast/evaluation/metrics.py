@@ -73,11 +73,9 @@ def compare(
         ``by_target`` when C > 1.
     """
     out: dict = {name: _over_targets(actual, f, scales) for name, f in forecasts.items()}
+    per_step = {n: _over_targets_by_step(actual, f, scales) for n, f in forecasts.items()}
     out["by_step"] = [
-        {
-            "step": int(step),
-            **{n: _over_targets(actual[:, k], f[:, k], scales) for n, f in forecasts.items()},
-        }
+        {"step": int(step), **{n: per_step[n][k] for n in forecasts}}
         for k, step in enumerate(steps)
     ]
     if len(targets) > 1:
@@ -90,9 +88,50 @@ def compare(
 
 def _over_targets(actual: np.ndarray, predicted: np.ndarray, scales: list) -> dict:
     per = [scores(actual[..., c], predicted[..., c], s) for c, s in enumerate(scales)]
+    return _mean_over_targets(per)
+
+
+def _mean_over_targets(per: list[dict]) -> dict:
     if len(per) == 1:
         return per[0]
     return {
         m: None if any(p[m] is None for p in per) else float(np.mean([p[m] for p in per]))
         for m in METRICS
     }
+
+
+def _over_targets_by_step(actual: np.ndarray, predicted: np.ndarray, scales: list) -> list[dict]:
+    """``_over_targets`` of every step column of (N, S, C) arrays, computed a step at a time
+    only where needed: a recursive forecast of a long test part has hundreds of steps."""
+    per_target = [
+        steps_scores(actual[..., c], predicted[..., c], s) for c, s in enumerate(scales)
+    ]  # C x S
+    return [_mean_over_targets([t[k] for t in per_target]) for k in range(actual.shape[1])]
+
+
+def steps_scores(actual: np.ndarray, predicted: np.ndarray, mase_scale: float | None) -> list:
+    """:func:`scores` of each column of (N, S) arrays: the same numbers, computed together.
+
+    >>> a, p = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[2.0, 2.0], [3.0, 6.0]])
+    >>> steps_scores(a, p, 1.0) == [scores(a[:, k], p[:, k], 1.0) for k in range(2)]
+    True
+    """
+    a = np.ascontiguousarray(np.asarray(actual, dtype=np.float64).T)  # (S, N): rows reduce
+    p = np.ascontiguousarray(np.asarray(predicted, dtype=np.float64).T)  # like 1-D arrays
+    if not (a != 0).all() or not (np.abs(a) + np.abs(p) > 0).all():
+        return [scores(a[k], p[k], mase_scale) for k in range(len(a))]  # the masked metrics
+    err = p - a
+    rmse = np.sqrt(np.mean(err**2, axis=1))
+    mae = np.mean(np.abs(err), axis=1)
+    mape = 100 * np.mean(np.abs(err / a), axis=1)
+    smape = 200 * np.mean(np.abs(err) / (np.abs(a) + np.abs(p)), axis=1)
+    return [
+        {
+            "rmse": float(rmse[k]),
+            "mae": float(mae[k]),
+            "mape": float(mape[k]),
+            "smape": float(smape[k]),
+            "mase": float(mae[k]) / mase_scale if mase_scale else None,
+        }
+        for k in range(len(a))
+    ]

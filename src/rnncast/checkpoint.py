@@ -24,6 +24,7 @@ import torch
 from rnncast import __version__
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError, RnncastError, RunError
+from rnncast.runs import check_weights, read_tensors
 from rnncast.training import History, Progress, Stop
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
         config = FitConfig.from_dict(meta["settings"])
     except (ConfigError, TypeError) as exc:
         raise RunError(f"checkpoint.json in {str(root)!r} has bad settings: {exc}") from None
-    tensors = _read_tensors(root / "checkpoint.safetensors")
+    tensors = read_tensors(root / "checkpoint.safetensors")
     pos, hist = meta["position"], meta["history"]
     history = History(**hist)
     best = pos["best_score"]
@@ -180,16 +181,6 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     if "cpu" not in progress.torch_rng or progress.torch_rng["cpu"].dtype != torch.uint8:
         raise RunError(f"checkpoint.safetensors in {str(root)!r} has no usable random state.")
     return Checkpoint(config, meta["fit"], history, progress, _unprefixed("net", tensors))
-
-
-def check_weights(tensors: dict[str, torch.Tensor], expected: dict, where: str) -> None:
-    """Names, shapes and types of ``tensors`` must be those of a network's state dict."""
-    if set(tensors) != set(expected):
-        extra = sorted(set(tensors) ^ set(expected))[0]
-        raise RunError(f"Weights in {where} do not match the network (tensor {extra!r}).")
-    for name, tensor in tensors.items():
-        if tensor.shape != expected[name].shape or tensor.dtype != expected[name].dtype:
-            raise RunError(f"Tensor {name!r} in {where} has the wrong shape or type.")
 
 
 def restore(ckpt: Checkpoint, net: torch.nn.Module, where: str) -> tuple:
@@ -237,16 +228,6 @@ def _join_optimizer(tensors: dict, values: dict, root: Path) -> dict:
             raise RunError(f"checkpoint in {str(root)!r} has a bad optimizer entry {key!r}.")
         state.setdefault(int(index), {})[name] = value
     return {"state": state}
-
-
-def _read_tensors(path: Path) -> dict[str, torch.Tensor]:
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        return load_file(str(path))
-    except (SafetensorError, OSError) as exc:
-        raise RunError(f"{str(path)!r} is not a readable safetensors file ({exc}).") from None
 
 
 def _check_meta(meta: Any, root: Path) -> None:

@@ -437,20 +437,29 @@ def _read_history(path: Path) -> History:
 
 
 def _load_weights(f: Forecaster, path: Path):
+    net = f._build()
+    tensors = read_tensors(path)
+    check_weights(tensors, net.state_dict(), repr(str(path)))
+    net.load_state_dict(tensors)
+    return net.to(f.device_).eval()
+
+
+def read_tensors(path: Path) -> dict:
+    """A safetensors file's tensors (never a pickle), or a RunError saying it is unreadable."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    net = f._build()
     try:
-        tensors = load_file(str(path))
+        return load_file(str(path))
     except (SafetensorError, OSError) as exc:
         raise RunError(f"{str(path)!r} is not a readable safetensors file ({exc}).") from None
-    expected = net.state_dict()
+
+
+def check_weights(tensors: dict, expected: dict, where: str) -> None:
+    """Names, shapes and types of ``tensors`` must be those of a network's state dict."""
     if set(tensors) != set(expected):
         extra = sorted(set(tensors) ^ set(expected))[0]
-        raise RunError(f"Weights in {str(path)!r} do not match the network (tensor {extra!r}).")
+        raise RunError(f"Weights in {where} do not match the network (tensor {extra!r}).")
     for name, tensor in tensors.items():
         if tensor.shape != expected[name].shape or tensor.dtype != expected[name].dtype:
-            raise RunError(f"Tensor {name!r} in {str(path)!r} has the wrong shape or type.")
-    net.load_state_dict(tensors)
-    return net.to(f.device_).eval()
+            raise RunError(f"Tensor {name!r} in {where} has the wrong shape or type.")

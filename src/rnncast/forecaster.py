@@ -32,16 +32,14 @@ from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
 from rnncast.data.windows import Windows, origins_between
 from rnncast.errors import ConfigError, DataError, NotFittedError
-from rnncast.evaluation.baselines import infer_season, naive, seasonal_naive
+from rnncast.evaluation.baselines import infer_season
 from rnncast.evaluation.intervals import (
-    METHOD,
     check_level,
     conformal_quantile,
-    interval_scores,
     minimum_residuals,
 )
-from rnncast.evaluation.metrics import compare, mase_scale
-from rnncast.evaluation.modes import MODES, check_history, roll_forward
+from rnncast.evaluation.modes import check_history, roll_forward
+from rnncast.evaluation.scoring import score
 from rnncast.nn.networks import SeriesEmbedding, build_network
 from rnncast.training import (
     History,
@@ -440,12 +438,12 @@ class Forecaster:
             return self.metrics_
         if self.data_.ids:
             return panel.evaluate_panel(self, data)
-        return self._score(*self._prepared(data))
+        return score(self, *self._prepared(data))
 
     def _score_all(self) -> dict[str, Any]:
         if self.data_.ids:
             return panel.score_panel(self, self.data_, self.splits_, self.usable_)
-        return self._score(self.data_, self.split_)
+        return score(self, self.data_, self.split_)
 
     def _prepared(self, data: Any = None) -> tuple[PreparedData, Split]:
         """New data prepared and split as the fitted data was; the fitted data by default."""
@@ -456,85 +454,6 @@ class Forecaster:
         d, cfg = self.data_, self.config_
         prepared = prepare(read_table(data), d.targets, d.date, d.features, cfg.missing)
         return prepared, chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
-
-    def _score(self, data: PreparedData, split: Split, recursive=None) -> dict[str, Any]:
-        """Metrics of the test part; ``recursive`` is its free-running forecast when already
-        made (many series are rolled forward together)."""
-        cfg = self.config_
-        metrics: dict[str, Any] = {
-            "test": None,
-            "skill_rmse": None,
-            "skill_rmse_recursive": None,
-            "season": self.season_,
-            "n_train": split.n_train,
-            "n_val": split.n_val,
-            "n_test": split.n_test,
-            "strategy": self.strategy_,
-            "steps": list(cfg.steps),
-            "targets": list(data.targets),
-            "modes": MODES,
-        }
-        if hasattr(self, "history_"):
-            h = self.history_
-            metrics.update(
-                train_seconds=h.seconds,
-                epochs_run=h.epochs_run,
-                train_windows=h.train_windows,
-                best_epoch=h.best_epoch,
-                stop_reason=h.stop_reason,
-            )
-        if split.n_test == 0:
-            return metrics
-        check_history(split.test_start, cfg.lookback)
-        y = data.frame.to_numpy()[:, self.targets_]  # (T, C)
-        scales = [mase_scale(y[: split.n_train, c], self.season_) for c in range(y.shape[1])]
-        test = {"one_step": self._score_one_step(data, split, y, scales), "recursive": None}
-        if cfg.contiguous:
-            if recursive is None:
-                recursive = self._recursive(data, split.test_start, split.n_test)
-            test["recursive"] = self._score_recursive(data, split, y, scales, recursive)
-        else:
-            metrics["recursive_note"] = "not scored: a set of horizon steps cannot be chained"
-        metrics["test"] = test
-        if cfg.interval is not None:
-            metrics["interval"] = self._score_intervals(data, split, y, recursive)
-        for mode, key in (("one_step", "skill_rmse"), ("recursive", "skill_rmse_recursive")):
-            if test[mode] is not None:
-                naive_rmse = test[mode]["naive"]["rmse"]
-                metrics[key] = 1 - test[mode]["model"]["rmse"] / naive_rmse if naive_rmse else None
-        return metrics
-
-    def _score_intervals(self, data, split, y, recursive) -> dict[str, Any]:
-        """Empirical coverage and mean width of the intervals on the test part, both modes."""
-        cfg, n, level = self.config_, len(y), self.config_.interval
-        origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
-        actual = y[origins[:, None] + np.asarray(cfg.steps) - 1]  # (N, S, C)
-        half = self._calibrate_one_step(data, split, level)  # (S, C)
-        point = self._one_step(data, origins)
-        out = {
-            "level": level,
-            "method": METHOD,
-            "one_step": interval_scores(actual, point - half, point + half),
-        }
-        if cfg.contiguous:
-            half = self._calibrate_recursive(data, split, level, split.n_test)  # (n_test, C)
-            point = recursive
-            out["recursive"] = interval_scores(y[split.test_start :], point - half, point + half)
-        return out
-
-    def _score_one_step(self, data, split, y, scales) -> dict[str, Any]:
-        cfg, n = self.config_, len(y)
-        origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
-        if len(origins) == 0:
-            raise DataError(f"The test part ({split.n_test} rows) is shorter than --horizon.")
-        leads = np.asarray(cfg.steps) - 1
-        forecasts = {
-            "model": self._one_step(data, origins),  # (N, S, C)
-            "naive": naive(y, origins, cfg.max_step)[:, leads],
-            "seasonal_naive": seasonal_naive(y, origins, cfg.max_step, self.season_)[:, leads],
-        }
-        actual = y[origins[:, None] + leads]  # (N, S, C)
-        return compare(actual, forecasts, scales, list(cfg.steps), list(data.targets))
 
     def _one_step(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
         """Forecasts (N, S, C) in original units from the true history before each origin."""
@@ -559,17 +478,6 @@ class Forecaster:
             self.targets_,
         )
         return self.scaler_.inverse(out, self.targets_, data.group)
-
-    def _score_recursive(self, data, split, y, scales, forecast) -> dict[str, Any]:
-        start, steps = split.test_start, split.n_test
-        origin = np.array([start])
-        forecasts = {
-            "model": forecast[None],  # (steps, C) -> (1, steps, C)
-            "naive": naive(y, origin, steps),
-            "seasonal_naive": seasonal_naive(y, origin, steps, self.season_),
-        }
-        actual = y[start:][None]  # (1, steps, C)
-        return compare(actual, forecasts, scales, list(range(1, steps + 1)), list(data.targets))
 
     def test_forecasts(self, data: Any = None) -> dict[str, Any]:
         """The model's forecasts of the test part in original units, for comparisons.

@@ -19,6 +19,7 @@ from rnncast.data.split import Split, chronological_split
 from rnncast.data.windows import Spans, origins_between
 from rnncast.errors import ConfigError, DataError, RnncastError
 from rnncast.evaluation.metrics import METRICS
+from rnncast.evaluation.scoring import score
 
 if TYPE_CHECKING:
     from rnncast.forecaster import Forecaster
@@ -152,8 +153,8 @@ def score_panel(f: Forecaster, data: PreparedData, splits: list[Split], usable: 
     scored = [g for g in usable if splits[g].n_test >= f.config_.max_step]
     recursive = recursive_tests(f, data, splits, scored) if f.config_.contiguous else {}
     for g in scored:
-        per[data.series(g).name] = f._score(data.series(g), splits[g], recursive.get(g))
-    first = next(iter(per.values()), None) or f._score(data.series(usable[0]), splits[usable[0]])
+        per[data.series(g).name] = score(f, data.series(g), splits[g], recursive.get(g))
+    first = next(iter(per.values()), None) or score(f, data.series(usable[0]), splits[usable[0]])
     metrics = {
         k: v
         for k, v in first.items()

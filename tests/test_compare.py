@@ -70,6 +70,19 @@ def test_backtest_scalers_never_see_rows_after_the_cutoff(seasonal_frame):
     assert sorted(per_fold["fold"].unique()) == [0, 1, 2]
 
 
+def test_backtest_gaps_before_a_cutoff_are_not_filled_from_after_it(seasonal_frame):
+    frame = seasonal_frame.copy()
+    folds = make_folds(len(frame), 2, 12, 12)
+    last = folds[0].cut - 1  # the first fold's last row before its test part
+    frame.loc[last, "y"] = np.nan
+    frame.loc[folds[0].cut :, "y"] += 1e4  # everything after that cut-off far away
+    settings = {**FAST, "test_size": 12, "val_size": 0, "epochs": 1}
+    result = compare_models(frame, "y", ["dense"], settings, folds=2, step=12)
+    first = result.fitted[0]
+    assert first.data_.frame["y"].iloc[-13] == frame["y"][last - 1]  # carried, not bridged
+    assert first.scaler_.scale_[0, 0] < 100
+
+
 def test_sliding_window_and_no_refit(seasonal_frame):
     result = compare_models(
         seasonal_frame,

@@ -60,6 +60,29 @@ def test_scaler_sees_training_rows_only(seasonal_frame):
     np.testing.assert_array_equal(f.scaler_.scale_, expected.scale_)
 
 
+def test_gaps_before_a_boundary_are_not_interpolated_from_later_parts(seasonal_frame, panel_frame):
+    """A gap reaching the end of training is filled from training rows only; a gap inside
+    training keeps its ordinary interpolation; the scaler then sees no later value."""
+    frame = seasonal_frame.copy()
+    frame.loc[100:, "y"] = 1e6  # validation and test far outside the training range
+    frame.loc[[50, 97, 98, 99], "y"] = np.nan  # 97-99 reach the validation part at row 100
+    f = Forecaster(**TINY, test_size=10, val_size=10).fit(frame, target="y")
+    y = f.data_.frame["y"].to_numpy()
+    assert y[97] == y[98] == y[99] == frame["y"][96]  # the last training value, carried on
+    whole = frame.set_index("date")["y"].interpolate(method="time").to_numpy()
+    assert y[50] == whole[50] and whole[99] > 1e5  # inside: as before; at the edge: no leak
+    assert f.scaler_.scale_[0, 0] < 1e3  # no 1e6 reached the training rows
+    assert any("from the rows before it only" in note for note in f.data_.notes)
+    panel = panel_frame.copy()
+    series = panel[panel["item"] == "item001"].sort_values("month")  # the rows are shuffled
+    n = len(series)
+    panel.loc[series.index[n - 13], "sales"] = np.nan  # its last training row
+    g = Forecaster(**TINY, test_size=12, val_size=0).fit(panel, target="sales", id="item")
+    rows = series["sales"].to_numpy()
+    filled = g.data_.parts[g.data_.ids.index("item001")]["sales"].to_numpy()
+    assert filled[n - 13] == rows[n - 14]
+
+
 def test_no_validation_or_test_value_inside_a_training_window(monkeypatch):
     """Every value is unique, so a leaked row would show up in the training batches."""
     from rnncast import training

@@ -152,6 +152,8 @@ def compare_models(
     members = _ensemble_members(configs, ensemble)
     prepared = prepare(read_table(data), target, date, features or (), base.missing)
     frame, splits = prepared.frame, _splits(prepared.frame.index, base, folds, step, window)
+    if prepared.holes:  # each fold fills its own gaps, so none reads past its own cut-off
+        frame = frame.mask(prepared.holes[0])
     runner = _Runner(settings, prepared, repeats, refit, on_run)
     for fold in splits:
         runner.run_fold(fold, frame.iloc[fold.start : fold.end], list(models), members)

@@ -27,7 +27,7 @@ from rnncast import distributed as dist
 from rnncast import panel
 from rnncast.config import FitConfig, Size, setting_names
 from rnncast.data.io import check_file, file_sha256, is_parquet, parquet_series, read_table
-from rnncast.data.prepare import PreparedData, prepare, prepare_series
+from rnncast.data.prepare import PreparedData, prepare, prepare_series, refill_causally
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
 from rnncast.data.windows import Windows, origins_between
@@ -187,6 +187,7 @@ class Forecaster:
                     "series column (leave it out for one series)."
                 )
         splits, usable = panel.split_series(prepared, cfg)
+        _refill_before_boundaries(prepared, splits)
         season = cfg.season or infer_season(prepared.freq)
         scaler = Scaler(cfg.scaler).fit_groups(
             [prepared.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
@@ -453,7 +454,9 @@ class Forecaster:
             return self.data_, self.split_
         d, cfg = self.data_, self.config_
         prepared = prepare(read_table(data), d.targets, d.date, d.features, cfg.missing)
-        return prepared, chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
+        split = chronological_split(prepared.frame.index, cfg.test_size, cfg.val_size)
+        _refill_before_boundaries(prepared, [split])
+        return prepared, split
 
     def _one_step(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
         """Forecasts (N, S, C) in original units from the true history before each origin."""
@@ -597,6 +600,22 @@ def _check_lengths(split: Split, cfg: FitConfig) -> None:
                 f"The {part} part has {rows} rows, fewer than --horizon {cfg.max_step}; "
                 "make it larger."
             )
+
+
+def _refill_before_boundaries(data: PreparedData, splits: list[Split]) -> None:
+    """No interpolated value before the validation or test part may read a value after it."""
+    frames, changed = [], 0
+    for g, split in enumerate(splits):
+        part = data.series(g)
+        changed += refill_causally(part, (split.val_start, split.test_start))
+        frames.append(part.frame)
+    if data.ids:
+        data.parts = tuple(frames)
+    if changed:
+        data.notes.append(
+            f"Filled {changed} missing values just before the validation or test part again "
+            "from the rows before it only, so no training value is interpolated from later data."
+        )
 
 
 def _check_scaled(f: Forecaster, data: PreparedData) -> None:

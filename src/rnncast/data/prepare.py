@@ -44,6 +44,8 @@ class PreparedData:
         group: Which series this is, when it is one series of many (its scaler's row).
         parts: With many series, one frame per series and ``frame`` None: the panel is
             never held as one pandas frame.
+        holes: Where values were missing and interpolated, one (T, F) mask per series; kept
+            so that :func:`refill_causally` can redo the rows before a split boundary.
     """
 
     frame: pd.DataFrame | None
@@ -59,6 +61,7 @@ class PreparedData:
     bounds: tuple[int, ...] = ()
     group: int = 0
     parts: tuple[pd.DataFrame, ...] = ()
+    holes: tuple[np.ndarray, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -91,6 +94,7 @@ class PreparedData:
             id_column=self.id_column,
             ids=(self.ids[g],),
             group=g,
+            holes=(self.holes[g],) if self.holes and self.holes[g] is not None else (),
         )
 
     @property
@@ -178,6 +182,7 @@ def _stack(parts: list[PreparedData], keys: list[str], id: str, notes=()) -> Pre
         ids=tuple(keys),
         bounds=bounds,
         parts=tuple(p.frame for p in parts),
+        holes=tuple(p.holes[0] if p.holes else None for p in parts),
     )
 
 
@@ -420,8 +425,8 @@ def _apply_missing(data: PreparedData, policy: str) -> None:
         data.notes.append(f"Dropped {data.rows_dropped} rows with missing values (--missing drop).")
         return
     if policy == "interpolate":
-        method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
-        filled = frame.interpolate(method=method, limit_direction="both")
+        filled = _interpolate(frame)
+        data.holes = (holes.to_numpy(),)
     elif policy == "ffill":
         filled = frame.ffill().bfill()
     else:
@@ -429,3 +434,39 @@ def _apply_missing(data: PreparedData, policy: str) -> None:
     data.frame = filled
     data.missing_filled = count
     data.notes.append(f"Filled {count} missing values (--missing {policy}).")
+
+
+def _interpolate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Linear in time (in row order without dates); gaps at either end take the nearest value."""
+    method = "time" if isinstance(frame.index, pd.DatetimeIndex) else "linear"
+    return frame.interpolate(method=method, limit_direction="both")
+
+
+def refill_causally(data: PreparedData, boundaries: Sequence[int]) -> int:
+    """Redo interpolated values so that none before a boundary reads a value after it.
+
+    Interpolation runs over the whole series before it is split, so a gap just before the test
+    part would be bridged with the first test value: a leak. For each boundary (the start of
+    validation, the start of test), the gaps before it are filled again from the rows before
+    it alone (a gap reaching the boundary takes the last value before it). Filled values that
+    did not read across a boundary stay exactly as they were.
+
+    Returns:
+        How many values changed.
+    """
+    if not data.holes or data.holes[0] is None or data.frame is None:
+        return 0
+    holes, frame = data.holes[0], data.frame
+    values = frame.to_numpy().copy()
+    raw = np.where(holes, np.nan, values)
+    for end in sorted(set(boundaries)):
+        if not 0 < end < len(frame) or not holes[:end].any():
+            continue
+        before = pd.DataFrame(raw[:end], index=frame.index[:end], columns=frame.columns)
+        refilled = _interpolate(before).to_numpy()
+        start = max((b for b in boundaries if b < end), default=0)
+        values[start:end] = np.where(holes[start:end], refilled[start:end], values[start:end])
+    changed = int((values != frame.to_numpy()).sum())
+    if changed:
+        data.frame = pd.DataFrame(values, index=frame.index, columns=frame.columns)
+    return changed

@@ -82,8 +82,8 @@ def resume_and_report(
     from rnncast.checkpoint import read_checkpoint
 
     console = console or Console()
+    epochs = read_checkpoint(path).config.epochs  # checked before anything is created
     with writer_lock(path):
-        epochs = read_checkpoint(path).config.epochs
         with epoch_progress(console, epochs, enabled=progress) as on_epoch:
             f = Forecaster.resume(path, on_epoch=on_epoch)
         _report_and_save(f, path, True, forecast_steps, console)

@@ -64,6 +64,18 @@ def test_tune_writes_a_config_that_fit_accepts_and_resumes(tmp_path):
     assert settings["epochs"] == 1  # an option typed on the command line wins
 
 
+def test_the_same_seed_searches_the_same_settings(tmp_path):
+    chosen = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        result = runner.invoke(app, [*TUNE, "--trials", "2", "--seed", "5", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        study = optuna.load_study(study_name="rnncast", storage=f"sqlite:///{out}/study.db")
+        chosen.append([t.params for t in study.trials])
+    assert chosen[0] == chosen[1]
+    assert chosen[0][0] != chosen[0][1]
+
+
 def test_two_workers_share_one_sqlite_study(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ def tune(
             load_if_exists=True,
             pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=3),
         )
+    study.sampler = optuna.samplers.TPESampler(seed=_sampler_seed(base.seed, study, storage))
 
     def objective(trial) -> float:
         chosen = {**settings, **suggest(trial, base)}
@@ -95,6 +97,16 @@ def tune(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective, n_trials=trials, catch=())
     return study
+
+
+def _sampler_seed(seed: int, study, storage: str | None) -> int:
+    """The same search from the same ``--seed``: seeded by it and the trials already run (so a
+    resumed study draws new settings). Workers sharing a study through ``--storage`` also mix
+    in their process id, or they would all try the same settings."""
+    offset = len(study.trials)
+    if storage is not None:
+        offset += 1_000_003 * os.getpid()
+    return (seed + offset) % 2**32
 
 
 @contextlib.contextmanager

@@ -270,3 +270,6 @@ def test_sigkill_while_saving_leaves_the_old_or_the_new_run_whole(tmp_path, dail
         loaded = Forecaster.load(str(target))  # complete: every file there and consistent
         assert loaded.metrics_ is not None
         assert (target / "weights.safetensors").read_bytes() in weights
+    Forecaster.load(runs[1]).save(str(target), overwrite=True, plots=False)
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".target.")]
+    assert leftovers == []  # the killed writers' temporary directories were cleared

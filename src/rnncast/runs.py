@@ -65,7 +65,8 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
     on any error it is removed and ``path`` is left as it was."""
     final = check_destination(path, overwrite)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    _remove_stale_siblings(final)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # a run directory as any other, not mkdtemp's private 0700
@@ -130,6 +131,26 @@ def _write_files(f: Forecaster, out: Path, plots: bool, forecast_steps: int | No
 
         plotting.write_all(f, out, forecast_steps)
         (out / "report.html").write_text(pages.fit_page(f, out), encoding="utf-8")
+
+
+def _remove_stale_siblings(final: Path) -> None:
+    """Remove temporary siblings left by a writer that was killed (SIGKILL, power loss): their
+    names carry the writer's process id, and a process that no longer exists writes nothing."""
+    for sibling in final.parent.glob(f".{final.name}.*-*-*"):
+        kind, _, rest = sibling.name[len(final.name) + 2 :].partition("-")
+        pid = rest.partition("-")[0]
+        if kind in ("tmp", "old") and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _move_into_place(tmp: Path, final: Path) -> None:

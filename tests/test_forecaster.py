@@ -94,9 +94,9 @@ def test_no_validation_or_test_value_inside_a_training_window(monkeypatch):
         gather = windows.batch
 
         def batch(rows):
-            x, y = gather(rows)
-            seen.append(np.concatenate([x.ravel(), y.ravel()]))
-            return x, y
+            x, y, series = gather(rows)  # tensors on the training device
+            seen.append(np.concatenate([x.cpu().numpy().ravel(), y.cpu().numpy().ravel()]))
+            return x, y, series
 
         windows.batch = batch
         return run_epoch(net, windows, *args)

@@ -157,6 +157,8 @@ def train(
     stopped: the same batches, the same dropout masks, the same final weights.
     """
     model = wrap(net, ctx, device)
+    train_set = OnDevice(train_set, device)
+    val_set = OnDevice(val_set, device) if val_set is not None else None
     with one_buffer(net, enabled=ctx.world == 1) as params:
         optimizer = make_optimizer(cfg, params)
         return _train(
@@ -288,9 +290,9 @@ def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, positi
         if stop is not None and stop.is_set():
             return done, total, count, True
         rows = ctx.shard(order[first : first + cfg.batch_size], cfg.batch_size)
-        x, y = (torch.from_numpy(a).to(device) for a in windows.batch(rows))
+        x, y, series = windows.batch(rows)
         optimizer.zero_grad()  # in place: one_buffer's views stay valid
-        loss = loss_fn(net(x, _series(windows, rows, device)), y)
+        loss = loss_fn(net(x, series), y)
         loss.backward()
         if cfg.clip_norm > 0:
             nn.utils.clip_grad_norm_(optimizer.params, cfg.clip_norm)
@@ -320,11 +322,40 @@ def _evaluate_loss(net, windows: Windows, device, loss_fn, chunk: int = 4096) ->
     total = 0.0
     for first in range(0, len(windows), chunk):
         rows = np.arange(first, min(first + chunk, len(windows)))
-        x, y = (torch.from_numpy(a).to(device) for a in windows.batch(rows))
-        total += loss_fn(net(x, _series(windows, rows, device)), y).item() * len(rows)
+        x, y, series = windows.batch(rows)
+        total += loss_fn(net(x, series), y).item() * len(rows)
     return total / len(windows)
 
 
-def _series(windows: Windows, rows: np.ndarray, device) -> torch.Tensor | None:
-    groups = windows.series(rows)
-    return None if groups is None else torch.from_numpy(groups).to(device)
+class OnDevice:
+    """The windows of a :class:`Windows`, gathered as tensors on ``device``.
+
+    The scaled values are copied to the device once (on a CPU they are shared, not copied);
+    each batch is then gathered there by index from strided views, so a GPU receives only the
+    batch's row numbers, never its windows.
+    """
+
+    def __init__(self, windows: Windows, device: torch.device) -> None:
+        values = torch.from_numpy(windows.values).to(device)  # (T, F)
+        span = int(windows.leads[-1]) + 1
+        self.past = values.unfold(0, windows.lookback, 1)  # (T - L + 1, F, L), a view
+        self.future = values.unfold(0, span, 1)  # (T - S + 1, F, S), a view
+        self.inputs = torch.as_tensor(windows.inputs, device=device)
+        self.targets = torch.as_tensor(windows.targets, device=device)
+        self.leads = torch.as_tensor(windows.leads, device=device)
+        self.windows, self.device = windows, device
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def batch(self, rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """x (B, L, F_in), y (B, S, C) and the windows' series (B,) or None."""
+        w = self.windows
+        origins = np.asarray(w.origins[rows], dtype=np.int64)
+        t = torch.from_numpy(origins).to(self.device, non_blocking=True)
+        x = self.past.index_select(0, t - w.lookback).index_select(1, self.inputs)  # (B, F_in, L)
+        y = self.future.index_select(0, t).index_select(1, self.targets)  # (B, C, S_all)
+        y = y.index_select(2, self.leads)  # (B, C, S)
+        groups = w.series(rows)
+        series = None if groups is None else torch.from_numpy(groups).to(self.device)
+        return x.transpose(1, 2), y.transpose(1, 2), series  # (B, L, F_in), (B, S, C)

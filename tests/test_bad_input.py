@@ -194,11 +194,12 @@ CASES = {
         r"interval at level 0\.9 is calibrated on the validation part, which gives 0 windows",
     ),
 }
-TINY_ARGS = ["--units", "4", "--epochs", "1", "--lookback", "5", "-q"]
 
 
 def _cli_args(args: list[str]) -> list[str]:
-    return [*TINY_ARGS[:4], *args, *([] if "--lookback" in args else TINY_ARGS[4:6]), "-q"]
+    """A tiny fit's options, then the case's own (a case's --lookback replaces the default)."""
+    lookback = [] if "--lookback" in args else ["--lookback", "5"]
+    return ["--units", "4", "--epochs", "1", *lookback, *args, "-q"]
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rnncast import cores, panel
 from rnncast import distributed as dist
-from rnncast import panel
 from rnncast.config import FitConfig, Size, setting_names
 from rnncast.data.io import check_file, file_sha256, is_parquet, parquet_series, read_table
 from rnncast.data.prepare import PreparedData, prepare, prepare_series, refill_causally
@@ -297,16 +297,22 @@ class Forecaster:
         if self._embedded():  # one series for every window, or one per window
             groups = np.broadcast_to(np.asarray(group, dtype=np.int64), (len(xt),))
             series = torch.from_numpy(groups.copy()).to(self.device_)
-        with few_windows_threads(len(xt), self.device_):
-            if self.strategy_ != "recursive":
-                return self.net_(xt, series).cpu().numpy()
-            where = [self.targets_.index(i) for i in self.inputs_]  # inputs are all targets
-            outputs = []
-            for _ in range(self.config_.max_step):
-                step = self.net_(xt, series)[:, 0]  # (B, 1, C) -> (B, C)
-                outputs.append(step)
-                xt = torch.cat([xt[:, 1:], step[:, None, where]], dim=1)  # slide the window on
-            return torch.stack(outputs, dim=1).cpu().numpy()  # S x (B, C) -> (B, S, C)
+        n = cores.count(len(xt), self.device_)
+        with few_windows_threads(len(xt), self.device_), cores.spread(n):
+            parts = list(zip(xt.tensor_split(n), cores.split(series, n), strict=True))
+            return np.concatenate(cores.run(lambda part: self._roll(*part), parts))
+
+    def _roll(self, xt: torch.Tensor, series: torch.Tensor | None) -> np.ndarray:
+        """:meth:`_block` for one shard of the windows, as tensors on the device."""
+        if self.strategy_ != "recursive":
+            return self.net_(xt, series).cpu().numpy()
+        where = [self.targets_.index(i) for i in self.inputs_]  # inputs are all targets
+        outputs = []
+        for _ in range(self.config_.max_step):
+            step = self.net_(xt, series)[:, 0]  # (B, 1, C) -> (B, C)
+            outputs.append(step)
+            xt = torch.cat([xt[:, 1:], step[:, None, where]], dim=1)  # slide the window on
+        return torch.stack(outputs, dim=1).cpu().numpy()  # S x (B, C) -> (B, S, C)
 
     def _at_steps(self, x: np.ndarray, group: int = 0) -> np.ndarray:
         """Scaled forecasts (B, S, C) at exactly the configured steps."""

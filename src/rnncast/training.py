@@ -16,10 +16,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnncast import cores
 from rnncast.config import FitConfig
 from rnncast.data.windows import Windows
 from rnncast.distributed import SINGLE, Context, wrap
 from rnncast.errors import ConfigError, RunError
+from rnncast.nn.layers import recurrent_depth
 from rnncast.optimizers import Optimizer
 
 EpochCallback = Callable[[int, float, float | None], None]
@@ -134,8 +136,8 @@ def make_optimizer(cfg: FitConfig, params) -> Optimizer:
     return Optimizer(cfg.optimizer, params, lr=cfg.lr, momentum=cfg.momentum)
 
 
-def make_loss(name: str) -> nn.Module:
-    return {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}[name]()
+def make_loss(name: str, reduction: str = "mean") -> nn.Module:
+    return {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}[name](reduction=reduction)
 
 
 def train(
@@ -159,14 +161,26 @@ def train(
     model = wrap(net, ctx, device)
     train_set = OnDevice(train_set, device)
     val_set = OnDevice(val_set, device) if val_set is not None else None
-    with one_buffer(net, enabled=ctx.world == 1) as params:
+    shards = training_shards(net, cfg.batch_size, device) if ctx.world == 1 else 1
+    with one_buffer(net, enabled=ctx.world == 1) as params, cores.spread(shards):
         optimizer = make_optimizer(cfg, params)
         return _train(
-            net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume
-        )
+            net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume,
+            shards,
+        )  # fmt: skip
 
 
-def _train(net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume):
+def training_shards(net: nn.Module, batch_size: int, device: torch.device) -> int:
+    """Shards per training batch (see :mod:`rnncast.cores`). Only networks of two or more
+    recurrent layers (or directions) gain: measured on 2 cores, a step of 4 x LSTM(50) takes
+    10.5 ms in two shards against 21 ms whole, two GRU(50) 19 against 29 ms, while one
+    LSTM(64) or RNN(64) is as fast or faster whole (2.6 against 2.8 ms)."""
+    return cores.count(batch_size, device) if recurrent_depth(net) >= 2 else 1
+
+
+def _train(
+    net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume, shards
+):
     loss_fn = make_loss(cfg.loss)
     rng = np.random.default_rng(cfg.seed)
     history, best = History(), (math.inf, copy.deepcopy(net.state_dict()))
@@ -185,7 +199,7 @@ def _train(net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx
         shuffle_state = rng.bit_generator.state
         order = _epoch_order(len(train_set), rng, ctx)
         done, loss_sum, count, stopped = _run_epoch(
-            model, train_set, order, cfg, device, optimizer, loss_fn, ctx, position, stop
+            model, train_set, order, cfg, device, optimizer, loss_fn, ctx, position, stop, shards
         )
         position = (0, 0.0, 0)
         if stopped:
@@ -278,7 +292,7 @@ def _epoch_order(n: int, rng: np.random.Generator, ctx: Context) -> np.ndarray:
     return order[: ctx.usable(n)]
 
 
-def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, position, stop):
+def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, position, stop, shards):
     """Train on ``order`` from batch ``position[0]`` on.
 
     Returns (batches done, loss sum, windows counted, whether ``stop`` ended it early).
@@ -291,9 +305,12 @@ def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, positi
             return done, total, count, True
         rows = ctx.shard(order[first : first + cfg.batch_size], cfg.batch_size)
         x, y, series = windows.batch(rows)
-        optimizer.zero_grad()  # in place: one_buffer's views stay valid
-        loss = loss_fn(net(x, series), y)
-        loss.backward()
+        if shards > 1 and cores.count(len(rows), device) > 1:
+            loss = _sharded_gradients(net, optimizer, cfg.loss, x, y, series, device)
+        else:
+            optimizer.zero_grad()  # in place: one_buffer's views stay valid
+            loss = loss_fn(net(x, series), y)
+            loss.backward()
         if cfg.clip_norm > 0:
             nn.utils.clip_grad_norm_(optimizer.params, cfg.clip_norm)
         optimizer.step()
@@ -301,6 +318,41 @@ def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, positi
         count += len(rows)
         done += 1
     return done, total, count, False
+
+
+def _sharded_gradients(net, optimizer, loss_name, x, y, series, device) -> torch.Tensor:
+    """The batch's mean loss, its gradients left in each parameter's ``.grad``, computed in
+    shards side by side (see :mod:`rnncast.cores`): each shard's summed loss over the whole
+    batch's size, its gradients summed in shard order, its dropout seeded from PyTorch's
+    generator, so a run repeats exactly."""
+    n = cores.count(len(x), device)
+    params = [p for p in net.parameters() if p.requires_grad]
+    seeds = torch.randint(2**62, (n,)).tolist()
+    summed, scale = make_loss(loss_name, reduction="sum"), 1.0 / y.numel()
+
+    def shard(part) -> tuple[torch.Tensor, torch.Tensor]:
+        xs, ys, ss, seed = part
+        with cores.seeded(seed):
+            loss = summed(net(xs, ss), ys) * scale
+        grads = torch.autograd.grad(loss, params, allow_unused=True)
+        pairs = zip(grads, params, strict=True)
+        flat = [p.new_zeros(p.numel()) if g is None else g.reshape(-1) for g, p in pairs]
+        return loss.detach(), torch.cat(flat)
+
+    parts = list(
+        zip(x.tensor_split(n), y.tensor_split(n), cores.split(series, n), seeds, strict=True)
+    )
+    results = cores.run(shard, parts)
+    loss, grad = results[0]
+    for part_loss, part_grad in results[1:]:
+        loss, grad = loss + part_loss, grad.add_(part_grad)
+    flat_grad = optimizer.params[0].grad if len(optimizer.params) == 1 else None
+    if flat_grad is not None and flat_grad.numel() == grad.numel():
+        flat_grad.copy_(grad)  # one_buffer: every parameter's .grad is a view into it
+    else:
+        for p, g in zip(params, grad.split([p.numel() for p in params]), strict=True):
+            p.grad = g.view_as(p)
+    return loss
 
 
 def _torch_rng(device: torch.device) -> dict[str, torch.Tensor]:
@@ -323,7 +375,7 @@ def _evaluate_loss(net, windows: Windows, device, loss_fn, chunk: int = 4096) ->
     for first in range(0, len(windows), chunk):
         rows = np.arange(first, min(first + chunk, len(windows)))
         x, y, series = windows.batch(rows)
-        total += loss_fn(net(x, series), y).item() * len(rows)
+        total += loss_fn(cores.forward(net, x, series), y).item() * len(rows)
     return total / len(windows)
 
 

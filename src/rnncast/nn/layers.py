@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rnncast import cores
+
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 ACTIVATIONS = {
@@ -19,6 +21,22 @@ ACTIVATIONS = {
     "sigmoid": torch.sigmoid,
     "linear": lambda t: t,
 }
+
+
+class Dropout(nn.Dropout):
+    """``nn.Dropout`` that, inside a shard of a batch (see :mod:`rnncast.cores`), draws its
+    mask from that shard's own generator, so shards running side by side stay reproducible.
+
+    >>> Dropout(0.5).eval()(torch.ones(3)).tolist()
+    [1.0, 1.0, 1.0]
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        generator = cores.generator()
+        if generator is None or not self.training or self.p == 0:
+            return super().forward(x)
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=generator)
+        return x * keep.div_(1 - self.p)
 
 
 class RecurrentLayer(nn.Module):
@@ -151,3 +169,13 @@ class RecurrentLayer(nn.Module):
                 h = act(x_proj[:, t] + h_proj)
             outputs.append(h)
         return torch.stack(outputs, dim=1), h, c  # L x (B, hidden) -> (B, L, hidden)
+
+
+def recurrent_depth(net: nn.Module) -> int:
+    """How many recurrent layers ``net`` stacks, a bidirectional one counting twice.
+
+    >>> recurrent_depth(nn.Sequential(RecurrentLayer("lstm", 1, 4), RecurrentLayer("gru", 4, 4)))
+    2
+    """
+    layers = [m for m in net.modules() if isinstance(m, RecurrentLayer)]
+    return sum(2 if m.rnn.bidirectional else 1 for m in layers)

@@ -19,7 +19,7 @@ from torch import nn
 
 from rnncast.errors import ConfigError
 from rnncast.nn.blocks import ConvLSTM, EncoderDecoder, SubsequenceConv
-from rnncast.nn.layers import RecurrentLayer
+from rnncast.nn.layers import Dropout, RecurrentLayer
 from rnncast.nn.spec import LayerSpec, parse_spec, spec_text
 
 _ACTIVATION_MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
@@ -76,7 +76,7 @@ class StackNet(nn.Module):
     def _add(self, blocks, layer: LayerSpec, flow: _Flow, lookback: int, is_output: bool) -> _Flow:
         a, kind = layer.args, layer.kind
         if kind == "dropout":
-            blocks.append(nn.Dropout(a["rate"]))
+            blocks.append(Dropout(a["rate"]))
             return flow
         if kind == "dense":
             return self._add_dense(blocks, layer, flow, is_output)

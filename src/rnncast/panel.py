@@ -152,8 +152,10 @@ def score_panel(f: Forecaster, data: PreparedData, splits: list[Split], usable: 
     per = {}
     scored = [g for g in usable if splits[g].n_test >= f.config_.max_step]
     recursive = recursive_tests(f, data, splits, scored) if f.config_.contiguous else {}
+    one_step = one_step_tests(f, data, splits, scored)
     for g in scored:
-        per[data.series(g).name] = score(f, data.series(g), splits[g], recursive.get(g))
+        part = data.series(g)
+        per[part.name] = score(f, part, splits[g], recursive.get(g), one_step.get(g))
     first = next(iter(per.values()), None) or score(f, data.series(usable[0]), splits[usable[0]])
     metrics = {
         k: v
@@ -176,6 +178,37 @@ def score_panel(f: Forecaster, data: PreparedData, splits: list[Split], usable: 
     metrics["aggregate"] = _aggregate(scored)
     metrics["series"] = per
     return metrics
+
+
+def one_step_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) -> dict:
+    """The one-step forecasts of every series' test windows, many series per network call
+    (up to ``ONE_STEP_CHUNK`` windows), not one call per series.
+
+    Returns:
+        Series -> forecasts (N_g, S, C) in original units.
+    """
+    from rnncast.data.windows import Windows
+    from rnncast.evaluation.scoring import test_origins
+
+    cfg, out, chunk, xs, total = f.config_, {}, [], [], 0
+    todo = [g for g in groups if splits[g].n_test]
+    for k, g in enumerate(todo):
+        part = data.series(g)
+        origins = test_origins(f, splits[g], len(part.frame))
+        w = Windows(f._scaled(part), cfg.lookback, cfg.steps, f.inputs_, f.targets_, origins)
+        chunk.append(g)
+        xs.append(w.arrays()[0])  # (N_g, L, F_in)
+        total += len(origins)
+        if total >= ONE_STEP_CHUNK or k == len(todo) - 1:
+            sizes = [len(x) for x in xs]
+            block = f._at_steps(np.concatenate(xs), np.repeat(chunk, sizes))  # (sum N_g, S, C)
+            for h, scaled in zip(chunk, np.split(block, np.cumsum(sizes)[:-1]), strict=True):
+                out[h] = f.scaler_.inverse(scaled, f.targets_, h)
+            chunk, xs, total = [], [], 0
+    return out
+
+
+ONE_STEP_CHUNK = 8192  # windows per network call: large batches, bounded memory
 
 
 def recursive_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) -> dict:

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from rnncast.forecaster import Forecaster
 
 
-def score(f: Forecaster, data: PreparedData, split: Split, recursive=None) -> dict[str, Any]:
-    """Metrics of the test part; ``recursive`` is its free-running forecast when already
-    made (many series are rolled forward together)."""
+def score(
+    f: Forecaster, data: PreparedData, split: Split, recursive=None, one_step=None
+) -> dict[str, Any]:
+    """Metrics of the test part; ``recursive`` is its free-running forecast and ``one_step``
+    its one-step forecasts (N, S, C) when already made (many series are forecast together)."""
     cfg = f.config_
     metrics: dict[str, Any] = {
         "test": None,
@@ -52,7 +54,7 @@ def score(f: Forecaster, data: PreparedData, split: Split, recursive=None) -> di
     check_history(split.test_start, cfg.lookback)
     y = data.frame.to_numpy()[:, f.targets_]  # (T, C)
     scales = [mase_scale(y[: split.n_train, c], f.season_) for c in range(y.shape[1])]
-    test = {"one_step": _one_step(f, data, split, y, scales), "recursive": None}
+    test = {"one_step": _one_step(f, data, split, y, scales, one_step), "recursive": None}
     if cfg.contiguous:
         if recursive is None:
             recursive = f._recursive(data, split.test_start, split.n_test)
@@ -88,14 +90,21 @@ def _intervals(f: Forecaster, data, split, y, recursive) -> dict[str, Any]:
     return out
 
 
-def _one_step(f: Forecaster, data, split, y, scales) -> dict[str, Any]:
-    cfg, n = f.config_, len(y)
+def test_origins(f: Forecaster, split: Split, n: int) -> np.ndarray:
+    """The origins of the one-step mode's test windows in a series of ``n`` rows."""
+    cfg = f.config_
     origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
     if len(origins) == 0:
         raise DataError(f"The test part ({split.n_test} rows) is shorter than --horizon.")
+    return origins
+
+
+def _one_step(f: Forecaster, data, split, y, scales, model=None) -> dict[str, Any]:
+    cfg = f.config_
+    origins = test_origins(f, split, len(y))
     leads = np.asarray(cfg.steps) - 1
     forecasts = {
-        "model": f._one_step(data, origins),  # (N, S, C)
+        "model": f._one_step(data, origins) if model is None else model,  # (N, S, C)
         "naive": naive(y, origins, cfg.max_step)[:, leads],
         "seasonal_naive": seasonal_naive(y, origins, cfg.max_step, f.season_)[:, leads],
     }

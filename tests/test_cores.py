@@ -4,6 +4,13 @@ The rest of the suite runs on one PyTorch thread (conftest), where nothing is sh
 test here asks for two threads, as a 2-core machine has.
 """
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -187,3 +194,37 @@ def test_sharded_training_is_as_accurate_within_seed_noise(monkeypatch, shard_ca
     whole = [_test_rmse(seed) for seed in (0, 1, 2)]
     spread = max(whole) - min(whole)
     assert min(whole) - spread <= sharded <= max(whole) + spread, (sharded, whole)
+
+
+def test_cli_stop_and_resume_in_shards_give_the_uninterrupted_weights(tmp_path, shard_calls):
+    """Ctrl-C in the middle of sharded training (two threads), then fit --resume."""
+    settings = dict(
+        model="lstm(8) > dropout(0.1) > lstm(8) > dense", lookback=12, epochs=300, batch_size=32
+    )
+    args = ["fit", "airline", "--target", "passengers", "--patience", "0", "-q"]
+    for key, value in settings.items():
+        args += [f"--{key.replace('_', '-')}", str(value)]
+    run, env = tmp_path / "stopped", {**os.environ, "OMP_NUM_THREADS": "2"}
+    rnncast = [sys.executable, "-m", "rnncast"]
+    proc = subprocess.Popen(
+        [*rnncast, *args, "--out", str(run)], stderr=subprocess.PIPE, text=True, env=env
+    )
+    deadline = time.monotonic() + 60
+    while not (tmp_path / ".stopped.lock").exists():  # taken just before training
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    position = json.loads((run / "checkpoint.json").read_text())["position"]
+    assert 1 <= position["epoch"] < 300
+    resumed = subprocess.run(
+        [*rnncast, "fit", "--resume", str(run), "-q"], capture_output=True, text=True, env=env
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    whole = Forecaster(**settings, patience=0).fit(datasets.path("airline"), target="passengers")
+    assert shard_calls  # the in-process fit, on two threads like the CLI's, ran in shards
+    saved = Forecaster.load(str(run)).net_.state_dict()
+    for name, tensor in whole.net_.state_dict().items():
+        assert torch.equal(tensor, saved[name]), name

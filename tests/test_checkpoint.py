@@ -13,29 +13,17 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import TINY
+from helpers import TINY, StopAfter
 from rnncast import Forecaster, datasets
 from rnncast.checkpoint import TrainingInterrupted, read_checkpoint
 from rnncast.config import FitConfig
 from rnncast.data.windows import Windows
 from rnncast.errors import ConfigError, DataError, RunError
-from rnncast.training import Stop, train
+from rnncast.training import train
 
 RNNCAST = [sys.executable, "-m", "rnncast"]
 # Dropout and a validation part, so the random state and the best weights must carry over.
 SETTINGS = dict(TINY, epochs=6, dropout=0.2, batch_size=8)
-
-
-class StopAfter(Stop):
-    """Asks to stop after ``n`` batches have run: a deterministic point inside an epoch."""
-
-    def __init__(self, n: int) -> None:
-        super().__init__()
-        self.calls, self.n = 0, n
-
-    def is_set(self) -> bool:
-        self.calls += 1
-        return self.calls > self.n
 
 
 def _windows(n: int, seed: int) -> Windows:

@@ -15,13 +15,14 @@ import numpy as np
 import pytest
 import torch
 
+from helpers import StopAfter
 from rnncast import Forecaster, cores, datasets, training
 from rnncast.config import FitConfig
 from rnncast.data.windows import Windows
 from rnncast.nn.layers import Dropout, recurrent_depth
 from rnncast.nn.networks import build_network
 from rnncast.nn.spec import parse_spec
-from rnncast.training import Stop, make_optimizer, one_buffer, train
+from rnncast.training import make_optimizer, one_buffer, train
 
 CPU = torch.device("cpu")
 STACKED = "lstm(8) > dropout(0.2) > gru(8) > dense"
@@ -121,16 +122,6 @@ def test_sharded_training_with_dropout_repeats_exactly(shard_calls):
     assert shard_calls
     for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True):
         assert torch.equal(a, b)
-
-
-class StopAfter(Stop):
-    def __init__(self, n: int) -> None:
-        super().__init__()
-        self.calls, self.n = 0, n
-
-    def is_set(self) -> bool:
-        self.calls += 1
-        return self.calls > self.n
 
 
 @pytest.mark.parametrize("after", [2, 9])

@@ -188,13 +188,13 @@ def one_step_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) 
         Series -> forecasts (N_g, S, C) in original units.
     """
     from rnncast.data.windows import Windows
-    from rnncast.evaluation.scoring import test_origins
+    from rnncast.evaluation.scoring import one_step_origins
 
     cfg, out, chunk, xs, total = f.config_, {}, [], [], 0
     todo = [g for g in groups if splits[g].n_test]
     for k, g in enumerate(todo):
         part = data.series(g)
-        origins = test_origins(f, splits[g], len(part.frame))
+        origins = one_step_origins(f, splits[g], len(part.frame))
         w = Windows(f._scaled(part), cfg.lookback, cfg.steps, f.inputs_, f.targets_, origins)
         chunk.append(g)
         xs.append(w.arrays()[0])  # (N_g, L, F_in)

@@ -90,7 +90,7 @@ def _intervals(f: Forecaster, data, split, y, recursive) -> dict[str, Any]:
     return out
 
 
-def test_origins(f: Forecaster, split: Split, n: int) -> np.ndarray:
+def one_step_origins(f: Forecaster, split: Split, n: int) -> np.ndarray:
     """The origins of the one-step mode's test windows in a series of ``n`` rows."""
     cfg = f.config_
     origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
@@ -101,7 +101,7 @@ def test_origins(f: Forecaster, split: Split, n: int) -> np.ndarray:
 
 def _one_step(f: Forecaster, data, split, y, scales, model=None) -> dict[str, Any]:
     cfg = f.config_
-    origins = test_origins(f, split, len(y))
+    origins = one_step_origins(f, split, len(y))
     leads = np.asarray(cfg.steps) - 1
     forecasts = {
         "model": f._one_step(data, origins) if model is None else model,  # (N, S, C)

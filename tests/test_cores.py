@@ -78,6 +78,27 @@ def test_workers_run_on_one_thread_and_the_caller_keeps_its_own():
     assert torch.get_num_threads() == 2
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_starts_its_own_workers():
+    with cores.spread(2):
+        cores.run(lambda k: k, [0, 1])  # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's worker threads are not here
+        code = 1
+        try:
+            with cores.spread(2):
+                code = 0 if cores.run(lambda k: k * 2, [1, 2]) == [2, 4] else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail("the forked child hung on the parent's workers")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(done[1]) == 0
+
+
 def test_only_stacked_recurrent_networks_train_in_shards():
     assert training.training_shards(_net(), 32, CPU) == 2
     assert training.training_shards(_net("lstm(8) > dense"), 32, CPU) == 1

@@ -34,6 +34,18 @@ _pools_lock = threading.Lock()
 _local = threading.local()
 
 
+def _forget_pools() -> None:
+    """In a forked child the pools' threads do not exist: start afresh, or work would wait
+    forever on threads that never run it."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
 def count(batch: int, device: torch.device) -> int:
     """How many shards a batch of ``batch`` windows is cut into: one per PyTorch thread of
     the calling thread (inside :func:`spread`, the count it was given), at least

@@ -102,7 +102,8 @@ def test_a_forked_child_starts_its_own_workers():
 def test_only_stacked_recurrent_networks_train_in_shards():
     assert training.training_shards(_net(), 32, CPU) == 2
     assert training.training_shards(_net("lstm(8) > dense"), 32, CPU) == 1
-    assert training.training_shards(_net("bilstm(8) > dense"), 32, CPU) == 2
+    assert training.training_shards(_net("bilstm(8) > dense"), 32, CPU) == 1
+    assert training.training_shards(_net("bilstm(8) > bilstm(8) > dense"), 32, CPU) == 2
     assert recurrent_depth(_net("cnn(8, 3) > lstm(8) > dense")) == 1
 
 

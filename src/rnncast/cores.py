@@ -2,11 +2,12 @@
 
 Why: PyTorch splits each operation of a small recurrent network across its threads, and on
 these sizes the handing over costs about what the second core adds. Measured on a 2-core
-machine (benchmarks/speed.py): one training step of four LSTM(50) layers on 32 windows takes
-22.6 ms on two PyTorch threads and 24.9 ms on one, while two threads that each take 16 of the
-windows on one PyTorch thread finish both halves in 10.9 ms. The recurrent kernels release
-the GIL, so the shards really run side by side; forecasts of many windows gain the same way
-(2,048 windows through the same stack: 420 -> 195 ms).
+machine (benchmarks/shards.py): one training step of four LSTM(50) layers on 32 windows takes
+25 ms on two PyTorch threads, while two threads that each take 16 of the windows on one
+PyTorch thread finish both halves in 13 ms. The recurrent kernels release the GIL, so the
+shards really run side by side; forecasts of many windows gain the same way (2,048 windows
+through the same stack: 420 -> 195 ms). Which networks train in shards is decided by
+:func:`rnncast.training.training_shards`.
 
 A training step then sums the shards' gradients in a fixed order (the same numbers on every
 run), and dropout inside a shard draws from a generator seeded for that shard from PyTorch's

@@ -172,9 +172,9 @@ def train(
 
 def training_shards(net: nn.Module, batch_size: int, device: torch.device) -> int:
     """Shards per training batch (see :mod:`rnncast.cores`). Only networks of two or more
-    recurrent layers (or directions) gain: measured on 2 cores, a step of 4 x LSTM(50) takes
-    10.5 ms in two shards against 21 ms whole, two GRU(50) 19 against 29 ms, while one
-    LSTM(64) or RNN(64) is as fast or faster whole (2.6 against 2.8 ms)."""
+    stacked recurrent layers gain: measured on 2 cores (``benchmarks/shards.py``), a step of
+    4 x LSTM(50) takes 13 ms in two shards against 25 ms whole, two LSTM(64) 6.6 against
+    12 ms, while one LSTM(64), one BiLSTM(50) or one RNN(64) is as fast or faster whole."""
     return cores.count(batch_size, device) if recurrent_depth(net) >= 2 else 1
 
 

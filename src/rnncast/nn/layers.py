@@ -172,10 +172,9 @@ class RecurrentLayer(nn.Module):
 
 
 def recurrent_depth(net: nn.Module) -> int:
-    """How many recurrent layers ``net`` stacks, a bidirectional one counting twice.
+    """How many recurrent layers ``net`` stacks (one or both directions alike).
 
     >>> recurrent_depth(nn.Sequential(RecurrentLayer("lstm", 1, 4), RecurrentLayer("gru", 4, 4)))
     2
     """
-    layers = [m for m in net.modules() if isinstance(m, RecurrentLayer)]
-    return sum(2 if m.rnn.bidirectional else 1 for m in layers)
+    return sum(isinstance(m, RecurrentLayer) for m in net.modules())

@@ -22,6 +22,7 @@ fi
 "$VENV/bin/pip" install -q torch==2.13.0 "$REPO" psutil
 missing=()
 for s in ${SYSTEMS:-a_keras b_torch c_darts d_neuralforecast}; do
+  [ "$s" = e_rnncast ] && continue  # built above
   venv=$(grep -m1 '^# bench-venv:' "$BENCH/systems/$s.py" | awk '{print $3}')
   [ -x "$venv/bin/python" ] || missing+=("$s ($venv)")
 done

@@ -208,7 +208,7 @@ def one_step_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) 
     return out
 
 
-ONE_STEP_CHUNK = 8192  # windows per network call: large batches, bounded memory
+ONE_STEP_CHUNK = 256  # windows per network call: few calls for many short series, little memory
 
 
 def recursive_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) -> dict:

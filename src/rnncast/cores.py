@@ -1,4 +1,5 @@
-"""A batch of windows cut into shards, one per CPU core, each run by its own thread.
+"""How work uses the CPU's cores: a batch of windows cut into shards, one per core, each run
+by its own thread; a few windows on one thread.
 
 Why: PyTorch splits each operation of a small recurrent network across its threads, and on
 these sizes the handing over costs about what the second core adds. Measured on a 2-core
@@ -74,6 +75,28 @@ def spread(n: int) -> Iterator[None]:
     finally:
         _local.threads = None
         torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def few_windows(batch: int, device: torch.device) -> Iterator[None]:
+    """Run the forward pass of a few windows on one CPU thread.
+
+    For them handing work between threads costs more than the work itself: one window through
+    an LSTM(64) over 60 steps takes about 0.16 ms on one thread and 0.4 ms on two (2-core
+    CPU, benchmarks/speed.py). Larger batches keep every thread, or are cut into shards.
+    """
+    before = torch.get_num_threads()
+    if device.type != "cpu" or batch > FEW_WINDOWS or before == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+FEW_WINDOWS = 4
 
 
 def run(fn: Callable[[T], object], parts: Sequence[T]) -> list:

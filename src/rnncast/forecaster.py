@@ -41,13 +41,7 @@ from rnncast.evaluation.intervals import (
 from rnncast.evaluation.modes import check_history, roll_forward
 from rnncast.evaluation.scoring import score
 from rnncast.nn.networks import SeriesEmbedding, build_network
-from rnncast.training import (
-    History,
-    few_windows_threads,
-    resolve_device,
-    seed_everything,
-    train,
-)
+from rnncast.training import History, resolve_device, seed_everything, train
 
 _D = FitConfig()  # the one source of default values
 
@@ -298,7 +292,7 @@ class Forecaster:
             groups = np.broadcast_to(np.asarray(group, dtype=np.int64), (len(xt),))
             series = torch.from_numpy(groups.copy()).to(self.device_)
         n = cores.count(len(xt), self.device_)
-        with few_windows_threads(len(xt), self.device_), cores.spread(n):
+        with cores.few_windows(len(xt), self.device_), cores.spread(n):
             parts = list(zip(xt.tensor_split(n), cores.split(series, n), strict=True))
             return np.concatenate(cores.run(lambda part: self._roll(*part), parts))
 

@@ -103,28 +103,6 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-@contextlib.contextmanager
-def few_windows_threads(batch: int, device: torch.device) -> Iterator[None]:
-    """Run the forward pass of a few windows on one CPU thread.
-
-    For them handing work between threads costs more than the work itself: one window through
-    an LSTM(64) over 60 steps takes about 0.16 ms on one thread and 0.4 ms on two (2-core
-    CPU, benchmarks/speed.py). Larger batches keep every thread.
-    """
-    before = torch.get_num_threads()
-    if device.type != "cpu" or batch > FEW_WINDOWS or before == 1:
-        yield
-        return
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-FEW_WINDOWS = 4
-
-
 def seed_everything(seed: int) -> None:
     """Seed PyTorch's generators (weights, dropout); shuffling has its own NumPy generator."""
     torch.manual_seed(seed)

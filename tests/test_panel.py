@@ -153,10 +153,15 @@ def test_final_fit_on_everything_forecasts_every_long_enough_series(panel_frame)
 @pytest.mark.parametrize("embed", [0, 3])
 def test_series_rolled_forward_together_equal_one_by_one(panel_frame, embed):
     """The test parts' recursive forecasts, made in one batch over every series, are those
-    made series by series (up to float rounding of a larger matrix product)."""
-    f = Forecaster(**dict(SETTINGS, embed=embed, horizon=2, strategy="recursive"))
-    f.fit(panel_frame, target="sales", id="item")
+    made series by series (up to float rounding of a larger matrix product), also when the
+    test parts differ in length and series leave the batch one after another."""
+    month = panel_frame.groupby("item")["month"].rank().astype(int)
+    item = panel_frame["item"].str[4:].astype(int)
+    uneven = panel_frame[month <= 48 - 3 * (item % 7)]  # 48, 45, ..., 30 rows
+    f = Forecaster(**dict(SETTINGS, embed=embed, horizon=2, strategy="recursive", test_size=0.25))
+    f.fit(uneven, target="sales", id="item")
     groups = f.usable_[:40]
+    assert {f.splits_[g].n_test for g in groups} >= {8, 9, 11, 12}  # odd and even lengths
     together = recursive_tests(f, f.data_, f.splits_, groups)
     for g in groups:
         split = f.splits_[g]

@@ -216,8 +216,9 @@ def recursive_tests(f: Forecaster, data, splits: list[Split], groups: list[int])
     together in one batch (one network call per step, not one per step and series).
 
     The series are laid end to end, each followed by enough empty rows that no window of it
-    reaches the next; a series with a shorter test part goes on past its end, and those extra
-    steps, which only ever read its own forecasts, are dropped.
+    reaches the next; a series leaves the batch once its test part is forecast, so the batch
+    does only the work of the series' own test parts (on the 146 US employment series, half
+    of what rolling every series to the longest part did).
 
     Returns:
         Series -> forecasts (n_test, C) in original units.
@@ -240,8 +241,8 @@ def recursive_tests(f: Forecaster, data, splits: list[Split], groups: list[int])
     out = roll_forward(
         np.concatenate(blocks),  # (sum of T_g + pad, F)
         np.asarray(origins),
-        steps,
-        lambda windows: f._block(windows, which),
+        np.array([splits[g].n_test for g in groups]),  # a series leaves once its part is done
+        lambda windows, rows: f._block(windows, which[rows]),
         cfg.lookback,
         cfg.max_step,
         f.inputs_,

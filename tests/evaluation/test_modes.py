@@ -27,6 +27,25 @@ def test_recursive_never_reads_future_targets():
     assert np.array_equal(a, b)
 
 
+def test_origins_with_their_own_steps_leave_the_batch_when_done():
+    """Several origins with a number of steps each give what each gives alone, and the model
+    sees only the windows of origins that still have rows to forecast."""
+    values = np.arange(40.0)[:, None] % 7
+    seen = []
+
+    def predict(x, rows=None):
+        if rows is not None:
+            seen.append(rows.tolist())
+        return np.stack([x[:, -1:, 0] + x[:, -2:-1, 0], x[:, -1:, 0] * 0.5], axis=1)  # (B, 2, 1)
+
+    starts, steps = np.array([5, 17, 30]), np.array([5, 2, 8])
+    out = roll_forward(values, starts, steps, predict, 3, 2, [0], [0])
+    assert seen == [[0, 1, 2], [0, 2], [0, 2], [2]]  # 4 blocks of 2 steps; 17 done after 1
+    for k in range(3):
+        alone = roll_forward(values, starts[k], int(steps[k]), predict, 3, 2, [0], [0])
+        assert np.array_equal(out[k, : steps[k]], alone)
+
+
 def test_features_beyond_the_data_are_refused():
     values = np.zeros((10, 2))
     with pytest.raises(ConfigError, match="needs future values of the feature columns"):

@@ -16,7 +16,7 @@ import numpy as np
 
 from rnncast.errors import ConfigError
 
-Predict = Callable[[np.ndarray], np.ndarray]
+Predict = Callable[..., np.ndarray]  # (windows) or (windows, rows) -> forecasts
 
 MODES = {
     "one_step": "each forecast is fed the true history up to its origin",
@@ -27,7 +27,7 @@ MODES = {
 def roll_forward(
     values: np.ndarray,
     start: int | np.ndarray,
-    steps: int,
+    steps: int | np.ndarray,
     predict: Predict,
     lookback: int,
     horizon: int,
@@ -42,12 +42,19 @@ def roll_forward(
             (taken as known); rows past the end need no features when ``steps <= horizon`` or
             no feature is an input. Target values from an origin on are never read.
         start: One origin, or an array of B origins forecast together in one batch.
+        steps: How many rows to forecast, or with several origins an array of how many from
+            each: an origin drops out of the batch once its rows are done, and ``predict`` is
+            then called as ``predict(windows, rows)`` with the indices of the origins still
+            forecasting (their windows in that order).
 
     Returns:
         Scaled forecasts of the target columns: (steps, C) for one origin, (B, steps, C) for
-        several.
+        several (rows past an origin's own ``steps`` are not forecasts).
     """
     origins = np.atleast_1d(np.asarray(start, dtype=np.int64))
+    each = np.ndim(steps) > 0
+    needed = np.broadcast_to(np.asarray(steps, dtype=np.int64), origins.shape)
+    steps = int(needed.max())
     feature_inputs = [i for i in inputs if i not in targets]
     known = len(values) - int(origins.max())
     if feature_inputs and steps > max(known, horizon):
@@ -62,8 +69,13 @@ def roll_forward(
     buffer[inside] = values[rows[inside]]  # feature columns ahead of an origin stay as observed
     buffer[:, lookback:, targets] = 0.0  # the future target is never read from the data
     for t in range(lookback, lookback + steps, horizon):
-        window = buffer[:, t - lookback : t][:, :, inputs]  # (B, L, F_in)
-        buffer[:, t : t + horizon, targets] = predict(window)  # (B, H, C)
+        if not each:
+            window = buffer[:, t - lookback : t][:, :, inputs]  # (B, L, F_in)
+            buffer[:, t : t + horizon, targets] = predict(window)  # (B, H, C)
+            continue
+        rows = np.flatnonzero(needed > t - lookback)  # origins with rows still to forecast
+        window = buffer[rows, t - lookback : t][:, :, inputs]
+        buffer[np.ix_(rows, np.arange(t, t + horizon), targets)] = predict(window, rows)
     out = buffer[:, lookback : lookback + steps][:, :, targets]  # (B, steps, C)
     return out if np.ndim(start) else out[0]
 

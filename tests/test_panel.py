@@ -109,6 +109,13 @@ def test_errors(panel_frame):
     dup = pd.concat([panel_frame, panel_frame.head(1)])
     with pytest.raises(DataError, match="Series 'item.*appears more than once"):
         Forecaster(**SETTINGS).fit(dup, target="sales", id="item")
+    empty = panel_frame.assign(sales=panel_frame["sales"].where(panel_frame["item"] != "item007"))
+    with pytest.raises(DataError, match="Series 'item007': Column 'sales' has no values at all"):
+        Forecaster(**SETTINGS).fit(empty, target="sales", id="item")
+    text = panel_frame.astype({"sales": object})
+    text.iloc[3, text.columns.get_loc("sales")] = "12,5 EUR"
+    with pytest.raises(DataError, match="Column 'sales' is not numeric: '12,5 EUR' in row 5 "):
+        Forecaster(**SETTINGS).fit(text, target="sales", id="item")
 
 
 def test_series_embedding(panel_frame, tmp_path):

@@ -1,5 +1,7 @@
 """Property and fuzz tests: windowing, scaling, splits, frequencies, recursion, the reader."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnncast.data.io import read_table
-from rnncast.data.prepare import prepare
+from rnncast.data.prepare import prepare, prepare_series
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import chronological_split
 from rnncast.data.windows import Windows, origins_between
@@ -131,3 +133,61 @@ def test_fuzzing_really_reaches_the_reader(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(RnncastError):
         read_table(str(path))
+
+
+def _panel(seed: int, n_series: int, shuffle: bool, holes: bool, irregular: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(n_series):
+        n = int(rng.integers(4, 30))
+        dates = pd.date_range("2020-01-01", periods=n + 3, freq=["D", "MS", "W-SUN"][k % 3])
+        if irregular and k % 2:
+            dates = dates.delete([1])  # one step twice as long
+        dates = dates[:n]
+        y = rng.normal(size=n)
+        x = rng.normal(size=n)
+        if holes:
+            y[rng.random(n) < 0.2] = np.nan
+            y[0 if k % 4 == 0 else 1] = 1.5  # never a series without values
+        frames.append(pd.DataFrame({"shop": f"s{k % 7}{k}", "when": dates, "y": y, "x": x}))
+    table = pd.concat(frames, ignore_index=True)
+    return table.sample(frac=1, random_state=seed) if shuffle else table
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_series=st.integers(1, 12),
+    shuffle=st.booleans(),
+    holes=st.booleans(),
+    irregular=st.booleans(),
+    missing=st.sampled_from(["interpolate", "ffill", "drop"]),
+    dated=st.booleans(),
+)
+def test_a_long_table_is_prepared_as_its_series_one_by_one(
+    seed, n_series, shuffle, holes, irregular, missing, dated
+):
+    """The long-format path, which does the whole table's work at once, gives every series
+    exactly what preparing that series alone gives (the path Parquet batches take), and
+    refuses what that refuses with the same message."""
+    table = _panel(seed, n_series, shuffle, holes, irregular)
+    if not dated:
+        table = table.drop(columns="when")
+    date = "when" if dated else None
+    series = {k: g.drop(columns="shop") for k, g in table.groupby("shop")}
+    try:
+        together = prepare(table, "y", date, ["x"], missing, id="shop")
+    except RnncastError as exc:  # a series too irregular to forecast: refused the same way
+        with pytest.raises(type(exc), match=re.escape(str(exc))):
+            prepare_series(series, "y", date, ["x"], missing, "shop")
+        return
+    alone = prepare_series(series, "y", date, ["x"], missing, "shop")
+    assert together.ids == alone.ids and together.bounds == alone.bounds
+    assert (together.freq, together.missing_filled, together.rows_dropped) == (
+        alone.freq, alone.missing_filled, alone.rows_dropped
+    )  # fmt: skip
+    assert together.notes == alone.notes
+    for a, b in zip(together.parts, alone.parts, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    for a, b in zip(together.holes, alone.holes, strict=True):
+        assert (a is None and b is None) or np.array_equal(a, b)

@@ -129,17 +129,84 @@ def prepare(
         raise DataError(f"Id column {id!r} is empty in row {row + 2} of the file; fill it in.")
     if date is None:
         date = _detect_date(raw.drop(columns=id), [])
-    notes: list[str] = []
-    if date is not None and date in raw.columns:  # parsed once for the file, not per series
-        raw = raw.assign(**{date: _parse_dates(raw[date], date, notes).to_numpy()})
-    parts, keys = [], []
-    for key, rows in raw.groupby(raw[id].astype(str), sort=True):
+    return _prepare_long(raw, id, target, date, features, missing)
+
+
+def _prepare_long(raw: pd.DataFrame, id: str, target, date, features, missing) -> PreparedData:
+    """:func:`prepare` of many series in one table, each series as :func:`_prepare_one` would
+    prepare it alone, with the work over the whole table done once: dates parsed, values
+    made numeric, rows sorted by series and date, duplicates found. Only what depends on one
+    series (its frequency, its missing values) is done series by series."""
+    targets = _as_names(target, "target")
+    feats = _as_names(features, "features") if features else ()
+    _check_columns([c for c in raw.columns if c != id], targets, feats, date)
+    _check_overlap(targets, feats)
+    notes: list[str] = list(raw.attrs.get("notes", []))
+    columns = [*feats, *targets]
+    codes, keys = pd.factorize(raw[id].astype(str).to_numpy(), sort=True)
+    values = np.column_stack([_numeric(raw[c], c, date_index=False).to_numpy() for c in columns])
+    present = np.stack([np.bincount(codes, ~np.isnan(v), len(keys)) for v in values.T], axis=1)
+    if (present == 0).any():
+        g, c = np.argwhere(present == 0)[0]
+        raise DataError(
+            f"Series {keys[g]!r}: Column {columns[c]!r} has no values at all; choose another "
+            "column."
+        )
+    if date is None:
+        order, stamps, unsorted = np.argsort(codes, kind="stable"), None, set()
+    else:
+        stamps = pd.DatetimeIndex(_parse_dates(raw[date], date, notes), name=date)
+        order, unsorted = _sort_by_series_and_date(codes, stamps.asi8)
+        stamps = stamps.take(order)
+    codes, values = codes[order], values[order]
+    bounds = np.searchsorted(codes, np.arange(len(keys) + 1))
+    if stamps is not None:
+        _check_duplicates_across(stamps.asi8, codes, bounds, keys, date)
+    gaps = np.bincount(codes, np.isnan(values).any(axis=1), len(keys)) > 0
+    parts = []
+    for g, key in enumerate(keys):
+        a, b = bounds[g], bounds[g + 1]
         try:
-            parts.append(_prepare_one(rows.drop(columns=id), target, date, features, missing))
+            parts.append(
+                _one_of_many(values[a:b], stamps, a, b, columns, targets, feats, date, missing,
+                             g in unsorted, gaps[g])
+            )  # fmt: skip
         except DataError as exc:
             raise DataError(f"Series {key!r}: {exc}") from None
-        keys.append(str(key))
-    return _stack(parts, keys, id, notes)
+    return _stack(parts, [str(k) for k in keys], id, notes)
+
+
+def _sort_by_series_and_date(codes: np.ndarray, stamps: np.ndarray) -> tuple[np.ndarray, set]:
+    """The rows' order by series, then date (stable), and the series whose rows were not in
+    date order in the table."""
+    by_series = np.argsort(codes, kind="stable")
+    c, d = codes[by_series], stamps[by_series]
+    back = (c[1:] == c[:-1]) & (d[1:] < d[:-1])
+    return np.lexsort((stamps, codes)), set(c[1:][back].tolist())
+
+
+def _check_duplicates_across(stamps, codes, bounds, keys, name: str) -> None:
+    """:func:`_check_duplicates` of every series at once (rows sorted by series and date)."""
+    dup = (codes[1:] == codes[:-1]) & (stamps[1:] == stamps[:-1])
+    if dup.any():
+        g = int(codes[int(np.argmax(dup)) + 1])
+        index = pd.DatetimeIndex(stamps[bounds[g] : bounds[g + 1]])
+        try:
+            _check_duplicates(index, name)
+        except DataError as exc:
+            raise DataError(f"Series {keys[g]!r}: {exc}") from None
+
+
+def _one_of_many(values, stamps, a, b, columns, targets, feats, date, missing, unsorted, gaps):
+    """One series of a long table, from its rows of the table's sorted arrays."""
+    index = stamps[a:b] if stamps is not None else pd.RangeIndex(b - a)
+    frame = pd.DataFrame(values, index=index, columns=columns, copy=False)
+    notes = [f"Rows were not in date order; sorted {b - a} rows by {date!r}."] if unsorted else []
+    freq = _infer_freq(frame.index, notes) if date is not None else None
+    data = PreparedData(frame, targets, feats, date, freq, notes=notes)
+    if gaps:
+        _apply_missing(data, missing)
+    return data
 
 
 def prepare_series(
@@ -195,15 +262,11 @@ def _prepare_one(
 ) -> PreparedData:
     targets = _as_names(target, "target")
     feats = _as_names(features, "features") if features else ()
-    _check_columns(raw, targets, feats, date)
+    _check_columns(list(raw.columns), targets, feats, date)
     notes: list[str] = list(raw.attrs.get("notes", []))
     if date is None:
         date = _detect_date(raw, notes)
-    overlap = set(targets) & set(feats)
-    if overlap:
-        raise ConfigError(
-            f"Column {sorted(overlap)[0]!r} is both a target and a feature; list it in one only."
-        )
+    _check_overlap(targets, feats)
     values = raw[list(feats) + list(targets)].copy()
     if date is not None:
         values.index = _parse_dates(raw[date], date, notes)
@@ -233,14 +296,22 @@ def _as_names(value: str | Sequence[str], what: str) -> tuple[str, ...]:
     return names
 
 
-def _check_columns(raw: pd.DataFrame, targets, feats, date) -> None:
-    cols = [str(c) for c in raw.columns]
+def _check_overlap(targets, feats) -> None:
+    overlap = set(targets) & set(feats)
+    if overlap:
+        raise ConfigError(
+            f"Column {sorted(overlap)[0]!r} is both a target and a feature; list it in one only."
+        )
+
+
+def _check_columns(columns: list, targets, feats, date) -> None:
+    cols = [str(c) for c in columns]
     dupes = sorted({c for c in cols if cols.count(c) > 1})
     if dupes:
         raise DataError(f"Column name {dupes[0]!r} appears more than once; rename the duplicates.")
     for role, names in (("target", targets), ("feature", feats), ("date", (date,) if date else ())):
         for name in names:
-            if name not in raw.columns:
+            if name not in columns:
                 raise DataError(
                     f"Unknown {role} column {name!r}.{closest(name, cols)} "
                     f"Columns: {', '.join(cols)}."

@@ -3,7 +3,7 @@ import pytest
 
 from rnncast.errors import ConfigError
 from rnncast.evaluation.baselines import infer_season, naive, seasonal_naive
-from rnncast.evaluation.metrics import mase_scale, scores, steps_scores
+from rnncast.evaluation.metrics import mase_scale, row_scores, scores
 
 
 def test_perfect_forecast_scores_zero():
@@ -40,10 +40,15 @@ def test_infer_season(freq, season):
     assert infer_season(freq) == season
 
 
-def test_steps_scores_equal_scores_column_by_column():
+def test_row_scores_equal_scores_row_by_row():
     rng = np.random.default_rng(0)
-    for n, s in [(1, 300), (37, 5), (1000, 3)]:
-        a, p = rng.normal(10, 3, size=(n, s)), rng.normal(10, 3, size=(n, s))
-        assert steps_scores(a, p, 2.5) == [scores(a[:, k], p[:, k], 2.5) for k in range(s)]
-    a[0, 0] = 0.0  # a zero actual: MAPE skips it, as scores() does
-    assert steps_scores(a, p, None) == [scores(a[:, k], p[:, k], None) for k in range(3)]
+    for k, r, m in [(1, 300, 1), (3, 37, 5), (2, 3, 1000)]:
+        a, p = rng.normal(10, 3, size=(r, m)), rng.normal(10, 3, size=(k, r, m))
+        scales = rng.uniform(0.5, 3, size=r).tolist()
+        expected = [[scores(a[j], p[i, j], scales[j]) for j in range(r)] for i in range(k)]
+        assert row_scores(a, p, scales) == expected
+    a[1, 0] = 0.0  # a zero actual: MAPE skips it, as scores() does
+    p[0, 2, :] = -a[2]  # sMAPE's denominator zero nowhere, but p = -a
+    p[1, 2, 0], a[2, 0] = 0.0, 0.0  # and 0/0 in sMAPE: skipped
+    expected = [[scores(a[j], p[i, j], None) for j in range(3)] for i in range(2)]
+    assert row_scores(a, p, [None] * 3) == expected

@@ -72,23 +72,37 @@ def compare(
         ``{name: scores, ..., "by_step": [{"step": s, name: scores, ...}, ...]}`` and
         ``by_target`` when C > 1.
     """
-    out: dict = {name: _over_targets(actual, f, scales) for name, f in forecasts.items()}
-    per_step = {n: _over_targets_by_step(actual, f, scales) for n, f in forecasts.items()}
+    names = list(forecasts)
+    a = np.asarray(actual, dtype=np.float64)
+    p = np.stack([np.asarray(forecasts[name], dtype=np.float64) for name in names])
+    k, (n, s, c) = len(names), a.shape
+    # Each target's points in the order scores() ravels them: rows (C, N * S) ...
+    whole = row_scores(
+        a.transpose(2, 0, 1).reshape(c, n * s), p.transpose(0, 3, 1, 2).reshape(k, c, n * s), scales
+    )
+    # ... and each target's step columns: rows (C * S, N).
+    per = row_scores(
+        a.transpose(2, 1, 0).reshape(c * s, n),
+        p.transpose(0, 3, 2, 1).reshape(k, c * s, n),
+        [scale for scale in scales for _ in range(s)],
+    )
+    out: dict = {name: _mean_over_targets(whole[i]) for i, name in enumerate(names)}
     out["by_step"] = [
-        {"step": int(step), **{n: per_step[n][k] for n in forecasts}}
-        for k, step in enumerate(steps)
+        {
+            "step": int(step),
+            **{
+                name: _mean_over_targets([per[i][t * s + j] for t in range(c)])
+                for i, name in enumerate(names)
+            },
+        }
+        for j, step in enumerate(steps)
     ]
     if len(targets) > 1:
         out["by_target"] = {
-            name: {n: scores(actual[..., c], f[..., c], scales[c]) for n, f in forecasts.items()}
-            for c, name in enumerate(targets)
+            target: {name: whole[i][t] for i, name in enumerate(names)}
+            for t, target in enumerate(targets)
         }
     return out
-
-
-def _over_targets(actual: np.ndarray, predicted: np.ndarray, scales: list) -> dict:
-    per = [scores(actual[..., c], predicted[..., c], s) for c, s in enumerate(scales)]
-    return _mean_over_targets(per)
 
 
 def _mean_over_targets(per: list[dict]) -> dict:
@@ -100,38 +114,44 @@ def _mean_over_targets(per: list[dict]) -> dict:
     }
 
 
-def _over_targets_by_step(actual: np.ndarray, predicted: np.ndarray, scales: list) -> list[dict]:
-    """``_over_targets`` of every step column of (N, S, C) arrays, computed a step at a time
-    only where needed: a recursive forecast of a long test part has hundreds of steps."""
-    per_target = [
-        steps_scores(actual[..., c], predicted[..., c], s) for c, s in enumerate(scales)
-    ]  # C x S
-    return [_mean_over_targets([t[k] for t in per_target]) for k in range(actual.shape[1])]
+def row_scores(actual: np.ndarray, predicted: np.ndarray, mase_scales: list) -> list[list[dict]]:
+    """:func:`scores` of every row of several forecasts at once: the same numbers, bit for bit.
 
+    Args:
+        actual: (R, M): R rows of M points.
+        predicted: (K, R, M): K forecasts of them.
+        mase_scales: The MASE denominator of each row.
 
-def steps_scores(actual: np.ndarray, predicted: np.ndarray, mase_scale: float | None) -> list:
-    """:func:`scores` of each column of (N, S) arrays: the same numbers, computed together.
+    Returns:
+        ``out[k][r] == scores(actual[r], predicted[k, r], mase_scales[r])``.
 
-    >>> a, p = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[2.0, 2.0], [3.0, 6.0]])
-    >>> steps_scores(a, p, 1.0) == [scores(a[:, k], p[:, k], 1.0) for k in range(2)]
+    >>> a, p = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[[2.0, 2.0], [3.0, 6.0]]])
+    >>> out = row_scores(a, p, [1.0, None])
+    >>> out[0] == [scores(a[0], p[0, 0], 1.0), scores(a[1], p[0, 1], None)]
     True
     """
-    a = np.ascontiguousarray(np.asarray(actual, dtype=np.float64).T)  # (S, N): rows reduce
-    p = np.ascontiguousarray(np.asarray(predicted, dtype=np.float64).T)  # like 1-D arrays
-    if not (a != 0).all() or not (np.abs(a) + np.abs(p) > 0).all():
-        return [scores(a[k], p[k], mase_scale) for k in range(len(a))]  # the masked metrics
+    a = np.ascontiguousarray(actual, dtype=np.float64)  # rows reduce like 1-D arrays
+    p = np.ascontiguousarray(predicted, dtype=np.float64)
     err = p - a
-    rmse = np.sqrt(np.mean(err**2, axis=1))
-    mae = np.mean(np.abs(err), axis=1)
-    mape = 100 * np.mean(np.abs(err / a), axis=1)
-    smape = 200 * np.mean(np.abs(err) / (np.abs(a) + np.abs(p)), axis=1)
+    denom = np.abs(a) + np.abs(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rmse = np.sqrt(np.mean(err**2, axis=2)).tolist()
+        mae = np.mean(np.abs(err), axis=2).tolist()
+        mape = (100 * np.mean(np.abs(err / a), axis=2)).tolist()
+        smape = (200 * np.mean(np.abs(err) / denom, axis=2)).tolist()
+    masked = ((a == 0).any(axis=1) | (denom <= 0).any(axis=2)).tolist()  # (K, R)
     return [
-        {
-            "rmse": float(rmse[k]),
-            "mae": float(mae[k]),
-            "mape": float(mape[k]),
-            "smape": float(smape[k]),
-            "mase": float(mae[k]) / mase_scale if mase_scale else None,
-        }
-        for k in range(len(a))
+        [
+            scores(a[r], p[i, r], scale)  # zero actuals: MAPE and sMAPE skip points
+            if masked[i][r]
+            else {
+                "rmse": rmse[i][r],
+                "mae": mae[i][r],
+                "mape": mape[i][r],
+                "smape": smape[i][r],
+                "mase": mae[i][r] / scale if scale else None,
+            }
+            for r, scale in enumerate(mase_scales)
+        ]
+        for i in range(len(p))
     ]

@@ -133,80 +133,74 @@ def prepare(
 
 
 def _prepare_long(raw: pd.DataFrame, id: str, target, date, features, missing) -> PreparedData:
-    """:func:`prepare` of many series in one table, each series as :func:`_prepare_one` would
-    prepare it alone, with the work over the whole table done once: dates parsed, values
-    made numeric, rows sorted by series and date, duplicates found. Only what depends on one
-    series (its frequency, its missing values) is done series by series."""
+    """:func:`prepare` of many series in one table: each series comes out as
+    :func:`_prepare_one` would prepare it alone, but the work over the whole table is done
+    once (see :func:`_sorted_table`); only a series' frequency and missing values are handled
+    series by series."""
     targets = _as_names(target, "target")
     feats = _as_names(features, "features") if features else ()
     _check_columns([c for c in raw.columns if c != id], targets, feats, date)
     _check_overlap(targets, feats)
     notes: list[str] = list(raw.attrs.get("notes", []))
     columns = [*feats, *targets]
+    keys, values, stamps, bounds, unsorted = _sorted_table(raw, id, columns, date, notes)
+    parts = []
+    for g, key in enumerate(keys):
+        rows = slice(bounds[g], bounds[g + 1])
+        index = stamps[rows] if stamps is not None else pd.RangeIndex(rows.stop - rows.start)
+        frame = pd.DataFrame(values[rows], index=index, columns=columns, copy=False)  # (T_g, F)
+        sorted_note = f"Rows were not in date order; sorted {len(frame)} rows by {date!r}."
+        notes_g = [sorted_note] if g in unsorted else []
+        try:
+            freq = _infer_freq(index, notes_g) if date is not None else None
+            data = PreparedData(frame, targets, feats, date, freq, notes=notes_g)
+            if np.isnan(values[rows]).any():
+                _apply_missing(data, missing)
+        except DataError as exc:
+            raise DataError(f"Series {key!r}: {exc}") from None
+        parts.append(data)
+    return _stack(parts, keys, id, notes)
+
+
+def _sorted_table(raw: pd.DataFrame, id: str, columns: list[str], date: str | None, notes):
+    """The whole table's work, done once: values made numeric and checked, dates parsed, rows
+    sorted by series then date, and duplicate dates refused.
+
+    Returns:
+        The series' names (sorted), the values (N, F) and dates (N,) in that order, the
+        series' row bounds (G + 1,), and the series whose rows were not in date order.
+    """
     codes, keys = pd.factorize(raw[id].astype(str).to_numpy(), sort=True)
     values = np.column_stack([_numeric(raw[c], c, date_index=False).to_numpy() for c in columns])
     present = np.stack([np.bincount(codes, ~np.isnan(v), len(keys)) for v in values.T], axis=1)
-    if (present == 0).any():
+    if (present == 0).any():  # (G, F): a column empty in one series
         g, c = np.argwhere(present == 0)[0]
         raise DataError(
             f"Series {keys[g]!r}: Column {columns[c]!r} has no values at all; choose another "
             "column."
         )
+    stamps, unsorted = None, set()
     if date is None:
-        order, stamps, unsorted = np.argsort(codes, kind="stable"), None, set()
+        order = np.argsort(codes, kind="stable")
     else:
         stamps = pd.DatetimeIndex(_parse_dates(raw[date], date, notes), name=date)
-        order, unsorted = _sort_by_series_and_date(codes, stamps.asi8)
+        by_series = np.argsort(codes, kind="stable")
+        c, d = codes[by_series], stamps.asi8[by_series]
+        unsorted = set(c[1:][(c[1:] == c[:-1]) & (d[1:] < d[:-1])].tolist())
+        order = np.lexsort((stamps.asi8, codes))  # by series, then date; stable
         stamps = stamps.take(order)
-    codes, values = codes[order], values[order]
+    codes = codes[order]
     bounds = np.searchsorted(codes, np.arange(len(keys) + 1))
     if stamps is not None:
-        _check_duplicates_across(stamps.asi8, codes, bounds, keys, date)
-    gaps = np.bincount(codes, np.isnan(values).any(axis=1), len(keys)) > 0
-    parts = []
-    for g, key in enumerate(keys):
-        a, b = bounds[g], bounds[g + 1]
-        try:
-            parts.append(
-                _one_of_many(values[a:b], stamps, a, b, columns, targets, feats, date, missing,
-                             g in unsorted, gaps[g])
-            )  # fmt: skip
-        except DataError as exc:
-            raise DataError(f"Series {key!r}: {exc}") from None
-    return _stack(parts, [str(k) for k in keys], id, notes)
-
-
-def _sort_by_series_and_date(codes: np.ndarray, stamps: np.ndarray) -> tuple[np.ndarray, set]:
-    """The rows' order by series, then date (stable), and the series whose rows were not in
-    date order in the table."""
-    by_series = np.argsort(codes, kind="stable")
-    c, d = codes[by_series], stamps[by_series]
-    back = (c[1:] == c[:-1]) & (d[1:] < d[:-1])
-    return np.lexsort((stamps, codes)), set(c[1:][back].tolist())
-
-
-def _check_duplicates_across(stamps, codes, bounds, keys, name: str) -> None:
-    """:func:`_check_duplicates` of every series at once (rows sorted by series and date)."""
-    dup = (codes[1:] == codes[:-1]) & (stamps[1:] == stamps[:-1])
-    if dup.any():
-        g = int(codes[int(np.argmax(dup)) + 1])
-        index = pd.DatetimeIndex(stamps[bounds[g] : bounds[g + 1]])
-        try:
-            _check_duplicates(index, name)
-        except DataError as exc:
-            raise DataError(f"Series {keys[g]!r}: {exc}") from None
-
-
-def _one_of_many(values, stamps, a, b, columns, targets, feats, date, missing, unsorted, gaps):
-    """One series of a long table, from its rows of the table's sorted arrays."""
-    index = stamps[a:b] if stamps is not None else pd.RangeIndex(b - a)
-    frame = pd.DataFrame(values, index=index, columns=columns, copy=False)
-    notes = [f"Rows were not in date order; sorted {b - a} rows by {date!r}."] if unsorted else []
-    freq = _infer_freq(frame.index, notes) if date is not None else None
-    data = PreparedData(frame, targets, feats, date, freq, notes=notes)
-    if gaps:
-        _apply_missing(data, missing)
-    return data
+        d = stamps.asi8
+        dup = (codes[1:] == codes[:-1]) & (d[1:] == d[:-1])
+        if dup.any():
+            g = int(codes[int(np.argmax(dup)) + 1])
+            try:
+                _check_duplicates(stamps[bounds[g] : bounds[g + 1]], date)
+            except DataError as exc:
+                raise DataError(f"Series {keys[g]!r}: {exc}") from None
+    return [str(k) for k in keys], values[order], stamps, bounds, unsorted
 
 
 def prepare_series(

@@ -13,6 +13,7 @@ scores the model and writes the run directory.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import torch
@@ -89,6 +90,20 @@ def wrap(net: torch.nn.Module, ctx: Context, device: torch.device) -> torch.nn.M
 
 
 def finish(ctx: Context) -> None:
-    """Leave the process group."""
-    if ctx.world > 1 and torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
+    """Leave the process group, and return only once every process has left it.
+
+    A process that exited while another still held its gloo connections open aborted now and
+    then at exit, after its last line of Python ("terminate called without an active
+    exception"; about 1 run in 30 of ``tests/test_distributed.py`` under load, seen in CI), so
+    each process signs out through the launcher's store and waits for the others.
+    """
+    if ctx.world == 1 or not torch.distributed.is_initialized():
+        return
+    from torch.distributed import distributed_c10d
+
+    store = distributed_c10d._get_default_store()  # kept alive past the group
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
+    store.add("rnncast/left", 1)
+    while store.add("rnncast/left", 0) < ctx.world:
+        time.sleep(0.005)

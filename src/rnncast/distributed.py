@@ -101,9 +101,13 @@ def finish(ctx: Context) -> None:
         return
     from torch.distributed import distributed_c10d
 
-    store = distributed_c10d._get_default_store()  # kept alive past the group
+    try:
+        store = distributed_c10d._get_default_store()  # kept alive past the group
+    except (AttributeError, RuntimeError):  # a PyTorch without it: leave as before
+        store = None
     torch.distributed.barrier()
     torch.distributed.destroy_process_group()
-    store.add("rnncast/left", 1)
-    while store.add("rnncast/left", 0) < ctx.world:
-        time.sleep(0.005)
+    if store is not None:
+        store.add("rnncast/left", 1)
+        while store.add("rnncast/left", 0) < ctx.world:
+            time.sleep(0.005)

@@ -33,7 +33,7 @@ def memory_part(series: int, length: int, lookback: int = 60, batches: int = 300
     from rnncast.config import FitConfig
     from rnncast.data.windows import Spans, Windows
     from rnncast.nn.networks import build_network
-    from rnncast.training import make_loss, make_optimizer
+    from rnncast.training.loop import make_loss, make_optimizer
 
     torch.set_num_threads(2)
     base = peak_rss_mb()

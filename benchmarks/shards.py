@@ -6,7 +6,7 @@
 Each measurement runs in its own process (the shard threads and glibc's settings are per
 process), whole and sharded interleaved, ``--reps`` times; printed are the medians of the
 best-of-5 times per step (32 windows of 60 steps, Adam, MSE), and their ratio. The rule that
-decides what trains in shards is ``rnncast.training.training_shards``; this script forces both
+decides what trains in shards is ``rnncast.training.loop.training_shards``; this script forces both
 ways for every network, to show where the rule comes from.
 """
 
@@ -30,10 +30,10 @@ SPECS = [
 
 STEP = r"""
 import sys, time, torch
-from rnncast import cores
+from rnncast.runtime import cores
 from rnncast.config import FitConfig
 from rnncast.nn.networks import build_network
-from rnncast.training import _sharded_gradients, make_loss, make_optimizer, one_buffer
+from rnncast.training.loop import _sharded_gradients, make_loss, make_optimizer, one_buffer
 
 spec, mode, threads, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 torch.set_num_threads(threads)

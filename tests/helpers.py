@@ -1,6 +1,6 @@
 """Constants and small helpers shared by the tests."""
 
-from rnncast.training import Stop
+from rnncast.training.loop import Stop
 
 # Small enough to train in well under a second, large enough to learn the synthetic series.
 TINY = dict(units=8, epochs=3, lookback=6, batch_size=16, seed=0)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rnncast import Forecaster
-from rnncast.cli import app
+from rnncast.cli.app import app
 from rnncast.errors import RnncastError
 
 N = 80

@@ -15,11 +15,11 @@ import torch
 
 from helpers import TINY, StopAfter
 from rnncast import Forecaster, datasets
-from rnncast.checkpoint import TrainingInterrupted, read_checkpoint
 from rnncast.config import FitConfig
 from rnncast.data.windows import Windows
 from rnncast.errors import ConfigError, DataError, RunError
-from rnncast.training import train
+from rnncast.persistence.checkpoint import TrainingInterrupted, read_checkpoint
+from rnncast.training.loop import train
 
 RNNCAST = [sys.executable, "-m", "rnncast"]
 # Dropout and a validation part, so the random state and the best weights must carry over.
@@ -209,7 +209,7 @@ def test_cli_stop_and_resume_give_the_uninterrupted_weights(tmp_path, sig, code)
 def test_cli_resume_refuses_new_settings(checkpoint, extra, message):
     from typer.testing import CliRunner
 
-    from rnncast.cli import app
+    from rnncast.cli.app import app
 
     result = CliRunner().invoke(app, ["fit", "--resume", str(checkpoint), *extra])
     assert result.exit_code == 2
@@ -219,7 +219,7 @@ def test_cli_resume_refuses_new_settings(checkpoint, extra, message):
 def test_cli_fit_without_data_says_what_it_needs():
     from typer.testing import CliRunner
 
-    from rnncast.cli import app
+    from rnncast.cli.app import app
 
     result = CliRunner().invoke(app, ["fit", "--target", "y"])
     assert result.exit_code == 2

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rnncast import datasets
-from rnncast.cli import app
+from rnncast.cli.app import app
 
 runner = CliRunner()
 FAST = ["--units", "8", "--epochs", "2", "--lookback", "8", "--quiet"]
@@ -164,7 +164,7 @@ def test_runs_that_do_not_exist():
 
 
 def test_module_entry_point_and_help_without_torch():
-    code = "import sys; from rnncast.cli import main; print('torch' in sys.modules)"
+    code = "import sys; from rnncast.cli.app import main; print('torch' in sys.modules)"
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
         == "False"

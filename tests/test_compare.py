@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncast.compare import compare_models, split_models
+from rnncast.data.folds import make_folds
 from rnncast.data.scaling import Scaler
 from rnncast.errors import ConfigError
-from rnncast.folds import make_folds
+from rnncast.studies.compare import compare_models, split_models
 
 FAST = dict(units=(8,), lookback=12, epochs=40, lr=0.01, patience=0, test_size=24, val_size=12)
 

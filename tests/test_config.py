@@ -3,7 +3,7 @@ import inspect
 import pytest
 
 from rnncast import FitConfig, Forecaster
-from rnncast.cli import fit as cli_fit
+from rnncast.cli.app import fit as cli_fit
 from rnncast.config import setting_names
 from rnncast.errors import ConfigError
 

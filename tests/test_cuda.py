@@ -27,7 +27,7 @@ def test_resume_on_cuda(tmp_path, csv_file):
     import os
     import signal
 
-    from rnncast.checkpoint import TrainingInterrupted
+    from rnncast.persistence.checkpoint import TrainingInterrupted
 
     def stop(epoch, *_):
         if epoch == 1:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from rnncast.cli import app
+from rnncast.cli.app import app
 
 ARGS = [
     "fit",

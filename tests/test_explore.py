@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from rnncast.errors import DataError
-from rnncast.explore import explore
+from rnncast.studies.explore import explore
 
 
 def test_seasonal_series_with_a_trend(seasonal_frame):

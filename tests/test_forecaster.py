@@ -85,7 +85,7 @@ def test_gaps_before_a_boundary_are_not_interpolated_from_later_parts(seasonal_f
 
 def test_no_validation_or_test_value_inside_a_training_window(monkeypatch):
     """Every value is unique, so a leaked row would show up in the training batches."""
-    from rnncast import training
+    from rnncast.training import loop as training
 
     seen: list[np.ndarray] = []
     run_epoch = training._run_epoch

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from rnncast.optimizers import Optimizer
+from rnncast.training.optimizers import Optimizer
 
 
 def _reference(name: str, params, lr: float, momentum: float):

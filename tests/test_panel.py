@@ -7,7 +7,7 @@ import pytest
 from rnncast import Forecaster
 from rnncast.data.scaling import Scaler
 from rnncast.errors import DataError
-from rnncast.panel import recursive_tests
+from rnncast.forecasting.panel import recursive_tests
 
 SETTINGS = dict(
     model="gru",
@@ -43,7 +43,7 @@ def test_series_are_split_scaled_and_skipped_one_by_one(fitted, panel_frame):
 
 
 def test_no_training_window_crosses_two_series(fitted):
-    from rnncast import panel
+    from rnncast.forecasting import panel
 
     values, spans, val = panel.training_origins(fitted, 1)
     train = np.asarray(spans)

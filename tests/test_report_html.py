@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rnncast import Forecaster, datasets
-from rnncast.compare import compare_models
+from rnncast.studies.compare import compare_models
 
 CHROMIUM = shutil.which("chromium")
 # CI installs Debian's chromium (.ci/run); elsewhere the browser test needs it too.
@@ -91,7 +91,7 @@ def test_fit_report_renders_in_a_headless_browser(fitted_run, tmp_path):
 
 @needs_browser
 def test_compare_report_renders(tmp_path, seasonal_frame):
-    from rnncast.workflow import run_compare
+    from rnncast.jobs import run_compare
 
     out = tmp_path / "cmp"
     run_compare(
@@ -122,7 +122,7 @@ def test_comparison_object_is_reported(seasonal_frame):
 
 @needs_browser
 def test_explore_report_renders(tmp_path):
-    from rnncast.workflow import run_explore
+    from rnncast.jobs import run_explore
 
     out = tmp_path / "ex"
     run_explore(datasets.path("bitcoin"), str(out), target="close")

@@ -9,7 +9,7 @@ from rnncast.config import FitConfig
 from rnncast.data.windows import Windows
 from rnncast.nn.networks import build_network
 from rnncast.nn.spec import parse_spec
-from rnncast.training import make_loss, make_optimizer, one_buffer, train
+from rnncast.training.loop import make_loss, make_optimizer, one_buffer, train
 
 CPU = torch.device("cpu")
 

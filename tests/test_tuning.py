@@ -9,7 +9,7 @@ import optuna
 import pytest
 from typer.testing import CliRunner
 
-from rnncast.cli import app
+from rnncast.cli.app import app
 
 runner = CliRunner()
 TUNE = [

@@ -101,7 +101,7 @@ def test_two_fits_to_one_destination(tmp_path, daily_frame):
     """The second writer is refused while the first holds the destination, and a fit that
     finds the destination filled while it trained does not replace it."""
     from rnncast.errors import RnncastError
-    from rnncast.runs import atomic_directory, writer_lock
+    from rnncast.persistence.runs import atomic_directory, writer_lock
 
     out = tmp_path / "run"
     with writer_lock(out):
@@ -138,7 +138,7 @@ def test_a_safetensors_header_length_starting_with_0x80_is_not_a_pickle(tmp_path
     import torch
     from safetensors.torch import save_file
 
-    from rnncast.runs import _looks_like_pickle
+    from rnncast.persistence.runs import _looks_like_pickle
 
     for n in range(1, 800):
         save_file({"a" * n: torch.zeros(1)}, str(tmp_path / "w.safetensors"))

@@ -17,11 +17,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from rnncast import datasets
     from rnncast.config import FitConfig
     from rnncast.errors import RnncastError
-    from rnncast.forecaster import Forecaster
+    from rnncast.forecasting.forecaster import Forecaster
 
 # Imported on first use so that `import rnncast` (and `rnncast --help`) does not load PyTorch.
 _LAZY = {
-    "Forecaster": ("rnncast.forecaster", "Forecaster"),
+    "Forecaster": ("rnncast.forecasting.forecaster", "Forecaster"),
     "FitConfig": ("rnncast.config", "FitConfig"),
     "RnncastError": ("rnncast.errors", "RnncastError"),
     "datasets": ("rnncast.datasets", None),

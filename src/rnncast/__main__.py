@@ -1,3 +1,3 @@
-from rnncast.cli import main
+from rnncast.cli.app import main
 
 main()

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rnncast import Forecaster
-from rnncast.cli import app
+from rnncast.cli.app import app
 from rnncast.experiments import gates, gradients, memory
 from rnncast.experiments.tasks import adding_problem, recall_problem
 

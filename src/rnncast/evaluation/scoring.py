@@ -1,6 +1,6 @@
 """Scoring a fitted forecaster on its test part: both modes beside the baselines, and the
 coverage of its intervals. Called by :meth:`rnncast.Forecaster.evaluate` after every fit, and
-series by series for many series (:func:`rnncast.panel.score_panel`)."""
+series by series for many series (:func:`rnncast.forecasting.panel.score_panel`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from rnncast.evaluation.metrics import compare, mase_scale
 from rnncast.evaluation.modes import MODES, check_history
 
 if TYPE_CHECKING:
-    from rnncast.forecaster import Forecaster
+    from rnncast.forecasting.forecaster import Forecaster
 
 
 def score(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnncast import cores
+from rnncast.runtime import cores
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
@@ -24,7 +24,7 @@ ACTIVATIONS = {
 
 
 class Dropout(nn.Dropout):
-    """``nn.Dropout`` that, inside a shard of a batch (see :mod:`rnncast.cores`), draws its
+    """``nn.Dropout`` that, inside a shard of a batch (see :mod:`rnncast.runtime.cores`), draws its
     mask from that shard's own generator, so shards running side by side stay reproducible.
 
     >>> Dropout(0.5).eval()(torch.ones(3)).tolist()

@@ -22,7 +22,7 @@ from rnncast.evaluation.metrics import METRICS
 from rnncast.evaluation.scoring import score
 
 if TYPE_CHECKING:
-    from rnncast.forecaster import Forecaster
+    from rnncast.forecasting.forecaster import Forecaster
 
 FALLBACKS = ("seasonal-naive",)
 
@@ -32,7 +32,7 @@ def split_series(data: PreparedData, cfg: FitConfig) -> tuple[list[Split], list[
 
     One series keeps every check an error; with many, a series that is too short is skipped.
     """
-    from rnncast.forecaster import _check_calibration, _check_lengths
+    from rnncast.forecasting.forecaster import _check_calibration, _check_lengths
 
     def checked(part: PreparedData) -> Split:
         split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
@@ -132,7 +132,7 @@ def forecast_panel(f: Forecaster, steps: int | None, interval: float | None) -> 
 
 
 def _seasonal_naive_forecast(f: Forecaster, part: PreparedData, steps: int | None):
-    from rnncast.forecaster import future_index
+    from rnncast.forecasting.forecaster import future_index
 
     cfg = f.config_
     leads = list(cfg.steps) if not cfg.contiguous else list(range(1, (steps or cfg.max_step) + 1))

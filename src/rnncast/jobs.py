@@ -13,11 +13,11 @@ from rich.console import Console
 from rnncast import datasets
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError
-from rnncast.forecaster import Forecaster
-from rnncast.pages import compare_page
-from rnncast.plots import plot_backtest, plot_leaderboard
-from rnncast.progress import epoch_progress
-from rnncast.report import (
+from rnncast.forecasting.forecaster import Forecaster
+from rnncast.persistence.runs import atomic_directory, check_destination, writer_lock
+from rnncast.reports.pages import compare_page
+from rnncast.reports.plots import plot_backtest, plot_leaderboard
+from rnncast.reports.terminal import (
     leaderboard_markdown,
     metrics_table,
     model_name,
@@ -25,7 +25,7 @@ from rnncast.report import (
     targets_table,
     verdict,
 )
-from rnncast.runs import atomic_directory, check_destination, writer_lock
+from rnncast.training.progress import epoch_progress
 
 
 def fit_and_report(
@@ -79,7 +79,7 @@ def resume_and_report(
     progress: bool = True,
 ) -> Forecaster:
     """Continue an interrupted fit from its checkpoint and save the finished run in its place."""
-    from rnncast.checkpoint import read_checkpoint
+    from rnncast.persistence.checkpoint import read_checkpoint
 
     console = console or Console()
     epochs = read_checkpoint(path).config.epochs  # checked before anything is created
@@ -124,7 +124,7 @@ def print_data(f: Forecaster, console: Console) -> None:
 
 def print_panel(f: Forecaster, console: Console) -> None:
     """The split of a many-series run: totals, the series skipped, and how they are handled."""
-    from rnncast.panel import skipped
+    from rnncast.forecasting.panel import skipped
 
     n_train = sum(f.splits_[g].n_train for g in f.usable_)
     console.print(
@@ -274,9 +274,10 @@ def run_compare(
     progress: bool = True,
     **options: Any,
 ):
-    """Compare models (see :func:`rnncast.compare.compare_models`), print the leaderboard and
+    """Compare models (see :func:`rnncast.studies.compare.compare_models`), print the
+    leaderboard and
     write ``leaderboard.csv``, ``leaderboard.md``, ``leaderboard.png`` and ``samples.csv``."""
-    from rnncast.compare import compare_models
+    from rnncast.studies.compare import compare_models
 
     console = console or Console()
     check_destination(out_dir, overwrite)
@@ -347,9 +348,9 @@ def run_explore(
     """Explore ``data``, print the findings and write plots, ``summary.json`` and a report."""
     import json
 
-    from rnncast.explore import explore
-    from rnncast.pages import explore_page
-    from rnncast.plots import plot_acf, plot_columns
+    from rnncast.reports.pages import explore_page
+    from rnncast.reports.plots import plot_acf, plot_columns
+    from rnncast.studies.explore import explore
 
     console = console or Console()
     check_destination(out_dir, overwrite)

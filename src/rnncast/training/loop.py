@@ -16,13 +16,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnncast import cores
 from rnncast.config import FitConfig
 from rnncast.data.windows import Windows
-from rnncast.distributed import SINGLE, Context, wrap
 from rnncast.errors import ConfigError, RunError
 from rnncast.nn.layers import recurrent_depth
-from rnncast.optimizers import Optimizer
+from rnncast.runtime import cores
+from rnncast.runtime.distributed import SINGLE, Context, wrap
+from rnncast.training.optimizers import Optimizer
 
 EpochCallback = Callable[[int, float, float | None], None]
 
@@ -109,7 +109,7 @@ def seed_everything(seed: int) -> None:
 
 
 def make_optimizer(cfg: FitConfig, params) -> Optimizer:
-    """The configured optimizer over ``params`` (see :mod:`rnncast.optimizers` for why not
+    """The configured optimizer over ``params`` (see :mod:`rnncast.training.optimizers` for why not
     ``torch.optim``)."""
     return Optimizer(cfg.optimizer, params, lr=cfg.lr, momentum=cfg.momentum)
 
@@ -149,7 +149,7 @@ def train(
 
 
 def training_shards(net: nn.Module, batch_size: int, device: torch.device) -> int:
-    """Shards per training batch (see :mod:`rnncast.cores`). Only networks of two or more
+    """Shards per training batch (see :mod:`rnncast.runtime.cores`). Only networks of two or more
     stacked recurrent layers gain: measured on 2 cores (``benchmarks/shards.py``), a step of
     4 x LSTM(50) takes 13 ms in two shards against 25 ms whole, two LSTM(64) 6.6 against
     12 ms, while one LSTM(64), one BiLSTM(50) or one RNN(64) is as fast or faster whole."""
@@ -300,7 +300,7 @@ def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, positi
 
 def _sharded_gradients(net, optimizer, loss_name, x, y, series, device) -> torch.Tensor:
     """The batch's mean loss, its gradients left in each parameter's ``.grad``, computed in
-    shards side by side (see :mod:`rnncast.cores`): each shard's summed loss over the whole
+    shards side by side (see :mod:`rnncast.runtime.cores`): each shard's summed loss over the whole
     batch's size, its gradients summed in shard order, its dropout seeded from PyTorch's
     generator, so a run repeats exactly."""
     n = cores.count(len(x), device)

@@ -1,4 +1,4 @@
-"""The content of the HTML reports (see :mod:`rnncast.html` for the page itself)."""
+"""The content of the HTML reports (see :mod:`rnncast.reports.html` for the page itself)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rnncast import html
 from rnncast.evaluation.metrics import METRICS
-from rnncast.report import LABELS, LEGEND, NAMES, model_name, verdict
+from rnncast.reports import html
+from rnncast.reports.terminal import LABELS, LEGEND, NAMES, model_name, verdict
 
 if TYPE_CHECKING:
-    from rnncast.compare import Comparison
-    from rnncast.forecaster import Forecaster
+    from rnncast.forecasting.forecaster import Forecaster
+    from rnncast.studies.compare import Comparison
 
 
 def fit_page(f: Forecaster, run_dir: Path) -> str:

@@ -23,8 +23,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncast import cores, panel
-from rnncast import distributed as dist
 from rnncast.config import FitConfig, Size, setting_names
 from rnncast.data.io import check_file, file_sha256, is_parquet, parquet_series, read_table
 from rnncast.data.prepare import PreparedData, prepare, prepare_series, refill_causally
@@ -40,8 +38,11 @@ from rnncast.evaluation.intervals import (
 )
 from rnncast.evaluation.modes import check_history, roll_forward
 from rnncast.evaluation.scoring import score
+from rnncast.forecasting import panel
 from rnncast.nn.networks import SeriesEmbedding, build_network
-from rnncast.training import History, resolve_device, seed_everything, train
+from rnncast.runtime import cores
+from rnncast.runtime import distributed as dist
+from rnncast.training.loop import History, resolve_device, seed_everything, train
 
 _D = FitConfig()  # the one source of default values
 
@@ -141,10 +142,10 @@ class Forecaster:
                 model is trained on windows of every series, each with its own scaler.
             on_epoch: Optional callback ``(epoch, train_loss, val_loss)`` after every epoch.
             distributed: Train on every process torchrun started (see
-                :mod:`rnncast.distributed`); only rank 0 scores the model.
+                :mod:`rnncast.runtime.distributed`); only rank 0 scores the model.
             checkpoint: Directory for a resumable checkpoint: SIGINT (Ctrl-C) or SIGTERM then
                 stops training at the next batch, writes it there and raises
-                :class:`rnncast.checkpoint.TrainingInterrupted`; :meth:`resume` goes on.
+                :class:`rnncast.persistence.checkpoint.TrainingInterrupted`; :meth:`resume` goes on.
 
         Returns:
             self, fitted.
@@ -160,7 +161,7 @@ class Forecaster:
         would have had. ``data`` is needed only when the fit was given a DataFrame; a file is
         read again from its path and must still have the same contents (SHA-256).
         """
-        from rnncast.checkpoint import read_checkpoint
+        from rnncast.persistence.checkpoint import read_checkpoint
 
         ckpt = read_checkpoint(path)
         fit = ckpt.fit
@@ -193,16 +194,16 @@ class Forecaster:
         with contextlib.ExitStack() as stack:
             stop = None
             if checkpoint is not None and not distributed:
-                from rnncast.checkpoint import stop_on_signals
+                from rnncast.persistence.checkpoint import stop_on_signals
 
                 stop = stack.enter_context(stop_on_signals())
             if on_epoch is None and self.verbose:
-                from rnncast.progress import epoch_progress
+                from rnncast.training.progress import epoch_progress
 
                 on_epoch = stack.enter_context(epoch_progress(None, cfg.epochs, enabled=ctx.main))
             self.net_ = self._train(on_epoch, ctx, stop, resume)
         if self.history_.interrupted is not None:
-            from rnncast.checkpoint import interrupted
+            from rnncast.persistence.checkpoint import interrupted
 
             fit = {
                 "source": self.source_,
@@ -254,7 +255,7 @@ class Forecaster:
         seed_everything(cfg.seed)
         net = self._build()
         if resume is not None:
-            from rnncast.checkpoint import restore
+            from rnncast.persistence.checkpoint import restore
 
             resume = restore(resume, net, "the checkpoint")
         net = net.to(self.device_)
@@ -549,7 +550,7 @@ class Forecaster:
             plots: Also draw the PNG plots.
             forecast_steps: Also write ``forecast.csv`` with this many future steps.
         """
-        from rnncast.runs import save_run
+        from rnncast.persistence.runs import save_run
 
         self._check_fitted()
         return save_run(self, path, overwrite=overwrite, plots=plots, forecast_steps=forecast_steps)
@@ -557,7 +558,7 @@ class Forecaster:
     @classmethod
     def load(cls, path: str) -> Forecaster:
         """Rebuild a fitted forecaster from a run directory; executes no code from it."""
-        from rnncast.runs import load_run
+        from rnncast.persistence.runs import load_run
 
         return load_run(path)
 

@@ -8,7 +8,7 @@ machine (benchmarks/shards.py): one training step of four LSTM(50) layers on 32 
 PyTorch thread finish both halves in 13 ms. The recurrent kernels release the GIL, so the
 shards really run side by side; forecasts of many windows gain the same way (2,048 windows
 through the same stack: 420 -> 195 ms). Which networks train in shards is decided by
-:func:`rnncast.training.training_shards`.
+:func:`rnncast.training.loop.training_shards`.
 
 A training step then sums the shards' gradients in a fixed order (the same numbers on every
 run), and dropout inside a shard draws from a generator seeded for that shard from PyTorch's

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from rnncast import cli_options as opt
+from rnncast.cli import options as opt
 from rnncast.config import FitConfig
 from rnncast.errors import RnncastError
 
@@ -166,8 +166,8 @@ def fit(
         if config is not None:
             settings = _with_config_file(ctx, settings, config)
             model = settings["model"]
-        from rnncast.runs import default_run_dir
-        from rnncast.workflow import fit_and_report
+        from rnncast.jobs import fit_and_report
+        from rnncast.persistence.runs import default_run_dir
 
         cfg = FitConfig(**settings)
         fit_and_report(
@@ -199,7 +199,7 @@ def _resume(ctx: typer.Context, path: str, forecast_steps: int | None, quiet: bo
             f"--resume continues the fit with the data and settings it started with; leave "
             f"out {flag} (or start a new fit without --resume)."
         )
-    from rnncast.workflow import resume_and_report
+    from rnncast.jobs import resume_and_report
 
     resume_and_report(path, forecast_steps, console=out, progress=not quiet)
 
@@ -261,8 +261,8 @@ def compare(
     naive, seasonal-naive, drift and exponential-smoothing baselines and an ensemble."""
     settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
     try:
-        from rnncast.compare import split_models
-        from rnncast.workflow import run_compare
+        from rnncast.jobs import run_compare
+        from rnncast.studies.compare import split_models
 
         names = split_models(models)
         run_compare(
@@ -329,7 +329,7 @@ def backtest(
     scaler refitted inside each fold on that fold's training rows only."""
     settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
     try:
-        from rnncast.workflow import run_compare
+        from rnncast.jobs import run_compare
 
         run_compare(
             _resolve_data(data),
@@ -398,8 +398,8 @@ def tune(
     (pruning by validation loss); write best.json for fit --config, and the search history."""
     settings = {k: v for k, v in locals().items() if k in FitConfig.__dataclass_fields__}
     try:
-        from rnncast.tuning import best_config, write_results
-        from rnncast.tuning import tune as run_tune
+        from rnncast.studies.tuning import best_config, write_results
+        from rnncast.studies.tuning import tune as run_tune
 
         def on_trial(number: int, value: float) -> None:
             if not quiet:
@@ -451,8 +451,8 @@ def forecast(
 ) -> None:
     """Forecast beyond the last observation, with real future dates, in original units."""
     try:
-        from rnncast.forecaster import Forecaster
-        from rnncast.runs import write_text_atomic
+        from rnncast.forecasting.forecaster import Forecaster
+        from rnncast.persistence.runs import write_text_atomic
 
         frame = Forecaster.load(run).forecast(steps, interval=interval)
         if out_file:
@@ -471,8 +471,8 @@ def evaluate(
 ) -> None:
     """Re-score a saved run on its own data, or on new data with the same columns."""
     try:
-        from rnncast.forecaster import Forecaster
-        from rnncast.workflow import print_metrics
+        from rnncast.forecasting.forecaster import Forecaster
+        from rnncast.jobs import print_metrics
 
         f = Forecaster.load(run)
         metrics = f.evaluate(_resolve_data(data) if data else None)
@@ -500,7 +500,7 @@ def summary(
         if (run is None) == (model is None):
             raise RnncastError("Give either a RUN directory or --model SPEC, not both or neither.")
         if run is not None:
-            from rnncast.forecaster import Forecaster
+            from rnncast.forecasting.forecaster import Forecaster
 
             out.print(Forecaster.load(run).summary(), highlight=False)
             return
@@ -529,7 +529,7 @@ def explore(
     """Look at the data before any model: columns over time, missing values, frequency and
     season, autocorrelation, and trend and seasonality in plain words."""
     try:
-        from rnncast.workflow import run_explore
+        from rnncast.jobs import run_explore
 
         run_explore(
             _resolve_data(data), out_dir, date=date, target=target, overwrite=overwrite, console=out
@@ -555,7 +555,7 @@ def gradients(
     LSTM (forget bias 0 and 1) and GRU, at initialisation and after training."""
     try:
         from rnncast.experiments import gradients as experiment
-        from rnncast.workflow import run_experiment
+        from rnncast.jobs import run_experiment
 
         settings = experiment.GradientSettings(length, hidden, train_steps, seed=seed)
         run_experiment(experiment, settings, out_dir, overwrite, out, "gradients")
@@ -576,7 +576,7 @@ def memory(
     and GRU with the same budget."""
     try:
         from rnncast.experiments import memory as experiment
-        from rnncast.workflow import run_experiment
+        from rnncast.jobs import run_experiment
 
         settings = experiment.MemorySettings(_lags(lags), hidden, train_steps, seed=seed)
         run_experiment(experiment, settings, out_dir, overwrite, out, "memory")
@@ -605,8 +605,8 @@ def gates(
     """Gate activations and cell state of a trained LSTM or GRU over a test window."""
     try:
         from rnncast.experiments import gates as experiment
-        from rnncast.forecaster import Forecaster
-        from rnncast.runs import atomic_directory
+        from rnncast.forecasting.forecaster import Forecaster
+        from rnncast.persistence.runs import atomic_directory
 
         result = experiment.window_gates(Forecaster.load(run))
         target = out_dir or str(Path(run) / "gates")
@@ -648,7 +648,7 @@ def demo(
 ) -> None:
     """Run the whole path on two bundled real series: a price and a seasonal series."""
     try:
-        from rnncast.workflow import run_demo
+        from rnncast.jobs import run_demo
 
         run_demo(out_dir, console=out, epochs=epochs)
     except RnncastError as exc:

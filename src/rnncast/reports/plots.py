@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 if TYPE_CHECKING:
-    from rnncast.forecaster import Forecaster
+    from rnncast.forecasting.forecaster import Forecaster
 
 COLORS = {"actual": "#222222", "one_step": "#1f77b4", "recursive": "#d62728", "forecast": "#d62728"}
 
@@ -195,7 +195,7 @@ def _shade_parts(ax, pred: pd.DataFrame) -> None:
 
 
 def _model_name(f: Forecaster) -> str:
-    from rnncast.report import model_name
+    from rnncast.reports.terminal import model_name
 
     return model_name(f.config_)
 

@@ -3,7 +3,7 @@
 Why not ``torch.optim``: its first use imports ``torch._dynamo``, which costs about a second
 and 70 MB in every process that trains (measured with ``python -X importtime`` and the peak
 RSS of ``benchmarks/speed.py``), more than a whole small fit. Training here updates one flat
-buffer (see :func:`rnncast.training.one_buffer`), so an optimizer is a handful of in-place
+buffer (see :func:`rnncast.training.loop.one_buffer`), so an optimizer is a handful of in-place
 tensor operations. Each update repeats ``torch.optim``'s own arithmetic with its default
 hyperparameters, operation for operation; ``tests/test_optimizers.py`` holds every one equal to
 ``torch.optim`` step by step, and the state dicts use its names.

@@ -24,11 +24,11 @@ import torch
 from rnncast import __version__
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError, RnncastError, RunError
-from rnncast.runs import check_weights, read_tensors
-from rnncast.training import History, Progress, Stop
+from rnncast.persistence.runs import check_weights, read_tensors
+from rnncast.training.loop import History, Progress, Stop
 
 if TYPE_CHECKING:
-    from rnncast.forecaster import Forecaster
+    from rnncast.forecasting.forecaster import Forecaster
 
 FORMAT = "rnncast-checkpoint"
 FORMAT_VERSION = 1
@@ -105,7 +105,7 @@ def write_checkpoint(f: Forecaster, path: str, fit: dict[str, Any], signum: int)
     """Write the checkpoint directory atomically, replacing an older checkpoint there."""
     from safetensors.torch import save_file
 
-    from rnncast.runs import _write_json, atomic_directory
+    from rnncast.persistence.runs import _write_json, atomic_directory
 
     h, p = f.history_, f.history_.interrupted
     tensors = _prefixed("net", f.net_.state_dict()) | _prefixed("best", p.best_state)
@@ -148,7 +148,7 @@ def is_checkpoint(path: str | Path) -> bool:
 
 def read_checkpoint(path: str | Path) -> Checkpoint:
     """Read and check a checkpoint directory; every problem is a :class:`RunError`."""
-    from rnncast.runs import _check_run_file, _read_json
+    from rnncast.persistence.runs import _check_run_file, _read_json
 
     root = Path(path)
     if not root.is_dir():

@@ -2,7 +2,7 @@
 several seeds each, beside the naive, seasonal-naive, drift and exponential-smoothing
 baselines and an ensemble of the recurrent models; ranked by mean with ties marked.
 
-With ``folds`` every split is a rolling-origin fold (see :mod:`rnncast.folds`) and the spread
+With ``folds`` every split is a rolling-origin fold (see :mod:`rnncast.data.folds`) and the spread
 covers folds and seeds together.
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rnncast.config import FitConfig, parse_size
+from rnncast.data.folds import Fold, make_folds
 from rnncast.data.io import read_table
 from rnncast.data.prepare import prepare
 from rnncast.data.split import chronological_split
@@ -24,8 +25,7 @@ from rnncast.errors import ConfigError
 from rnncast.evaluation import statistical
 from rnncast.evaluation.baselines import drift, naive, seasonal_naive
 from rnncast.evaluation.metrics import METRICS, compare, mase_scale
-from rnncast.folds import Fold, make_folds
-from rnncast.forecaster import Forecaster
+from rnncast.forecasting.forecaster import Forecaster
 from rnncast.nn.spec import RECURRENT_KINDS
 
 MODES = ("one_step", "recursive")

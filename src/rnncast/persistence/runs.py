@@ -30,10 +30,10 @@ from rnncast.data.prepare import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, RunError
-from rnncast.training import History, resolve_device
+from rnncast.training.loop import History, resolve_device
 
 if TYPE_CHECKING:
-    from rnncast.forecaster import Forecaster
+    from rnncast.forecasting.forecaster import Forecaster
 
 FORMAT = "rnncast-run"
 FORMAT_VERSION = 1
@@ -126,8 +126,8 @@ def _write_files(f: Forecaster, out: Path, plots: bool, forecast_steps: int | No
     if forecast_steps:
         f.forecast(forecast_steps).to_csv(out / "forecast.csv", index=False)
     if plots:
-        from rnncast import pages
-        from rnncast import plots as plotting
+        from rnncast.reports import pages
+        from rnncast.reports import plots as plotting
 
         plotting.write_all(f, out, forecast_steps)
         (out / "report.html").write_text(pages.fit_page(f, out), encoding="utf-8")
@@ -268,7 +268,7 @@ def _history_frame(h: History) -> pd.DataFrame:
 # -- loading ---------------------------------------------------------------------------------
 def load_run(path: str | os.PathLike) -> Forecaster:
     """Rebuild a fitted :class:`Forecaster` from a run directory."""
-    from rnncast.forecaster import Forecaster
+    from rnncast.forecasting.forecaster import Forecaster
 
     root = Path(path)
     if not root.is_dir():

@@ -1,0 +1,1 @@
+"""The facade and what it delegates to: a trained predictor, many series."""

@@ -1,0 +1,1 @@
+"""Where work runs: threads across CPU cores, processes across machines."""

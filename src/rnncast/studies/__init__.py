@@ -1,0 +1,1 @@
+"""Studies built on many fits: comparisons and backtests, tuning, exploring data."""

@@ -1,0 +1,1 @@
+"""Training a network on windows: the loop, the optimizers, the progress display."""

@@ -76,7 +76,9 @@ def test_sigint_in_the_api_saves_a_checkpoint_and_resume_matches(tmp_path, csv_f
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler put back
     resumed = Forecaster.resume(str(ckpt))
     for a, b in zip(
-        whole.net_.state_dict().values(), resumed.net_.state_dict().values(), strict=True
+        whole.predictor_.net.state_dict().values(),
+        resumed.predictor_.net.state_dict().values(),
+        strict=True,
     ):
         assert torch.equal(a, b)
     assert resumed.metrics_["test"] == whole.metrics_["test"]
@@ -157,7 +159,7 @@ def test_edited_checkpoint_is_refused(checkpoint, edit, message):
 
 
 def test_a_finished_run_is_not_a_checkpoint(tmp_path, daily_frame):
-    run = Forecaster(**TINY).fit(daily_frame, target="y").save(str(tmp_path / "r"), plots=False)
+    run = Forecaster(**TINY).fit(daily_frame, target="y").save(str(tmp_path / "r"))
     with pytest.raises(RunError, match="holds a finished run, not a checkpoint"):
         read_checkpoint(run)
 
@@ -193,8 +195,8 @@ def test_cli_stop_and_resume_give_the_uninterrupted_weights(tmp_path, sig, code)
     assert resumed.returncode == 0, resumed.stderr
     assert not (run / "checkpoint.json").exists()
     whole = Forecaster(**settings, patience=0).fit(datasets.path("airline"), target="passengers")
-    saved = Forecaster.load(str(run)).net_.state_dict()
-    for name, tensor in whole.net_.state_dict().items():
+    saved = Forecaster.load(str(run)).predictor_.net.state_dict()
+    for name, tensor in whole.predictor_.net.state_dict().items():
         assert torch.equal(tensor, saved[name]), name
 
 
@@ -233,7 +235,7 @@ a, b = Forecaster.load(sys.argv[1]), Forecaster.load(sys.argv[2])
 open(sys.argv[4], "w").close()
 while True:
     for f in (a, b):
-        f.save(sys.argv[3], overwrite=True, plots=False)
+        f.save(sys.argv[3], overwrite=True)
 """
 
 
@@ -243,9 +245,9 @@ def test_sigkill_while_saving_leaves_the_old_or_the_new_run_whole(tmp_path, dail
     runs = []
     for seed in (0, 1):
         f = Forecaster(**dict(TINY, seed=seed)).fit(daily_frame, target="y")
-        runs.append(f.save(str(tmp_path / f"run{seed}"), plots=False))
+        runs.append(f.save(str(tmp_path / f"run{seed}")))
     target = tmp_path / "target"
-    Forecaster.load(runs[0]).save(str(target), plots=False)
+    Forecaster.load(runs[0]).save(str(target))
     weights = {(Path(r) / "weights.safetensors").read_bytes() for r in runs}
     rng = np.random.default_rng(0)
     for trial in range(4):
@@ -258,6 +260,6 @@ def test_sigkill_while_saving_leaves_the_old_or_the_new_run_whole(tmp_path, dail
         loaded = Forecaster.load(str(target))  # complete: every file there and consistent
         assert loaded.metrics_ is not None
         assert (target / "weights.safetensors").read_bytes() in weights
-    Forecaster.load(runs[1]).save(str(target), overwrite=True, plots=False)
+    Forecaster.load(runs[1]).save(str(target), overwrite=True)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".target.")]
     assert leftovers == []  # the killed writers' temporary directories were cleared

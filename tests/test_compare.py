@@ -63,8 +63,8 @@ def test_backtest_scalers_never_see_rows_after_the_cutoff(seasonal_frame):
         assert f.split_.n_train + f.split_.n_val == fold.cut - fold.start
         rows = values[fold.start : fold.start + f.split_.n_train, None]
         expected = Scaler("minmax").fit(rows)
-        np.testing.assert_array_equal(f.scaler_.shift_, expected.shift_)
-        np.testing.assert_array_equal(f.scaler_.scale_, expected.scale_)
+        np.testing.assert_array_equal(f.predictor_.scaler.shift_, expected.shift_)
+        np.testing.assert_array_equal(f.predictor_.scaler.scale_, expected.scale_)
         assert fold.start + f.split_.n_train <= fold.cut  # nothing at or after the cut-off
     per_fold = result.records[result.records["name"] == "dense"]
     assert sorted(per_fold["fold"].unique()) == [0, 1, 2]
@@ -80,7 +80,7 @@ def test_backtest_gaps_before_a_cutoff_are_not_filled_from_after_it(seasonal_fra
     result = compare_models(frame, "y", ["dense"], settings, folds=2, step=12)
     first = result.fitted[0]
     assert first.data_.frame["y"].iloc[-13] == frame["y"][last - 1]  # carried, not bridged
-    assert first.scaler_.scale_[0, 0] < 100
+    assert first.predictor_.scaler.scale_[0, 0] < 100
 
 
 def test_sliding_window_and_no_refit(seasonal_frame):

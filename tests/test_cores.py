@@ -240,6 +240,6 @@ def test_cli_stop_and_resume_in_shards_give_the_uninterrupted_weights(tmp_path, 
     assert resumed.returncode == 0, resumed.stderr
     whole = Forecaster(**settings, patience=0).fit(datasets.path("airline"), target="passengers")
     assert shard_calls  # the in-process fit, on two threads like the CLI's, ran in shards
-    saved = Forecaster.load(str(run)).net_.state_dict()
-    for name, tensor in whole.net_.state_dict().items():
+    saved = Forecaster.load(str(run)).predictor_.net.state_dict()
+    for name, tensor in whole.predictor_.net.state_dict().items():
         assert torch.equal(tensor, saved[name]), name

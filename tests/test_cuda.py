@@ -12,10 +12,10 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA G
 
 def test_fit_predict_save_load_on_cuda(tmp_path, daily_frame):
     f = Forecaster(**TINY, device="cuda").fit(daily_frame, target="y", features="x")
-    assert next(f.net_.parameters()).is_cuda
+    assert next(f.predictor_.net.parameters()).is_cuda
     window = daily_frame[["x", "y"]].to_numpy()[-TINY["lookback"] :]
     on_gpu = f.predict(window)
-    g = Forecaster.load(f.save(str(tmp_path / "run"), plots=False))
+    g = Forecaster.load(f.save(str(tmp_path / "run")))
     np.testing.assert_allclose(g.predict(window), on_gpu, rtol=1e-5)
     cpu = Forecaster(**TINY, device="cpu").fit(daily_frame, target="y", features="x")
     assert cpu.metrics_["test"]["one_step"]["model"]["rmse"] == pytest.approx(

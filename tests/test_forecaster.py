@@ -1,11 +1,13 @@
 """The facade end to end: learning known answers, honesty of the split, persistence, dates."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import TINY
-from rnncast import Forecaster, datasets
+from rnncast import Forecaster, datasets, jobs
 from rnncast.data.scaling import Scaler
 from rnncast.errors import ConfigError, DataError, NotFittedError
 
@@ -56,8 +58,8 @@ def test_scaler_sees_training_rows_only(seasonal_frame):
     train_rows = frame["y"].to_numpy()[: f.split_.n_train]
     expected = Scaler("minmax").fit(train_rows[:, None])
     assert f.split_.n_train == 100
-    np.testing.assert_array_equal(f.scaler_.shift_, expected.shift_)
-    np.testing.assert_array_equal(f.scaler_.scale_, expected.scale_)
+    np.testing.assert_array_equal(f.predictor_.scaler.shift_, expected.shift_)
+    np.testing.assert_array_equal(f.predictor_.scaler.scale_, expected.scale_)
 
 
 def test_gaps_before_a_boundary_are_not_interpolated_from_later_parts(seasonal_frame, panel_frame):
@@ -71,7 +73,7 @@ def test_gaps_before_a_boundary_are_not_interpolated_from_later_parts(seasonal_f
     assert y[97] == y[98] == y[99] == frame["y"][96]  # the last training value, carried on
     whole = frame.set_index("date")["y"].interpolate(method="time").to_numpy()
     assert y[50] == whole[50] and whole[99] > 1e5  # inside: as before; at the edge: no leak
-    assert f.scaler_.scale_[0, 0] < 1e3  # no 1e6 reached the training rows
+    assert f.predictor_.scaler.scale_[0, 0] < 1e3  # no 1e6 reached the training rows
     assert any("from the rows before it only" in note for note in f.data_.notes)
     panel = panel_frame.copy()
     series = panel[panel["item"] == "item001"].sort_values("month")  # the rows are shuffled
@@ -152,9 +154,9 @@ def test_save_and_load_give_identical_predictions(tmp_path, daily_frame):
     windows = np.random.default_rng(0).normal(50, 5, size=(4, TINY["lookback"], 2))
     assert np.array_equal(f.predict(windows), g.predict(windows))
     assert g.evaluate() == f.evaluate()
-    assert g.get_params() == {**f.get_params(), "units": [8]}
+    assert g.get_params() == {**f.get_params(), "units": (8,)}
     files = {p.name for p in (tmp_path / "run").iterdir()}
-    assert {
+    assert files == {
         "config.json",
         "weights.safetensors",
         "scaler.json",
@@ -162,27 +164,36 @@ def test_save_and_load_give_identical_predictions(tmp_path, daily_frame):
         "history.csv",
         "series.csv",
         "forecast.csv",
-        "loss.png",
-        "fit.png",
-        "forecast.png",
-    } <= files
+    }  # plain run contents: plots and the report are drawn by jobs.save_run
     assert not list(tmp_path.glob(".run*"))  # no temporary directory left behind
+
+
+def test_a_job_saves_the_run_with_plots_and_report_drawn_from_one_forecast(tmp_path, daily_frame):
+    f = Forecaster(**TINY, horizon=2).fit(daily_frame, target="y")
+    calls = []
+    forecast = f.forecast
+    f.forecast = lambda *args, **kw: calls.append(args) or forecast(*args, **kw)
+    path = jobs.save_run(f, str(tmp_path / "run"), forecast_steps=3)
+    assert len(calls) == 1  # forecast.csv and forecast.png show the same forecast
+    files = {p.name for p in Path(path).iterdir()}
+    assert {"forecast.csv", "loss.png", "fit.png", "forecast.png", "report.html"} <= files
+    assert len(pd.read_csv(Path(path) / "forecast.csv")) == 3
 
 
 def test_save_refuses_an_existing_run_unless_overwrite(tmp_path, daily_frame):
     f = Forecaster(**TINY).fit(daily_frame, target="y")
-    path = f.save(str(tmp_path / "run"), plots=False)
+    path = f.save(str(tmp_path / "run"))
     with pytest.raises(Exception, match="already exists; choose another --out or pass --overwrite"):
-        f.save(path, plots=False)
-    f.save(path, plots=False, overwrite=True)
+        f.save(path)
+    f.save(path, overwrite=True)
     assert Forecaster.load(path).forecast(1).shape == (1, 2)
 
 
 def test_features_with_and_without_target_history(daily_frame):
     f = Forecaster(**TINY, target_history=False).fit(daily_frame, target="y", features="x")
-    assert f.inputs_ == [0] and f.net_.blocks[0].rnn.input_size == 1
+    assert f.predictor_.inputs == [0] and f.predictor_.net.blocks[0].rnn.input_size == 1
     g = Forecaster(**TINY).fit(daily_frame, target="y", features=["x"])
-    assert g.inputs_ == [0, 1]
+    assert g.predictor_.inputs == [0, 1]
     with pytest.raises(ConfigError, match="future values of the feature columns"):
         g.forecast(steps=5)
     with pytest.raises(ConfigError, match="--no-target-history needs --features"):

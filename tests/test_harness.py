@@ -86,11 +86,11 @@ def test_every_architecture_and_window_shape(arch, shape, frame, tmp_path):
     losses = f.history_.train_loss
     assert losses[-1] < losses[0], losses
     n_steps, n_targets = len(f.config_.steps), len(f.data_.targets)
-    window = frame[[f.data_.columns[i] for i in f.inputs_]].to_numpy()[-8:]
+    window = frame[[f.data_.columns[i] for i in f.predictor_.inputs]].to_numpy()[-8:]
     prediction = f.predict(window)
     assert prediction.shape == (1, n_steps, n_targets)
     assert np.isfinite(prediction).all()
-    g = Forecaster.load(f.save(str(tmp_path / "run"), plots=False))
+    g = Forecaster.load(f.save(str(tmp_path / "run")))
     assert np.array_equal(g.predict(window), prediction)
     forecast = g.forecast()
     assert forecast.shape == (n_steps, 1 + n_targets)

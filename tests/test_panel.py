@@ -38,14 +38,17 @@ def test_series_are_split_scaled_and_skipped_one_by_one(fitted, panel_frame):
     for g in (1, 77, 299):
         rows = data.series(g).frame["sales"].to_numpy()[: fitted.splits_[g].n_train, None]
         expected = Scaler("minmax").fit(rows)
-        np.testing.assert_array_equal(fitted.scaler_.shift_[g], expected.shift_[0])
-        np.testing.assert_array_equal(fitted.scaler_.scale_[g], expected.scale_[0])
+        np.testing.assert_array_equal(fitted.predictor_.scaler.shift_[g], expected.shift_[0])
+        np.testing.assert_array_equal(fitted.predictor_.scaler.scale_[g], expected.scale_[0])
 
 
 def test_no_training_window_crosses_two_series(fitted):
     from rnncast.forecasting import panel
 
-    values, spans, val = panel.training_origins(fitted, 1)
+    f = fitted
+    values, spans, val = panel.training_origins(
+        f.predictor_.scaler, f.data_, f.splits_, f.usable_, f.config_.lookback, 1
+    )
     train = np.asarray(spans)
     owner = spans.group(np.arange(len(spans)))
     lengths = [len(fitted.data_.series(g).frame) for g in fitted.usable_]
@@ -90,7 +93,7 @@ def test_global_model_beats_naive_across_series(fitted):
 
 
 def test_save_load_and_predict_by_series(fitted, tmp_path, panel_frame):
-    g = Forecaster.load(fitted.save(str(tmp_path / "run"), plots=False))
+    g = Forecaster.load(fitted.save(str(tmp_path / "run")))
     pd.testing.assert_frame_equal(g.forecast(2), fitted.forecast(2))
     window = panel_frame[panel_frame["item"] == "item005"].sort_values("month")["sales"]
     window = window.to_numpy()[-12:, None]
@@ -120,15 +123,17 @@ def test_errors(panel_frame):
 
 def test_series_embedding(panel_frame, tmp_path):
     f = Forecaster(**SETTINGS, embed=3).fit(panel_frame, target="sales", id="item")
-    assert f.net_.embedding.weight.shape == (300, 3)
-    g = Forecaster.load(f.save(str(tmp_path / "run"), plots=False))
+    assert f.predictor_.net.embedding.weight.shape == (300, 3)
+    g = Forecaster.load(f.save(str(tmp_path / "run")))
     pd.testing.assert_frame_equal(g.forecast(2), f.forecast(2))
     scaled = np.full((1, 12, 1), 0.5, dtype=np.float32)  # one scaled window, two series
-    assert not np.array_equal(f._block(scaled, 1), f._block(scaled, 2))  # told apart
+    assert not np.array_equal(
+        f.predictor_.run(scaled, 1), f.predictor_.run(scaled, 2)
+    )  # told apart
     few = panel_frame[panel_frame["item"].isin([f"item{k:03d}" for k in range(1, 6)])]
     plain = Forecaster(**SETTINGS).fit(few, target="sales", id="item")
-    assert np.array_equal(plain._block(scaled, 1), plain._block(scaled, 2))
-    assert "series embedding of 3" in f.net_.spec
+    assert np.array_equal(plain.predictor_.run(scaled, 1), plain.predictor_.run(scaled, 2))
+    assert "series embedding of 3" in f.predictor_.net.spec
 
 
 def test_parquet_is_read_series_by_series_in_batches(panel_frame, tmp_path):
@@ -169,9 +174,9 @@ def test_series_rolled_forward_together_equal_one_by_one(panel_frame, embed):
     f.fit(uneven, target="sales", id="item")
     groups = f.usable_[:40]
     assert {f.splits_[g].n_test for g in groups} >= {8, 9, 11, 12}  # odd and even lengths
-    together = recursive_tests(f, f.data_, f.splits_, groups)
+    together = recursive_tests(f.predictor_, f.data_, f.splits_, groups)
     for g in groups:
         split = f.splits_[g]
-        alone = f._recursive(f.data_.series(g), split.test_start, split.n_test)
+        alone = f.predictor_.recursive(f.data_.series(g), split.test_start, split.n_test)
         assert together[g].shape == alone.shape == (split.n_test, 1)
         np.testing.assert_allclose(together[g], alone, rtol=1e-5, atol=1e-6)

@@ -9,7 +9,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from rnncast import Forecaster, datasets
+from rnncast import Forecaster, datasets, jobs
 from rnncast.studies.compare import compare_models
 
 CHROMIUM = shutil.which("chromium")
@@ -61,7 +61,7 @@ def fitted_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "run"
     f = Forecaster(units=8, lookback=24, epochs=5, test_size=24, val_size=36, interval=0.8)
     f.fit(datasets.path("electricity"), target="total")
-    f.save(str(out), forecast_steps=12)
+    jobs.save_run(f, str(out), forecast_steps=12)
     return out
 
 

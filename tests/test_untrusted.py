@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "rnncast"
 @pytest.fixture
 def run(tmp_path, daily_frame) -> Path:
     f = Forecaster(**TINY).fit(daily_frame, target="y")
-    return Path(f.save(str(tmp_path / "run"), plots=False))
+    return Path(f.save(str(tmp_path / "run")))
 
 
 def _edit_config(run: Path, change) -> None:
@@ -101,7 +101,7 @@ def test_two_fits_to_one_destination(tmp_path, daily_frame):
     """The second writer is refused while the first holds the destination, and a fit that
     finds the destination filled while it trained does not replace it."""
     from rnncast.errors import RnncastError
-    from rnncast.persistence.runs import atomic_directory, writer_lock
+    from rnncast.persistence.files import atomic_directory, writer_lock
 
     out = tmp_path / "run"
     with writer_lock(out):
@@ -122,7 +122,7 @@ def test_same_seed_same_metrics_and_weights(tmp_path, daily_frame):
     paths = [
         Forecaster(**TINY, dropout=0.1)
         .fit(daily_frame, target="y")
-        .save(str(tmp_path / f"r{k}"), plots=False)
+        .save(str(tmp_path / f"r{k}"))
         for k in range(2)
     ]
     a, b = (Path(p) for p in paths)
@@ -138,7 +138,7 @@ def test_a_safetensors_header_length_starting_with_0x80_is_not_a_pickle(tmp_path
     import torch
     from safetensors.torch import save_file
 
-    from rnncast.persistence.runs import _looks_like_pickle
+    from rnncast.persistence.files import looks_like_pickle
 
     for n in range(1, 800):
         save_file({"a" * n: torch.zeros(1)}, str(tmp_path / "w.safetensors"))
@@ -147,5 +147,5 @@ def test_a_safetensors_header_length_starting_with_0x80_is_not_a_pickle(tmp_path
             break
     else:
         pytest.fail("no header length starting with 0x80 was produced")
-    assert not _looks_like_pickle(head, safetensors=True)
-    assert _looks_like_pickle(pickle.dumps([1.0])[:9], safetensors=True)
+    assert not looks_like_pickle(head, safetensors=True)
+    assert looks_like_pickle(pickle.dumps([1.0])[:9], safetensors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from pathlib import Path
@@ -14,9 +15,10 @@ from rnncast import datasets
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
-from rnncast.persistence.runs import atomic_directory, check_destination, writer_lock
-from rnncast.reports.pages import compare_page
-from rnncast.reports.plots import plot_backtest, plot_leaderboard
+from rnncast.forecasting.panel import skipped
+from rnncast.persistence.checkpoint import read_checkpoint
+from rnncast.persistence.files import atomic_directory, check_destination, writer_lock
+from rnncast.reports import pages, plots
 from rnncast.reports.terminal import (
     leaderboard_markdown,
     metrics_table,
@@ -25,6 +27,8 @@ from rnncast.reports.terminal import (
     targets_table,
     verdict,
 )
+from rnncast.studies.compare import compare_models
+from rnncast.studies.explore import explore
 from rnncast.training.progress import epoch_progress
 
 
@@ -79,7 +83,6 @@ def resume_and_report(
     progress: bool = True,
 ) -> Forecaster:
     """Continue an interrupted fit from its checkpoint and save the finished run in its place."""
-    from rnncast.persistence.checkpoint import read_checkpoint
 
     console = console or Console()
     epochs = read_checkpoint(path).config.epochs  # checked before anything is created
@@ -95,9 +98,22 @@ def _report_and_save(f, out_dir, overwrite, forecast_steps, console) -> None:
     print_training(f, console)
     if f.metrics_["test"] is not None:
         print_metrics(f, f.metrics_, console)
-    path = f.save(out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
+    path = save_run(f, out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
     files = sorted(p.name for p in Path(path).iterdir())
     console.print(f"Run saved to [bold]{path}[/]: {', '.join(files)}", highlight=False)
+
+
+def save_run(
+    f: Forecaster, path: str, overwrite: bool = False, forecast_steps: int | None = None
+) -> str:
+    """Write a fitted model's run directory with its plots and HTML report, atomically:
+    :meth:`Forecaster.save`'s files, ``loss.png``, ``fit.png``, ``forecast.png`` (the
+    forecast of ``forecast.csv``, or of one horizon) and ``report.html``."""
+    with atomic_directory(path, overwrite) as tmp:
+        forecast = f.write(tmp, forecast_steps)
+        plots.write_all(f, tmp, f.forecast() if forecast is None else forecast)
+        (tmp / "report.html").write_text(pages.fit_page(f, tmp), encoding="utf-8")
+    return str(path)
 
 
 def print_data(f: Forecaster, console: Console) -> None:
@@ -124,7 +140,6 @@ def print_data(f: Forecaster, console: Console) -> None:
 
 def print_panel(f: Forecaster, console: Console) -> None:
     """The split of a many-series run: totals, the series skipped, and how they are handled."""
-    from rnncast.forecasting.panel import skipped
 
     n_train = sum(f.splits_[g].n_train for g in f.usable_)
     console.print(
@@ -133,7 +148,7 @@ def print_panel(f: Forecaster, console: Console) -> None:
         f"season {f.season_}.",
         highlight=False,
     )
-    short = skipped(f)
+    short = skipped(f.data_, f.splits_, f.usable_)
     if short:
         handled = (
             "forecast by seasonal naive (flagged)"
@@ -150,10 +165,10 @@ def print_panel(f: Forecaster, console: Console) -> None:
 
 def print_training(f: Forecaster, console: Console) -> None:
     h = f.history_
-    params = sum(p.numel() for p in f.net_.parameters())
+    params = sum(p.numel() for p in f.predictor_.net.parameters())
     console.print(
-        f"Model: {f.net_.spec}; {params:,} parameters, lookback {f.config_.lookback}, "
-        f"steps {','.join(map(str, f.config_.steps))}, strategy {f.strategy_}. "
+        f"Model: {f.predictor_.net.spec}; {params:,} parameters, lookback {f.config_.lookback}, "
+        f"steps {','.join(map(str, f.config_.steps))}, strategy {f.predictor_.strategy}. "
         f"Trained {h.epochs_run} epochs in {h.seconds:.1f} s "
         f"({h.train_windows:,} windows); {h.stop_reason}; kept epoch {h.best_epoch}.",
         highlight=False,
@@ -277,7 +292,6 @@ def run_compare(
     """Compare models (see :func:`rnncast.studies.compare.compare_models`), print the
     leaderboard and
     write ``leaderboard.csv``, ``leaderboard.md``, ``leaderboard.png`` and ``samples.csv``."""
-    from rnncast.studies.compare import compare_models
 
     console = console or Console()
     check_destination(out_dir, overwrite)
@@ -302,11 +316,11 @@ def run_compare(
         result.leaderboard.to_csv(tmp / "leaderboard.csv")
         result.records.to_csv(tmp / "samples.csv", index=False)
         (tmp / "leaderboard.md").write_text(table + "\n\n" + "\n".join(result.verdict()) + "\n")
-        plot_leaderboard(result.leaderboard, result.rank_by, tmp / "leaderboard.png")
+        plots.plot_leaderboard(result.leaderboard, result.rank_by, tmp / "leaderboard.png")
         if options.get("folds"):
             _write_backtest(result, tmp)
         title = "Backtest" if len(models) == 1 and options.get("folds") else "Model comparison"
-        (tmp / "report.html").write_text(compare_page(result, tmp, title), encoding="utf-8")
+        (tmp / "report.html").write_text(pages.compare_page(result, tmp, title), encoding="utf-8")
     console.print(
         f"Wrote {out_dir}: " + ", ".join(sorted(p.name for p in Path(out_dir).iterdir())),
         highlight=False,
@@ -320,7 +334,7 @@ def _write_backtest(result, out: Path) -> None:
     folds.to_csv(out / "backtest.csv", index=False)
     paths = [p for p in result.fold_paths if p["model"] == result.fitted[0].config_.model]
     f = result.fitted[0]
-    plot_backtest(_full_frame(result), paths, f.data_.targets[0], out / "backtest.png")
+    plots.plot_backtest(_full_frame(result), paths, f.data_.targets[0], out / "backtest.png")
 
 
 def _full_frame(result):
@@ -346,12 +360,6 @@ def run_explore(
     console: Console | None = None,
 ):
     """Explore ``data``, print the findings and write plots, ``summary.json`` and a report."""
-    import json
-
-    from rnncast.reports.pages import explore_page
-    from rnncast.reports.plots import plot_acf, plot_columns
-    from rnncast.studies.explore import explore
-
     console = console or Console()
     check_destination(out_dir, overwrite)
     result = explore(data, date=date, target=target)
@@ -359,10 +367,10 @@ def run_explore(
         console.print(line, highlight=False)
     source = Path(data).name if isinstance(data, str) else "a DataFrame"
     with atomic_directory(out_dir, overwrite) as tmp:
-        plot_columns(result.frame, result.missing, tmp / "columns.png")
-        plot_acf(result.acf, len(result.frame), result.season, result.target, tmp / "acf.png")
+        plots.plot_columns(result.frame, result.missing, tmp / "columns.png")
+        plots.plot_acf(result.acf, len(result.frame), result.season, result.target, tmp / "acf.png")
         (tmp / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
-        (tmp / "report.html").write_text(explore_page(result, tmp, source), encoding="utf-8")
+        (tmp / "report.html").write_text(pages.explore_page(result, tmp, source), encoding="utf-8")
     console.print(
         f"Wrote {out_dir}/report.html (columns.png, acf.png, summary.json)", highlight=False
     )

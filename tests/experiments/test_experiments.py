@@ -94,7 +94,7 @@ def test_memory_is_learned_at_lag_one():
 def test_gates_of_a_fitted_run(model, names, seasonal_frame, tmp_path):
     f = Forecaster(model=model, units=5, lookback=12, epochs=2, test_size=12, val_size=0)
     f.fit(seasonal_frame, target="y")
-    path = f.save(str(tmp_path / "run"), plots=False)
+    path = f.save(str(tmp_path / "run"))
     result = runner.invoke(app, ["gates", path])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "run" / "gates" / "gates.png").exists()
@@ -107,6 +107,6 @@ def test_gates_of_a_fitted_run(model, names, seasonal_frame, tmp_path):
 
 def test_gates_refuses_other_models(seasonal_frame, tmp_path):
     f = Forecaster(model="dense", units=4, lookback=12, epochs=1, test_size=12, val_size=0)
-    path = f.fit(seasonal_frame, target="y").save(str(tmp_path / "run"), plots=False)
+    path = f.fit(seasonal_frame, target="y").save(str(tmp_path / "run"))
     result = runner.invoke(app, ["gates", path])
     assert result.exit_code == 2 and "first layer is an LSTM or GRU" in result.stderr

@@ -452,7 +452,7 @@ def forecast(
     """Forecast beyond the last observation, with real future dates, in original units."""
     try:
         from rnncast.forecasting.forecaster import Forecaster
-        from rnncast.persistence.runs import write_text_atomic
+        from rnncast.persistence.files import write_text_atomic
 
         frame = Forecaster.load(run).forecast(steps, interval=interval)
         if out_file:
@@ -606,7 +606,7 @@ def gates(
     try:
         from rnncast.experiments import gates as experiment
         from rnncast.forecasting.forecaster import Forecaster
-        from rnncast.persistence.runs import atomic_directory
+        from rnncast.persistence.files import atomic_directory
 
         result = experiment.window_gates(Forecaster.load(run))
         target = out_dir or str(Path(run) / "gates")

@@ -168,6 +168,14 @@ def parquet_series(
     return {k: v[0] if len(v) == 1 else pd.concat(v) for k, v in pieces.items()}
 
 
+def parquet_columns(path: Path) -> list[str]:
+    """The column names of a Parquet file, read from its schema alone."""
+    import pyarrow.parquet as pq
+
+    check_file(path)
+    return pq.read_schema(path).names
+
+
 def is_parquet(source: Any) -> bool:
     return isinstance(source, str | Path) and Path(source).suffix.lower() in _PARQUET
 

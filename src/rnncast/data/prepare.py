@@ -12,16 +12,14 @@ and missing values handled by an explicit policy whose work is counted.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from rnncast.data.dates import check_duplicates, detect_date, infer_freq, parse_dates
 from rnncast.errors import ConfigError, DataError, closest
-
-DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "month", "day", "period")
 
 
 @dataclass
@@ -128,7 +126,7 @@ def prepare(
         row = int(np.argmax(raw[id].isna().to_numpy()))
         raise DataError(f"Id column {id!r} is empty in row {row + 2} of the file; fill it in.")
     if date is None:
-        date = _detect_date(raw.drop(columns=id), [])
+        date = detect_date(raw.drop(columns=id), [])
     return _prepare_long(raw, id, target, date, features, missing)
 
 
@@ -137,8 +135,8 @@ def _prepare_long(raw: pd.DataFrame, id: str, target, date, features, missing) -
     :func:`_prepare_one` would prepare it alone, but the work over the whole table is done
     once (see :func:`_sorted_table`); only a series' frequency and missing values are handled
     series by series."""
-    targets = _as_names(target, "target")
-    feats = _as_names(features, "features") if features else ()
+    targets = as_names(target, "target")
+    feats = as_names(features, "features") if features else ()
     _check_columns([c for c in raw.columns if c != id], targets, feats, date)
     _check_overlap(targets, feats)
     notes: list[str] = list(raw.attrs.get("notes", []))
@@ -152,7 +150,7 @@ def _prepare_long(raw: pd.DataFrame, id: str, target, date, features, missing) -
         sorted_note = f"Rows were not in date order; sorted {len(frame)} rows by {date!r}."
         notes_g = [sorted_note] if g in unsorted else []
         try:
-            freq = _infer_freq(index, notes_g) if date is not None else None
+            freq = infer_freq(index, notes_g) if date is not None else None
             data = PreparedData(frame, targets, feats, date, freq, notes=notes_g)
             if np.isnan(values[rows]).any():
                 _apply_missing(data, missing)
@@ -183,7 +181,7 @@ def _sorted_table(raw: pd.DataFrame, id: str, columns: list[str], date: str | No
     if date is None:
         order = np.argsort(codes, kind="stable")
     else:
-        stamps = pd.DatetimeIndex(_parse_dates(raw[date], date, notes), name=date)
+        stamps = pd.DatetimeIndex(parse_dates(raw[date], date, notes), name=date)
         by_series = np.argsort(codes, kind="stable")
         c, d = codes[by_series], stamps.asi8[by_series]
         unsorted = set(c[1:][(c[1:] == c[:-1]) & (d[1:] < d[:-1])].tolist())
@@ -197,7 +195,7 @@ def _sorted_table(raw: pd.DataFrame, id: str, columns: list[str], date: str | No
         if dup.any():
             g = int(codes[int(np.argmax(dup)) + 1])
             try:
-                _check_duplicates(stamps[bounds[g] : bounds[g + 1]], date)
+                check_duplicates(stamps[bounds[g] : bounds[g + 1]], date)
             except DataError as exc:
                 raise DataError(f"Series {keys[g]!r}: {exc}") from None
     return [str(k) for k in keys], values[order], stamps, bounds, unsorted
@@ -254,31 +252,31 @@ def _prepare_one(
     features: Sequence[str],
     missing: str,
 ) -> PreparedData:
-    targets = _as_names(target, "target")
-    feats = _as_names(features, "features") if features else ()
+    targets = as_names(target, "target")
+    feats = as_names(features, "features") if features else ()
     _check_columns(list(raw.columns), targets, feats, date)
     notes: list[str] = list(raw.attrs.get("notes", []))
     if date is None:
-        date = _detect_date(raw, notes)
+        date = detect_date(raw, notes)
     _check_overlap(targets, feats)
     values = raw[list(feats) + list(targets)].copy()
     if date is not None:
-        values.index = _parse_dates(raw[date], date, notes)
+        values.index = parse_dates(raw[date], date, notes)
         if not values.index.is_monotonic_increasing:
             values = values.sort_index(kind="stable")
             notes.append(f"Rows were not in date order; sorted {len(values)} rows by {date!r}.")
-        _check_duplicates(values.index, date)
+        check_duplicates(values.index, date)
     else:
         values.index = pd.RangeIndex(len(values))
     for col in values.columns:
         values[col] = _numeric(values[col], col, date_index=date is not None)
-    freq = _infer_freq(values.index, notes) if date is not None else None
+    freq = infer_freq(values.index, notes) if date is not None else None
     data = PreparedData(values, targets, feats, date, freq, notes=notes)
     _apply_missing(data, missing)
     return data
 
 
-def _as_names(value: str | Sequence[str], what: str) -> tuple[str, ...]:
+def as_names(value: str | Sequence[str], what: str) -> tuple[str, ...]:
     if isinstance(value, str):
         names = tuple(v.strip() for v in value.split(",") if v.strip())
     else:
@@ -312,91 +310,6 @@ def _check_columns(columns: list, targets, feats, date) -> None:
                 )
 
 
-def _detect_date(raw: pd.DataFrame, notes: list[str]) -> str | None:
-    for col in raw.columns:
-        if str(col).strip().lower() in DATE_NAMES:
-            notes.append(f"Using column {col!r} as the date (pass --date to choose another).")
-            return str(col)
-    return None
-
-
-def _parse_dates(column: pd.Series, name: str, notes: list[str]) -> pd.DatetimeIndex:
-    if pd.api.types.is_datetime64_any_dtype(column):
-        parsed = pd.to_datetime(column)
-    else:
-        parsed = _parse_date_text(column, name)
-    if parsed.isna().any():
-        row = int(np.argmax(parsed.isna().to_numpy()))
-        raise DataError(f"Date column {name!r} is empty in row {row + 2} of the file; fill it in.")
-    index = pd.DatetimeIndex(parsed, name=name)
-    if index.tz is not None:
-        index = index.tz_convert(None)
-        notes.append(f"Dates in {name!r} had a time zone; converted to UTC.")
-    return index
-
-
-# A time of day followed by a zone: 'Z', '+02:00', '-0500'.
-_ZONE = r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
-
-
-def _parse_date_text(column: pd.Series, name: str) -> pd.Series:
-    """Dates written as text: one format (or ISO 8601 throughout), one kind of time zone."""
-    text = column.astype("string").str.strip()
-    present = text.notna().to_numpy()
-    aware = text.str.contains(_ZONE, regex=True).fillna(False).to_numpy()
-    if aware[present].any() and not aware[present].all():
-        with_zone, without = text[aware].iloc[0], text[present & ~aware].iloc[0]
-        raise DataError(
-            f"Date column {name!r} mixes dates with a time zone ({with_zone!r}) and without "
-            f"({without!r}); give every date the same time zone, or none."
-        )
-    utc = bool(aware[present].any())  # offsets may differ (summer time): compare in UTC
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=utc)
-    if parsed[present].isna().any():
-        _check_one_format(text, present, name)
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=utc)
-    bad = parsed.isna().to_numpy() & present
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise DataError(
-            f"Date column {name!r} has a value that is not a date: {column.iloc[row]!r} "
-            f"(row {row + 2} of the file). Fix it or choose another --date column."
-        )
-    return parsed
-
-
-def _check_one_format(text: pd.Series, present: np.ndarray, name: str) -> None:
-    """Dates that are not ISO 8601 must all follow the first date's format: a column mixing
-    '2023-01-31' and '01/02/2023' would otherwise be read as whatever each value looks like."""
-    from pandas.tseries.api import guess_datetime_format
-
-    at = int(np.argmax(present))
-    first = text.iloc[at]
-    fmt = guess_datetime_format(first)
-    if fmt is None:
-        return  # the per-value parse below names a value that is not a date
-    strict = pd.to_datetime(text, errors="coerce", format=fmt).isna().to_numpy() & present
-    loose = pd.to_datetime(text, errors="coerce", format="mixed").isna().to_numpy() & present
-    other = strict & ~loose  # a date, but not written like the first one
-    if other.any():
-        row = int(np.argmax(other))
-        raise DataError(
-            f"Date column {name!r} mixes date formats: {first!r} (row {at + 2} of the file) and "
-            f"{text.iloc[row]!r} (row {row + 2}); write every date one way (2023-01-31, ISO "
-            "8601, is unambiguous)."
-        )
-
-
-def _check_duplicates(index: pd.DatetimeIndex, name: str) -> None:
-    dup = index.duplicated()
-    if dup.any():
-        first = index[int(np.argmax(dup))]
-        raise DataError(
-            f"Date {first} appears more than once in {name!r} ({int(dup.sum())} duplicates); "
-            "aggregate or remove the duplicate rows."
-        )
-
-
 def _numeric(column: pd.Series, name: str, date_index: bool) -> pd.Series:
     if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
         converted = pd.to_numeric(column, errors="coerce")
@@ -424,51 +337,6 @@ def _numeric(column: pd.Series, name: str, date_index: bool) -> pd.Series:
     if values.isna().all():
         raise DataError(f"Column {name!r} has no values at all; choose another column.")
     return values
-
-
-def _infer_freq(index: pd.DatetimeIndex, notes: list[str]) -> str | None:
-    """The data's frequency; for uneven dates the most common step, if it is common enough."""
-    if len(index) < 3:
-        return None
-    with warnings.catch_warnings():  # pandas 3 warns that infer_freq will return an offset
-        warnings.simplefilter("ignore")
-        freq = pd.infer_freq(index)
-    if freq is not None:
-        return pd.tseries.frequencies.to_offset(freq).freqstr
-    steps = pd.Series(index[1:] - index[:-1])
-    step = steps.mode().iloc[0]
-    share = float((steps == step).mean())
-    alias, words = _step_alias(step), _in_words(step)
-    if share < 0.5:
-        raise DataError(
-            f"Dates in {index.name!r} are irregularly spaced: the most common step, {words}, "
-            f"is only {share:.0%} of them, so there is no frequency to forecast in. Resample "
-            "to a regular frequency first (e.g. pandas df.resample('W').mean())."
-        )
-    longer = steps > step
-    first = index[int(np.argmax(longer.to_numpy())) + 1]
-    notes.append(
-        f"Dates are not evenly spaced: {int(longer.sum())} of {len(steps)} steps are longer "
-        f"than the usual {words} (the first ends {first.date()}); each row is one step for the "
-        f"network, and future dates use steps of {words}."
-    )
-    return alias
-
-
-def _in_words(step: pd.Timedelta) -> str:
-    days = step / pd.Timedelta(days=1)
-    if days >= 1 and days.is_integer():
-        return "1 day" if days == 1 else f"{int(days)} days"
-    return str(step)
-
-
-def _step_alias(step: pd.Timedelta) -> str:
-    """'D' rather than '24h' for whole days, so the season can be inferred from it."""
-    day = pd.Timedelta(days=1)
-    if step >= day and step % day == pd.Timedelta(0):
-        days = step // day
-        return "D" if days == 1 else f"{days}D"
-    return pd.tseries.frequencies.to_offset(step).freqstr
 
 
 def _apply_missing(data: PreparedData, policy: str) -> None:

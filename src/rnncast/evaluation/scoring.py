@@ -1,124 +1,125 @@
-"""Scoring a fitted forecaster on its test part: both modes beside the baselines, and the
-coverage of its intervals. Called by :meth:`rnncast.Forecaster.evaluate` after every fit, and
-series by series for many series (:func:`rnncast.forecasting.panel.score_panel`)."""
+"""Scoring a test part: a pure function of arrays, the same for ``fit``, ``evaluate`` and
+``compare``.
+
+Given the actual values of a series, where its test part starts, and the forecasts of the
+test part in both modes, :func:`score` returns the metrics of ``metrics.json``'s ``test``
+block beside the naive and seasonal naive forecasts of exactly the same points.
+
+>>> import numpy as np
+>>> from rnncast.data.split import Split
+>>> y = np.arange(40.0)[:, None]  # a straight line: tomorrow = today + 1
+>>> origins = np.arange(30, 40)
+>>> out = score(y, Split(25, 5, 10), 4, (1,), ["y"], origins, y[origins][:, None], y[30:])
+>>> out["test"]["one_step"]["model"]["rmse"], out["test"]["one_step"]["naive"]["rmse"]
+(0.0, 1.0)
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from rnncast.data.prepare import PreparedData
 from rnncast.data.split import Split
 from rnncast.data.windows import origins_between
 from rnncast.errors import DataError
 from rnncast.evaluation.baselines import naive, seasonal_naive
 from rnncast.evaluation.intervals import METHOD, interval_scores
 from rnncast.evaluation.metrics import compare, mase_scale
-from rnncast.evaluation.modes import MODES, check_history
-
-if TYPE_CHECKING:
-    from rnncast.forecasting.forecaster import Forecaster
 
 
-def score(
-    f: Forecaster, data: PreparedData, split: Split, recursive=None, one_step=None
-) -> dict[str, Any]:
-    """Metrics of the test part; ``recursive`` is its free-running forecast and ``one_step``
-    its one-step forecasts (N, S, C) when already made (many series are forecast together)."""
-    cfg = f.config_
-    metrics: dict[str, Any] = {
-        "test": None,
-        "skill_rmse": None,
-        "skill_rmse_recursive": None,
-        "season": f.season_,
-        "n_train": split.n_train,
-        "n_val": split.n_val,
-        "n_test": split.n_test,
-        "strategy": f.strategy_,
-        "steps": list(cfg.steps),
-        "targets": list(data.targets),
-        "modes": MODES,
-    }
-    if hasattr(f, "history_"):
-        h = f.history_
-        metrics.update(
-            train_seconds=h.seconds,
-            epochs_run=h.epochs_run,
-            train_windows=h.train_windows,
-            best_epoch=h.best_epoch,
-            stop_reason=h.stop_reason,
-        )
-    if split.n_test == 0:
-        return metrics
-    check_history(split.test_start, cfg.lookback)
-    y = data.frame.to_numpy()[:, f.targets_]  # (T, C)
-    scales = [mase_scale(y[: split.n_train, c], f.season_) for c in range(y.shape[1])]
-    test = {"one_step": _one_step(f, data, split, y, scales, one_step), "recursive": None}
-    if cfg.contiguous:
-        if recursive is None:
-            recursive = f._recursive(data, split.test_start, split.n_test)
-        test["recursive"] = _recursive(f, data, split, y, scales, recursive)
-    else:
-        metrics["recursive_note"] = "not scored: a set of horizon steps cannot be chained"
-    metrics["test"] = test
-    if cfg.interval is not None:
-        metrics["interval"] = _intervals(f, data, split, y, recursive)
-    for mode, key in (("one_step", "skill_rmse"), ("recursive", "skill_rmse_recursive")):
-        if test[mode] is not None:
-            naive_rmse = test[mode]["naive"]["rmse"]
-            metrics[key] = 1 - test[mode]["model"]["rmse"] / naive_rmse if naive_rmse else None
-    return metrics
-
-
-def _intervals(f: Forecaster, data, split, y, recursive) -> dict[str, Any]:
-    """Empirical coverage and mean width of the intervals on the test part, both modes."""
-    cfg, n, level = f.config_, len(y), f.config_.interval
-    origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
-    actual = y[origins[:, None] + np.asarray(cfg.steps) - 1]  # (N, S, C)
-    half = f._calibrate_one_step(data, split, level)  # (S, C)
-    point = f._one_step(data, origins)
-    out = {
-        "level": level,
-        "method": METHOD,
-        "one_step": interval_scores(actual, point - half, point + half),
-    }
-    if cfg.contiguous:
-        half = f._calibrate_recursive(data, split, level, split.n_test)  # (n_test, C)
-        point = recursive
-        out["recursive"] = interval_scores(y[split.test_start :], point - half, point + half)
-    return out
-
-
-def one_step_origins(f: Forecaster, split: Split, n: int) -> np.ndarray:
+def one_step_origins(split: Split, n: int, lookback: int, max_step: int) -> np.ndarray:
     """The origins of the one-step mode's test windows in a series of ``n`` rows."""
-    cfg = f.config_
-    origins = origins_between(split.test_start, n, cfg.lookback, cfg.max_step, n)
+    origins = origins_between(split.test_start, n, lookback, max_step, n)
     if len(origins) == 0:
         raise DataError(f"The test part ({split.n_test} rows) is shorter than --horizon.")
     return origins
 
 
-def _one_step(f: Forecaster, data, split, y, scales, model=None) -> dict[str, Any]:
-    cfg = f.config_
-    origins = one_step_origins(f, split, len(y))
-    leads = np.asarray(cfg.steps) - 1
+def score(
+    y: np.ndarray,
+    split: Split,
+    season: int,
+    steps: tuple[int, ...],
+    targets: list[str],
+    origins: np.ndarray,
+    one_step: np.ndarray,
+    recursive: np.ndarray | None,
+    interval: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Metrics of the test part of one series, in original units.
+
+    Args:
+        y: Every value of the targets (T, C).
+        split: Where the validation and test parts start.
+        season: Season of the seasonal naive forecast and of MASE's scale.
+        steps: The forecast steps (1-based) of the one-step mode.
+        targets: Names of the C targets.
+        origins: First test row of each one-step window (N,).
+        one_step: The model's forecasts (N, S, C) from the true history before each origin.
+        recursive: The model's free-running forecast of the whole test part (n_test, C), or
+            None where the steps cannot be chained.
+        interval: Optional ``level`` with the half-widths ``one_step`` (S, C) and, with
+            ``recursive``, ``recursive`` (n_test, C) of calibrated intervals.
+
+    Returns:
+        ``test`` (both modes: model, naive and seasonal naive, mean and by step),
+        ``skill_rmse`` and ``skill_rmse_recursive`` (1 - RMSE / naive RMSE), and
+        ``recursive_note`` or ``interval`` where they apply.
+    """
+    scales = [mase_scale(y[: split.n_train, c], season) for c in range(y.shape[1])]
+    test = {"one_step": _one_step(y, season, steps, targets, scales, origins, one_step)}
+    out: dict[str, Any] = {"test": test}
+    test["recursive"] = None
+    if recursive is not None:
+        test["recursive"] = _recursive(y, split, season, targets, scales, recursive)
+    else:
+        out["recursive_note"] = "not scored: a set of horizon steps cannot be chained"
+    for mode, key in (("one_step", "skill_rmse"), ("recursive", "skill_rmse_recursive")):
+        out[key] = None
+        if test[mode] is not None:
+            naive_rmse = test[mode]["naive"]["rmse"]
+            out[key] = 1 - test[mode]["model"]["rmse"] / naive_rmse if naive_rmse else None
+    if interval is not None:
+        out["interval"] = _intervals(y, split, steps, origins, one_step, recursive, interval)
+    return out
+
+
+def _one_step(y, season, steps, targets, scales, origins, model) -> dict[str, Any]:
+    leads = np.asarray(steps) - 1
+    max_step = steps[-1]
     forecasts = {
-        "model": f._one_step(data, origins) if model is None else model,  # (N, S, C)
-        "naive": naive(y, origins, cfg.max_step)[:, leads],
-        "seasonal_naive": seasonal_naive(y, origins, cfg.max_step, f.season_)[:, leads],
+        "model": model,  # (N, S, C)
+        "naive": naive(y, origins, max_step)[:, leads],
+        "seasonal_naive": seasonal_naive(y, origins, max_step, season)[:, leads],
     }
     actual = y[origins[:, None] + leads]  # (N, S, C)
-    return compare(actual, forecasts, scales, list(cfg.steps), list(data.targets))
+    return compare(actual, forecasts, scales, list(steps), list(targets))
 
 
-def _recursive(f: Forecaster, data, split, y, scales, forecast) -> dict[str, Any]:
+def _recursive(y, split, season, targets, scales, forecast) -> dict[str, Any]:
     start, steps = split.test_start, split.n_test
     origin = np.array([start])
     forecasts = {
         "model": forecast[None],  # (steps, C) -> (1, steps, C)
         "naive": naive(y, origin, steps),
-        "seasonal_naive": seasonal_naive(y, origin, steps, f.season_),
+        "seasonal_naive": seasonal_naive(y, origin, steps, season),
     }
     actual = y[start:][None]  # (1, steps, C)
-    return compare(actual, forecasts, scales, list(range(1, steps + 1)), list(data.targets))
+    return compare(actual, forecasts, scales, list(range(1, steps + 1)), list(targets))
+
+
+def _intervals(y, split, steps, origins, one_step, recursive, interval) -> dict[str, Any]:
+    """Empirical coverage and mean width of the intervals on the test part, both modes."""
+    actual = y[origins[:, None] + np.asarray(steps) - 1]  # (N, S, C)
+    half = interval["one_step"]  # (S, C)
+    out = {
+        "level": interval["level"],
+        "method": METHOD,
+        "one_step": interval_scores(actual, one_step - half, one_step + half),
+    }
+    if recursive is not None:
+        half = interval["recursive"]  # (n_test, C)
+        test = y[split.test_start :]
+        out["recursive"] = interval_scores(test, recursive - half, recursive + half)
+    return out

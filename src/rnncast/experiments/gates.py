@@ -33,21 +33,21 @@ def window_gates(f) -> dict:
     if split.n_test == 0:
         raise RunError("This run has no test part; gates shows a test window.")
     rows = slice(n - 1 - lookback, n - 1)  # the inputs of the last one-step test forecast
-    x = f._scaled(data)[rows][:, f.inputs_][None]  # (1, L, F_in)
+    x = f.predictor_.scaled(data)[rows][:, f.predictor_.inputs][None]  # (1, L, F_in)
     ref = from_torch(layer.rnn)
     ref.forward(x.astype(np.float64))
     gates = {k: v[0] for k, v in ref.gates_of().items() if k in SHOWN[layer.cell]}
     return {
         "cell": layer.cell,
         "index": data.frame.index[rows],
-        "series": data.frame.iloc[rows, f.targets_[0]].to_numpy(),
+        "series": data.frame.iloc[rows, f.predictor_.targets[0]].to_numpy(),
         "target": data.targets[0],
         "gates": gates,
     }
 
 
 def _first_recurrent(f) -> RecurrentLayer:
-    block = f.net_.blocks[0]
+    block = f.predictor_.net.blocks[0]
     if not isinstance(block, RecurrentLayer) or block.cell == "rnn":
         raise RunError("gates needs a run whose first layer is an LSTM or GRU, e.g. --model lstm.")
     if block.rnn.bidirectional or block.activation != "tanh":

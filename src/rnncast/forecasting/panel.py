@@ -8,70 +8,47 @@ none is left.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rnncast.config import FitConfig
+from rnncast.data.io import read_table
 from rnncast.data.prepare import PreparedData, prepare
+from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
-from rnncast.data.windows import Spans, origins_between
+from rnncast.data.windows import Spans, Windows, origins_between
 from rnncast.errors import ConfigError, DataError, RnncastError
 from rnncast.evaluation.metrics import METRICS
-from rnncast.evaluation.scoring import score
-
-if TYPE_CHECKING:
-    from rnncast.forecasting.forecaster import Forecaster
+from rnncast.evaluation.modes import check_history, roll_forward
+from rnncast.evaluation.scoring import one_step_origins
+from rnncast.forecasting.assess import score_series
+from rnncast.forecasting.future import forecast_series, seasonal_naive_forecast
+from rnncast.forecasting.predictor import Predictor, scale
+from rnncast.training.loop import History
 
 FALLBACKS = ("seasonal-naive",)
 
 
-def split_series(data: PreparedData, cfg: FitConfig) -> tuple[list[Split], list[int]]:
-    """Each series' split and the series long enough to train on.
-
-    One series keeps every check an error; with many, a series that is too short is skipped.
-    """
-    from rnncast.forecasting.forecaster import _check_calibration, _check_lengths
-
-    def checked(part: PreparedData) -> Split:
-        split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
-        _check_lengths(split, cfg)
-        if cfg.interval is not None and not data.ids:
-            _check_calibration(split, cfg)
-        return split
-
-    if not data.ids:
-        return [checked(data)], [0]
-    splits, usable = [], []
-    for g in range(data.n_series):
-        part = data.series(g)
-        try:
-            splits.append(checked(part))
-            usable.append(g)
-        except RnncastError:
-            splits.append(Split(len(part.frame), 0, 0))
-    if not usable:
-        longest = max(len(data.series(g).frame) for g in range(data.n_series))
-        raise DataError(
-            f"No series is long enough: each needs --lookback {cfg.lookback} + --horizon "
-            f"{cfg.max_step} training rows after the split; the longest has {longest} rows in "
-            "all. Give a shorter lookback or smaller --test-size/--val-size."
-        )
-    return splits, usable
-
-
-def training_origins(f: Forecaster, reach: int):
+def training_origins(
+    scaler: Scaler,
+    data: PreparedData,
+    splits: list[Split],
+    usable: list[int],
+    lookback: int,
+    reach: int,
+):
     """The scaled series of every used series stacked into one array, and the training and
     validation window origins into it (no window crosses from one series into the next)."""
-    cfg, arrays, train, val, offset = f.config_, [], [], [], 0
-    for g in f.usable_:
-        part, split = f.data_.series(g), f.splits_[g]
-        scaled = f._scaled(part)
+    arrays, train, val, offset = [], [], [], 0
+    for g in usable:
+        part, split = data.series(g), splits[g]
+        scaled = scale(scaler, part)
         n = len(scaled)
-        train.append(_run(0, split.n_train, cfg.lookback, reach, n, offset, g))
+        train.append(_run(0, split.n_train, lookback, reach, n, offset, g))
         if split.n_val:
-            val.append(_run(split.val_start, split.test_start, cfg.lookback, reach, n, offset, g))
+            val.append(_run(split.val_start, split.test_start, lookback, reach, n, offset, g))
         arrays.append(scaled)
         offset += n
     values = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)  # (sum T_g, F)
@@ -91,9 +68,9 @@ def _spans(runs: list[tuple[int, int, int]]) -> Spans:
     return Spans(starts, counts, groups)
 
 
-def group_of(f: Forecaster, series: str | None) -> int:
+def group_of(data: PreparedData, series: str | None) -> int:
     """The row of a series in the scaler: 0 for a single series."""
-    ids = f.data_.ids
+    ids = data.ids
     if not ids:
         if series is not None:
             raise ConfigError("This model was fitted on one series; leave out `series`.")
@@ -103,27 +80,37 @@ def group_of(f: Forecaster, series: str | None) -> int:
     if str(series) not in ids:
         raise DataError(
             f"Unknown series {series!r}; the model knows {len(ids)} series from "
-            f"column {f.data_.id_column!r}."
+            f"column {data.id_column!r}."
         )
     return ids.index(str(series))
 
 
-def skipped(f: Forecaster) -> list[str]:
-    return [f.data_.ids[g] for g in range(len(f.splits_)) if g not in f.usable_]
+def skipped(data: PreparedData, splits: list[Split], usable: list[int]) -> list[str]:
+    """The names of the series too short to train on."""
+    return [data.ids[g] for g in range(len(splits)) if g not in usable]
 
 
 # -- forecasts -------------------------------------------------------------------------------
-def forecast_panel(f: Forecaster, steps: int | None, interval: float | None) -> pd.DataFrame:
+def forecast_panel(
+    p: Predictor,
+    cfg: FitConfig,
+    season: int,
+    data: PreparedData,
+    splits: list[Split],
+    usable: list[int],
+    steps: int | None,
+    interval: float | None,
+) -> pd.DataFrame:
     """Every used series' forecast in long format, and with ``fallback`` every other series'
     seasonal-naive forecast; the ``forecast_by`` column says which is which."""
-    data, frames = f.data_, []
+    frames = []
     for g in range(data.n_series):
         part = data.series(g)
-        if g in f.usable_:
-            frame = f._forecast_one(part, f.splits_[g], steps, interval)
+        if g in usable:
+            frame = forecast_series(p, cfg, part, splits[g], steps, interval)
             frame.insert(len(frame.columns), "forecast_by", "model")
-        elif f.config_.fallback == "seasonal-naive" and len(part.frame) > 0:
-            frame = _seasonal_naive_forecast(f, part, steps)
+        elif cfg.fallback == "seasonal-naive" and len(part.frame) > 0:
+            frame = seasonal_naive_forecast(cfg, season, part, steps)
         else:
             continue
         frame.insert(0, data.id_column, part.name)
@@ -131,32 +118,30 @@ def forecast_panel(f: Forecaster, steps: int | None, interval: float | None) -> 
     return pd.concat(frames, ignore_index=True)
 
 
-def _seasonal_naive_forecast(f: Forecaster, part: PreparedData, steps: int | None):
-    from rnncast.forecasting.forecaster import future_index
-
-    cfg = f.config_
-    leads = list(cfg.steps) if not cfg.contiguous else list(range(1, (steps or cfg.max_step) + 1))
-    season = min(f.season_, len(part.frame))
-    y = part.frame[list(part.targets)].to_numpy()
-    rows = [len(y) - season + (lead - 1) % season for lead in leads]
-    frame = pd.DataFrame(y[rows], columns=list(part.targets))
-    frame.insert(0, part.date or "step", future_index(part, leads))
-    frame["forecast_by"] = "seasonal-naive (series too short for the model)"
-    return frame
-
-
 # -- scores ----------------------------------------------------------------------------------
-def score_panel(f: Forecaster, data: PreparedData, splits: list[Split], usable: list[int]):
+def score_panel(
+    p: Predictor,
+    cfg: FitConfig,
+    season: int,
+    data: PreparedData,
+    splits: list[Split],
+    usable: list[int],
+    history: History | None,
+):
     """Per-series metrics, their mean over series, the mean MASE and the share of series on
     which the model beats the seasonal naive forecast (one-step RMSE)."""
-    per = {}
-    scored = [g for g in usable if splits[g].n_test >= f.config_.max_step]
-    recursive = recursive_tests(f, data, splits, scored) if f.config_.contiguous else {}
-    one_step = one_step_tests(f, data, splits, scored)
-    for g in scored:
+
+    def scored_one(g, recursive=None, one_step=None):
         part = data.series(g)
-        per[part.name] = score(f, part, splits[g], recursive.get(g), one_step.get(g))
-    first = next(iter(per.values()), None) or score(f, data.series(usable[0]), splits[usable[0]])
+        return score_series(p, cfg, season, part, splits[g], history, recursive, one_step)
+
+    per = {}
+    scored = [g for g in usable if splits[g].n_test >= cfg.max_step]
+    recursive = recursive_tests(p, data, splits, scored) if cfg.contiguous else {}
+    one_step = one_step_tests(p, data, splits, scored)
+    for g in scored:
+        per[data.series(g).name] = scored_one(g, recursive.get(g), one_step.get(g))
+    first = next(iter(per.values()), None) or scored_one(usable[0])
     metrics = {
         k: v
         for k, v in first.items()
@@ -180,30 +165,27 @@ def score_panel(f: Forecaster, data: PreparedData, splits: list[Split], usable: 
     return metrics
 
 
-def one_step_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) -> dict:
+def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -> dict:
     """The one-step forecasts of every series' test windows, many series per network call
     (up to ``ONE_STEP_CHUNK`` windows), not one call per series.
 
     Returns:
         Series -> forecasts (N_g, S, C) in original units.
     """
-    from rnncast.data.windows import Windows
-    from rnncast.evaluation.scoring import one_step_origins
-
-    cfg, out, chunk, xs, total = f.config_, {}, [], [], 0
+    out, chunk, xs, total = {}, [], [], 0
     todo = [g for g in groups if splits[g].n_test]
     for k, g in enumerate(todo):
         part = data.series(g)
-        origins = one_step_origins(f, splits[g], len(part.frame))
-        w = Windows(f._scaled(part), cfg.lookback, cfg.steps, f.inputs_, f.targets_, origins)
+        origins = one_step_origins(splits[g], len(part.frame), p.lookback, p.max_step)
+        w = Windows(p.scaled(part), p.lookback, p.steps, p.inputs, p.targets, origins)
         chunk.append(g)
         xs.append(w.arrays()[0])  # (N_g, L, F_in)
         total += len(origins)
         if total >= ONE_STEP_CHUNK or k == len(todo) - 1:
             sizes = [len(x) for x in xs]
-            block = f._at_steps(np.concatenate(xs), np.repeat(chunk, sizes))  # (sum N_g, S, C)
+            block = p.at_steps(np.concatenate(xs), np.repeat(chunk, sizes))  # (sum N_g, S, C)
             for h, scaled in zip(chunk, np.split(block, np.cumsum(sizes)[:-1]), strict=True):
-                out[h] = f.scaler_.inverse(scaled, f.targets_, h)
+                out[h] = p.scaler.inverse(scaled, p.targets, h)
             chunk, xs, total = [], [], 0
     return out
 
@@ -211,7 +193,7 @@ def one_step_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) 
 ONE_STEP_CHUNK = 256  # windows per network call: few calls for many short series, little memory
 
 
-def recursive_tests(f: Forecaster, data, splits: list[Split], groups: list[int]) -> dict:
+def recursive_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -> dict:
     """The free-running forecast of every series' test part, all series rolled forward
     together in one batch (one network call per step, not one per step and series).
 
@@ -223,17 +205,14 @@ def recursive_tests(f: Forecaster, data, splits: list[Split], groups: list[int])
     Returns:
         Series -> forecasts (n_test, C) in original units.
     """
-    from rnncast.evaluation.modes import check_history, roll_forward
-
     if not groups:
         return {}
-    cfg = f.config_
     steps = max(splits[g].n_test for g in groups)
-    pad = -(-steps // cfg.max_step) * cfg.max_step  # the rows roll_forward may fill
+    pad = -(-steps // p.max_step) * p.max_step  # the rows roll_forward may fill
     blocks, origins, offset = [], [], 0
     for g in groups:
-        scaled = f._scaled(data.series(g))  # (T_g, F)
-        check_history(splits[g].test_start, cfg.lookback)
+        scaled = p.scaled(data.series(g))  # (T_g, F)
+        check_history(splits[g].test_start, p.lookback)
         blocks += [scaled, np.zeros((pad, scaled.shape[1]), scaled.dtype)]
         origins.append(offset + splits[g].test_start)
         offset += len(scaled) + pad
@@ -242,14 +221,14 @@ def recursive_tests(f: Forecaster, data, splits: list[Split], groups: list[int])
         np.concatenate(blocks),  # (sum of T_g + pad, F)
         np.asarray(origins),
         np.array([splits[g].n_test for g in groups]),  # a series leaves once its part is done
-        lambda windows, rows: f._block(windows, which[rows]),
-        cfg.lookback,
-        cfg.max_step,
-        f.inputs_,
-        f.targets_,
+        lambda windows, rows: p.run(windows, which[rows]),
+        p.lookback,
+        p.max_step,
+        p.inputs,
+        p.targets,
     )  # (G, steps, C), scaled
     return {
-        g: f.scaler_.inverse(out[k, : splits[g].n_test], f.targets_, g)
+        g: p.scaler.inverse(out[k, : splits[g].n_test], p.targets, g)
         for k, g in enumerate(groups)
     }
 
@@ -299,11 +278,11 @@ def _mean(values: list) -> float | None:
     return float(np.mean(kept)) if kept else None
 
 
-def evaluate_panel(f: Forecaster, data: Any) -> dict[str, Any]:
-    """Score new long-format data, series by series, with each known series' own scaler."""
-    from rnncast.data.io import read_table
-
-    d, cfg = f.data_, f.config_
+def evaluate_panel(
+    p: Predictor, cfg: FitConfig, season: int, d: PreparedData, data: Any, history: History
+) -> dict[str, Any]:
+    """Score new long-format ``data``, series by series, with each series' scaler in the
+    fitted data ``d``."""
     fresh = prepare(read_table(data), d.targets, d.date, d.features, cfg.missing, id=d.id_column)
     known = [name for name in fresh.ids if name in d.ids]
     if not known:
@@ -324,7 +303,7 @@ def evaluate_panel(f: Forecaster, data: Any) -> dict[str, Any]:
         if name in d.ids and split.n_test >= cfg.max_step and split.test_start >= cfg.lookback:
             usable.append(g)
     fresh_view = _Parts(fresh, parts)
-    return score_panel(f, fresh_view, splits, usable)
+    return score_panel(p, cfg, season, fresh_view, splits, usable, history)
 
 
 class _Parts:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,11 +24,15 @@ import torch
 from rnncast import __version__
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError, RnncastError, RunError
-from rnncast.persistence.runs import check_weights, read_tensors
+from rnncast.persistence.files import (
+    atomic_directory,
+    check_plain_file,
+    check_weights,
+    read_json,
+    read_tensors,
+    write_json,
+)
 from rnncast.training.loop import History, Progress, Stop
-
-if TYPE_CHECKING:
-    from rnncast.forecasting.forecaster import Forecaster
 
 FORMAT = "rnncast-checkpoint"
 FORMAT_VERSION = 1
@@ -79,10 +83,18 @@ def stop_on_signals() -> Iterator[Stop]:
             signal.signal(s, old)
 
 
-def interrupted(f: Forecaster, path: str | None, fit: dict[str, Any], signum: int) -> Exception:
-    """Save ``f``'s interrupted training to ``path`` and return the error that says so."""
-    p = f.history_.interrupted
-    where = f"epoch {p.epoch} of {f.config_.epochs}"
+def interrupted(
+    cfg: FitConfig,
+    history: History,
+    net: torch.nn.Module,
+    path: str | None,
+    fit: dict[str, Any],
+    signum: int,
+) -> Exception:
+    """Save an interrupted training (``history.interrupted`` says where it stood) to
+    ``path`` and return the error that says so."""
+    p = history.interrupted
+    where = f"epoch {p.epoch} of {cfg.epochs}"
     where = f"{where}, after {p.batch} of its batches" if p.batch else f"the start of {where}"
     name = signal.Signals(signum).name if signum else "a stop request"
     if path is None:
@@ -92,7 +104,7 @@ def interrupted(f: Forecaster, path: str | None, fit: dict[str, Any], signum: in
             "",
             signum,
         )
-    write_checkpoint(f, path, fit, signum)
+    write_checkpoint(cfg, history, net, path, fit, signum)
     return TrainingInterrupted(
         f"Training stopped by {name} at {where}. A checkpoint is saved in {path!r}; continue "
         f"with: rnncast fit --resume {path}",
@@ -101,14 +113,19 @@ def interrupted(f: Forecaster, path: str | None, fit: dict[str, Any], signum: in
     )
 
 
-def write_checkpoint(f: Forecaster, path: str, fit: dict[str, Any], signum: int) -> None:
+def write_checkpoint(
+    cfg: FitConfig,
+    history: History,
+    net: torch.nn.Module,
+    path: str,
+    fit: dict[str, Any],
+    signum: int,
+) -> None:
     """Write the checkpoint directory atomically, replacing an older checkpoint there."""
     from safetensors.torch import save_file
 
-    from rnncast.persistence.runs import _write_json, atomic_directory
-
-    h, p = f.history_, f.history_.interrupted
-    tensors = _prefixed("net", f.net_.state_dict()) | _prefixed("best", p.best_state)
+    h, p = history, history.interrupted
+    tensors = _prefixed("net", net.state_dict()) | _prefixed("best", p.best_state)
     tensors |= _prefixed("rng", p.torch_rng)
     optim_tensors, optim_values = _split_optimizer(p.optimizer_state)
     tensors |= optim_tensors
@@ -117,7 +134,7 @@ def write_checkpoint(f: Forecaster, path: str, fit: dict[str, Any], signum: int)
         "format_version": FORMAT_VERSION,
         "rnncast": __version__,
         "signal": signum,
-        "settings": f.config_.to_dict(),
+        "settings": cfg.to_dict(),
         "fit": fit,
         "position": {
             "epoch": p.epoch,
@@ -139,7 +156,7 @@ def write_checkpoint(f: Forecaster, path: str, fit: dict[str, Any], signum: int)
     }
     with atomic_directory(path, overwrite=True) as tmp:
         save_file(tensors, str(tmp / "checkpoint.safetensors"))
-        _write_json(tmp / "checkpoint.json", meta)
+        write_json(tmp / "checkpoint.json", meta)
 
 
 def is_checkpoint(path: str | Path) -> bool:
@@ -148,16 +165,14 @@ def is_checkpoint(path: str | Path) -> bool:
 
 def read_checkpoint(path: str | Path) -> Checkpoint:
     """Read and check a checkpoint directory; every problem is a :class:`RunError`."""
-    from rnncast.persistence.runs import _check_run_file, _read_json
-
     root = Path(path)
     if not root.is_dir():
         raise RunError(f"No checkpoint at {str(root)!r}; give the --out of an interrupted fit.")
     if not is_checkpoint(root) and (root / "config.json").exists():
         raise RunError(f"{str(root)!r} holds a finished run, not a checkpoint; nothing to resume.")
     for name in FILES:
-        _check_run_file(root, name, required=True)
-    meta = _read_json(root / "checkpoint.json")
+        check_plain_file(root, name, required=True)
+    meta = read_json(root / "checkpoint.json")
     _check_meta(meta, root)
     try:
         config = FitConfig.from_dict(meta["settings"])

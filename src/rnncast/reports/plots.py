@@ -20,12 +20,12 @@ if TYPE_CHECKING:
 COLORS = {"actual": "#222222", "one_step": "#1f77b4", "recursive": "#d62728", "forecast": "#d62728"}
 
 
-def write_all(f: Forecaster, out: Path, forecast_steps: int | None = None) -> list[Path]:
-    """Draw every plot of a run into ``out``; returns the paths written."""
+def write_all(f: Forecaster, out: Path, forecast: pd.DataFrame) -> list[Path]:
+    """Draw every plot of a run into ``out``, ``forecast`` among them; returns the paths."""
     paths = [out / "loss.png", out / "fit.png", out / "forecast.png"]
     plot_loss(f, paths[0])
     plot_fit(f, paths[1])
-    plot_forecast(f, f.forecast(forecast_steps), paths[2])
+    plot_forecast(f, forecast, paths[2])
     return paths
 
 

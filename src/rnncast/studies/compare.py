@@ -233,7 +233,7 @@ class _Runner:
                             "forecast": fc["recursive"][:, 0],
                         }
                     )
-                params = sum(p.numel() for p in f.net_.parameters())
+                params = sum(p.numel() for p in f.predictor_.net.parameters())
                 self._record(fold, r, model, "model", f, fc, params, seconds)
             if len(members) >= 2:
                 fc = _mean([outputs[m] for m in members])

@@ -149,7 +149,7 @@ def best_config(study) -> dict[str, Any]:
 
 
 def write_results(study, out_dir: str) -> None:
-    from rnncast.persistence.runs import write_text_atomic
+    from rnncast.persistence.files import write_text_atomic
 
     out = Path(out_dir)
     write_text_atomic(out / "best.json", json.dumps(best_config(study), indent=2) + "\n")

@@ -1,0 +1,41 @@
+"""Any source to a prepared series: a path (CSV or Parquet), a DataFrame or a Series.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"date": ["2024-01-01", "2024-01-02", "2024-01-03"], "y": [1.0, 2, 3]})
+>>> load(df, target="y").freq
+'D'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rnncast.data.dates import DATE_NAMES
+from rnncast.data.io import is_parquet, parquet_columns, parquet_series, read_table
+from rnncast.data.prepare import PreparedData, as_names, prepare, prepare_series
+
+
+def load(
+    source: Any,
+    target: str | Sequence[str],
+    date: str | None = None,
+    features: str | Sequence[str] = (),
+    missing: str = "interpolate",
+    id: str | None = None,
+) -> PreparedData:
+    """Read ``source`` and prepare it (see :func:`rnncast.data.prepare.prepare`).
+
+    Long-format Parquet with ``id`` is read series by series in batches, so memory never
+    holds the whole table twice; anything else is read whole.
+    """
+    if id is None or not is_parquet(source):
+        return prepare(read_table(source), target, date, features, missing, id=id)
+    if date is None:  # detected by name, as for any table
+        names = parquet_columns(Path(source))
+        date = next((n for n in names if n.strip().lower() in DATE_NAMES), None)
+    targets = as_names(target, "target")
+    feats = as_names(features, "features") if features else ()
+    series = parquet_series(source, id, [c for c in (date, *feats, *targets) if c])
+    return prepare_series(series, targets, date, feats, missing, id)

@@ -1,0 +1,165 @@
+"""A fit, step by step: data in, split and scaled on training rows, a network trained.
+
+:func:`prepare_fit` does every check that can be made before training;
+:func:`train_predictor` builds the network from the seed and trains it, resuming from a
+checkpoint when given one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from rnncast.config import FitConfig
+from rnncast.data.load import load
+from rnncast.data.prepare import PreparedData
+from rnncast.data.scaling import Scaler
+from rnncast.data.split import Split
+from rnncast.data.windows import Windows
+from rnncast.errors import ConfigError
+from rnncast.evaluation.baselines import infer_season
+from rnncast.forecasting import inputs, panel
+from rnncast.forecasting.predictor import Predictor, build_net
+from rnncast.persistence.checkpoint import Checkpoint, interrupted, restore, stop_on_signals
+from rnncast.persistence.files import check_weights
+from rnncast.persistence.runs import RunContents
+from rnncast.runtime import distributed as dist
+from rnncast.training.loop import History, resolve_device, seed_everything, train
+from rnncast.training.progress import epoch_progress
+
+
+@dataclass
+class Prepared:
+    """The data of a fit, split and scaled, before any training."""
+
+    data: PreparedData
+    splits: list[Split]
+    usable: list[int]
+    season: int
+    scaler: Scaler
+    inputs: list[int]
+    targets: list[int]
+
+
+def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
+    """Read and check the data, split every series in time, fit the scalers on training
+    rows, and check the settings against the data (all before any training)."""
+    data = load(source, **names, missing=cfg.missing)
+    inputs.check_many_series_options(cfg, data)
+    splits, usable = inputs.split_series(data, cfg)
+    inputs.refill_before_boundaries(data, splits)
+    season = cfg.season or infer_season(data.freq)
+    scaler = Scaler(cfg.scaler).fit_groups(
+        [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
+    )
+    cfg.layers()  # a spec that does not fit the strategy is refused now, not after training
+    columns, targets = roles(cfg, data)
+    inputs.check_scaled(scaler, data, usable, splits[0].n_train)
+    return Prepared(data, splits, usable, season, scaler, columns, targets)
+
+
+def roles(cfg: FitConfig, data: PreparedData) -> tuple[list[int], list[int]]:
+    """Positions of the network's input columns and of the targets in a series' frame
+    (features first, then targets)."""
+    n_feat = len(data.features)
+    targets = list(range(n_feat, n_feat + len(data.targets)))
+    if cfg.resolved_strategy() == "recursive" and data.features:
+        raise ConfigError(
+            "--strategy recursive feeds the model its own predictions, so every input must "
+            "be a target; with --features use --strategy direct or seq2seq, or list those "
+            "columns as targets too."
+        )
+    return list(range(n_feat)) + (targets if cfg.target_history else []), targets
+
+
+def loaded_predictor(run: RunContents, where: str) -> Predictor:
+    """The predictor of a run read from disk, its weights checked against the network
+    its settings describe before they are loaded."""
+    cfg = run.config
+    prep = Prepared(run.data, run.splits, run.usable, run.season, run.scaler, *roles(cfg, run.data))
+    device = resolve_device("auto" if cfg.device == "cuda" else cfg.device)
+    p = new_predictor(cfg, prep, device)
+    check_weights(run.weights, p.net.state_dict(), where)
+    p.net.load_state_dict(run.weights)
+    p.net = p.net.to(device).eval()
+    return p
+
+
+def new_predictor(cfg: FitConfig, prep: Prepared, device: torch.device) -> Predictor:
+    """The predictor of ``prep`` with a freshly initialised network (from PyTorch's seed)."""
+    embed = cfg.embed if prep.data.ids else 0
+    n_series = prep.data.n_series
+    net = build_net(cfg, len(prep.inputs), len(prep.targets), n_series, embed)
+    return Predictor(
+        net,
+        prep.scaler,
+        prep.inputs,
+        prep.targets,
+        cfg.lookback,
+        cfg.steps,
+        cfg.resolved_strategy(),
+        device,
+        embedded=bool(embed),
+    )
+
+
+def train_predictor(
+    cfg: FitConfig,
+    prep: Prepared,
+    device: torch.device,
+    on_epoch=None,
+    ctx: dist.Context = dist.SINGLE,
+    stop=None,
+    resume: Checkpoint | None = None,
+) -> tuple[Predictor, History]:
+    """Seed, build and train the network on every used series' training windows."""
+    reach = 1 if cfg.resolved_strategy() == "recursive" else cfg.max_step
+    values, train_origins, val_origins = panel.training_origins(
+        prep.scaler, prep.data, prep.splits, prep.usable, cfg.lookback, reach
+    )
+    steps = (1,) if cfg.resolved_strategy() == "recursive" else cfg.steps
+    embedded = bool(cfg.embed and prep.data.ids)
+
+    def windows(origins) -> Windows:
+        return Windows(
+            values, cfg.lookback, steps, prep.inputs, prep.targets, origins, with_series=embedded
+        )
+
+    val_set = windows(val_origins) if len(val_origins) else None
+    seed_everything(cfg.seed)
+    p = new_predictor(cfg, prep, device)
+    state = restore(resume, p.net, "the checkpoint") if resume is not None else None
+    p.net = p.net.to(device)
+    history = train(p.net, windows(train_origins), val_set, cfg, device, on_epoch, ctx, stop, state)
+    p.net = p.net.eval()
+    return p, history
+
+
+@contextlib.contextmanager
+def fit_context(cfg: FitConfig, checkpoint, verbose: bool, on_epoch, ctx):
+    """Signal handling (with a checkpoint) and a progress display (when verbose) for a fit;
+    yields ``(stop, on_epoch)``."""
+    with contextlib.ExitStack() as stack:
+        stop = None
+        if checkpoint is not None and ctx is dist.SINGLE:
+            stop = stack.enter_context(stop_on_signals())
+        if on_epoch is None and verbose:
+            on_epoch = stack.enter_context(epoch_progress(None, cfg.epochs, enabled=ctx.main))
+        yield stop, on_epoch
+
+
+def check_interrupted(cfg, history, net, checkpoint, data: PreparedData, source, stop) -> None:
+    """Raise the error of an interrupted training, after writing its checkpoint."""
+    if history.interrupted is None:
+        return
+    fit = {
+        "source": source,
+        "target": list(data.targets),
+        "date": data.date,
+        "features": list(data.features),
+        "id": data.id_column,
+    }
+    raise interrupted(cfg, history, net, checkpoint, fit, stop.signum if stop else 0)

@@ -1,0 +1,79 @@
+"""Forecasts past the last observation of a series, into real future dates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rnncast.config import FitConfig
+from rnncast.data.prepare import PreparedData
+from rnncast.data.split import Split
+from rnncast.errors import ConfigError
+from rnncast.evaluation.intervals import check_level
+from rnncast.evaluation.modes import check_history
+from rnncast.forecasting import intervals
+from rnncast.forecasting.predictor import Predictor
+
+
+def future_index(data: PreparedData, leads: list[int]) -> pd.Index:
+    """Dates (or row numbers) of the given leads after the last row of one series."""
+    index, offsets = data.frame.index, np.asarray(leads)
+    if isinstance(index, pd.DatetimeIndex):
+        dates = pd.date_range(index[-1], periods=offsets.max() + 1, freq=data.freq)
+        return dates[offsets]
+    return pd.Index(len(index) - 1 + offsets)
+
+
+def forecast_series(
+    p: Predictor,
+    cfg: FitConfig,
+    data: PreparedData,
+    split: Split,
+    steps: int | None,
+    interval: float | None,
+) -> pd.DataFrame:
+    """The forecast of one series (``data``, split as ``split``): a date column and one
+    column per target, with bounds at ``interval`` (or the fitted level)."""
+    n = len(data.frame)
+    check_history(n, p.lookback)
+    if not p.contiguous:
+        if steps is not None:
+            raise ConfigError(
+                f"With --horizon {','.join(map(str, p.steps))} the forecast holds exactly "
+                "those steps; leave out --steps."
+            )
+        x = p.scaled(data)[None, n - p.lookback :][:, :, p.inputs]
+        values = p.scaler.inverse(p.at_steps(x, data.group)[0], p.targets, data.group)
+        leads = list(p.steps)
+    else:
+        steps = p.max_step if steps is None else steps
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ConfigError(f"`steps` must be a whole number >= 1, got {steps!r}.")
+        values = p.recursive(data, start=n, steps=steps)
+        leads = list(range(1, steps + 1))
+    frame = pd.DataFrame(values, columns=list(data.targets))
+    frame.insert(0, data.date or "step", future_index(data, leads))
+    level = interval if interval is not None else cfg.interval
+    if level is not None:
+        check_level(level)
+        intervals.check_calibration(split, cfg)
+        if p.contiguous:
+            half = intervals.recursive_half_widths(p, data, split, level, len(leads))
+        else:
+            half = intervals.one_step_half_widths(p, data, split, level)
+        intervals.add_bounds(frame, list(data.targets), values, half)
+    return frame
+
+
+def seasonal_naive_forecast(
+    cfg: FitConfig, season: int, data: PreparedData, steps: int | None
+) -> pd.DataFrame:
+    """The seasonal naive forecast of a series too short for the model, flagged as such."""
+    leads = list(cfg.steps) if not cfg.contiguous else list(range(1, (steps or cfg.max_step) + 1))
+    season = min(season, len(data.frame))
+    y = data.frame[list(data.targets)].to_numpy()
+    rows = [len(y) - season + (lead - 1) % season for lead in leads]
+    frame = pd.DataFrame(y[rows], columns=list(data.targets))
+    frame.insert(0, data.date or "step", future_index(data, leads))
+    frame["forecast_by"] = "seasonal-naive (series too short for the model)"
+    return frame

@@ -1,0 +1,146 @@
+"""What a fit checks and fixes in its data before training: every series' split and
+length, interpolation that must not read across a boundary, values that float32 cannot hold,
+and where the data came from (so a resume can find it again)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnncast.config import FitConfig
+from rnncast.data.io import file_sha256
+from rnncast.data.prepare import PreparedData, refill_causally
+from rnncast.data.scaling import Scaler
+from rnncast.data.split import Split, chronological_split
+from rnncast.errors import ConfigError, DataError, RnncastError
+from rnncast.forecasting.intervals import check_calibration
+from rnncast.forecasting.predictor import scale
+
+
+def check_lengths(split: Split, cfg: FitConfig) -> None:
+    """The training part must hold one window; validation and test parts one horizon."""
+    need = cfg.lookback + cfg.max_step
+    if split.n_train < need:
+        raise DataError(
+            f"The training part has {split.n_train} rows but one window needs --lookback "
+            f"{cfg.lookback} + --horizon {cfg.max_step} = {need}; give more data, a shorter "
+            "lookback or smaller --test-size/--val-size."
+        )
+    for part, rows in (("validation", split.n_val), ("test", split.n_test)):
+        if 0 < rows < cfg.max_step:
+            raise DataError(
+                f"The {part} part has {rows} rows, fewer than --horizon {cfg.max_step}; "
+                "make it larger."
+            )
+
+
+def split_series(data: PreparedData, cfg: FitConfig) -> tuple[list[Split], list[int]]:
+    """Each series' split and the series long enough to train on.
+
+    One series keeps every check an error; with many, a series that is too short is skipped
+    (listed in the run summary), an error only when none is left.
+    """
+
+    def checked(part: PreparedData) -> Split:
+        split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
+        check_lengths(split, cfg)
+        if cfg.interval is not None and not data.ids:
+            check_calibration(split, cfg)
+        return split
+
+    if not data.ids:
+        return [checked(data)], [0]
+    splits, usable = [], []
+    for g in range(data.n_series):
+        part = data.series(g)
+        try:
+            splits.append(checked(part))
+            usable.append(g)
+        except RnncastError:
+            splits.append(Split(len(part.frame), 0, 0))
+    if not usable:
+        longest = max(len(data.series(g).frame) for g in range(data.n_series))
+        raise DataError(
+            f"No series is long enough: each needs --lookback {cfg.lookback} + --horizon "
+            f"{cfg.max_step} training rows after the split; the longest has {longest} rows in "
+            "all. Give a shorter lookback or smaller --test-size/--val-size."
+        )
+    return splits, usable
+
+
+def refill_before_boundaries(data: PreparedData, splits: list[Split]) -> None:
+    """No interpolated value before the validation or test part may read a value after it."""
+    frames, changed = [], 0
+    for g, split in enumerate(splits):
+        part = data.series(g)
+        changed += refill_causally(part, (split.val_start, split.test_start))
+        frames.append(part.frame)
+    if data.ids:
+        data.parts = tuple(frames)
+    if changed:
+        data.notes.append(
+            f"Filled {changed} missing values just before the validation or test part again "
+            "from the rows before it only, so no training value is interpolated from later data."
+        )
+
+
+def check_scaled(scaler: Scaler, data: PreparedData, usable: list[int], n_train: int) -> None:
+    """Scaled values must be finite in float32, and a constant training column is noted."""
+    for g in usable:
+        part = data.series(g)
+        with np.errstate(over="ignore"):  # the overflow is what this looks for
+            finite = np.isfinite(scale(scaler, part)).all()
+        if not finite:
+            raise DataError(
+                "Values are too large for float32 after scaling (above about 3.4e38); use "
+                "--scaler minmax or standard, or rescale the column."
+            )
+    if not data.ids:
+        train = data.frame.to_numpy()[:n_train]
+        for c, name in enumerate(data.columns):
+            if np.ptp(train[:, c]) == 0:
+                data.notes.append(
+                    f"Column {name!r} is constant over the training rows; it "
+                    "carries no information (scaled with a scale of 1)."
+                )
+
+
+def check_many_series_options(cfg: FitConfig, data: PreparedData) -> None:
+    """Options that need inputs beside the target, or many series."""
+    if not cfg.target_history and not data.features:
+        raise ConfigError("--no-target-history needs --features: the network needs inputs.")
+    for name, value in (("--fallback", cfg.fallback), ("--embed", cfg.embed)):
+        if value and not data.ids:
+            raise ConfigError(
+                f"{name} applies to many series in long format; it needs --id naming the "
+                "series column (leave it out for one series)."
+            )
+
+
+def describe_source(data: Any) -> dict[str, Any]:
+    """Where the data came from: a file's path and SHA-256, or the kind of object."""
+    if isinstance(data, str) or hasattr(data, "__fspath__"):
+        return {"path": str(data), "sha256": file_sha256(data)}
+    return {"path": None, "sha256": None, "kind": type(data).__name__}
+
+
+def resume_data(source: dict, data: Any, path: str) -> Any:
+    """The data to resume on: the one given, or the file the fit read, unchanged."""
+    if data is not None:
+        return data
+    file = source.get("path")
+    if not isinstance(file, str):
+        raise ConfigError(
+            f"The fit checkpointed in {str(path)!r} was given a {source.get('kind', 'table')} "
+            "in memory; pass the same data: Forecaster.resume(path, data=...)."
+        )
+    if not Path(file).is_file():
+        raise DataError(f"The data file {file!r} of the checkpointed fit is gone; restore it.")
+    if file_sha256(file) != source.get("sha256"):
+        raise DataError(
+            f"The data file {file!r} changed since the fit was checkpointed; resuming on other "
+            "data would not continue the same training. Restore the file or start a new fit."
+        )
+    return file

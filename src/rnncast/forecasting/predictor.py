@@ -1,0 +1,177 @@
+"""A trained model's forecasting machinery: network, scaler, column roles, strategy, device.
+
+:class:`Predictor` turns windows into forecasts, in scaled units (``run``, ``at_steps``) or
+in original units (``predict``, ``one_step``, ``recursive``). The facade, many-series
+forecasting, scoring, checkpoints, run directories and the experiments all use this one
+object; none of them reaches into the :class:`rnncast.Forecaster`.
+
+>>> import torch
+>>> from rnncast.data.scaling import Scaler
+>>> scaler = Scaler("none").fit_groups([np.zeros((4, 1))])
+>>> net = build_net(FitConfig(model="dense", units=2, lookback=3), n_inputs=1, n_targets=1)
+>>> p = Predictor(net, scaler, inputs=[0], targets=[0], lookback=3, steps=(1,),
+...               strategy="direct", device=torch.device("cpu"))
+>>> p.predict(np.ones((5, 3, 1))).shape
+(5, 1, 1)
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnncast.config import FitConfig
+from rnncast.data.prepare import PreparedData
+from rnncast.data.scaling import Scaler
+from rnncast.data.windows import Windows
+from rnncast.errors import DataError
+from rnncast.evaluation.modes import roll_forward
+from rnncast.nn.networks import SeriesEmbedding, build_network
+from rnncast.runtime import cores
+
+
+def build_net(
+    cfg: FitConfig, n_inputs: int, n_targets: int, n_series: int = 1, embed: int = 0
+) -> torch.nn.Module:
+    """The untrained network of ``cfg`` for ``n_inputs`` input and ``n_targets`` target
+    columns; with ``embed``, each of ``n_series`` series also gets a learned vector."""
+    steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
+    net = build_network(cfg.layers(), n_inputs + embed, cfg.lookback, steps, n_targets)
+    return SeriesEmbedding(net, n_series, embed) if embed else net
+
+
+def scale(scaler: Scaler, data: PreparedData) -> np.ndarray:
+    """Every column of one series (T, F), scaled with that series' scaler, as float32."""
+    return scaler.transform(data.frame.to_numpy(), data.group).astype(np.float32)
+
+
+def window_array(windows, lookback: int, names: list[str]) -> np.ndarray:
+    """Windows for :meth:`Predictor.predict`: an array (B, L, F_in) or (L, F_in), or a
+    DataFrame holding the input columns ``names`` whose last ``lookback`` rows are used."""
+    if isinstance(windows, pd.DataFrame):
+        missing = [c for c in names if c not in windows.columns]
+        if missing:
+            raise DataError(f"predict() needs column {missing[0]!r}; it is not in the frame.")
+        windows = windows[names].to_numpy(dtype=np.float64)[-lookback:]
+    x = np.asarray(windows, dtype=np.float64)
+    x = x[None] if x.ndim == 2 else x
+    if x.ndim != 3 or x.shape[1:] != (lookback, len(names)):
+        raise DataError(
+            f"predict() needs windows of shape (B, {lookback}, {len(names)}) for columns "
+            f"{', '.join(names)}; got {x.shape}."
+        )
+    return x
+
+
+class Predictor:
+    """A trained network with what it needs to forecast.
+
+    Args:
+        net: Maps scaled windows (B, L, F_in) (and, when ``embedded``, series numbers (B,))
+            to scaled forecasts (B, S_net, C): one step under recursion, else every step.
+        scaler: Fitted per-column scaler, one row per series.
+        inputs: Positions of the network's input columns in a series' frame.
+        targets: Positions of the forecast columns in a series' frame.
+        lookback: Window length L.
+        steps: The forecast steps (1-based); under recursion, reached by rolling one step.
+        strategy: ``direct``, ``recursive`` or ``seq2seq``.
+        device: Where the network runs.
+        embedded: Whether the network takes the series number beside each window.
+    """
+
+    def __init__(
+        self,
+        net: torch.nn.Module,
+        scaler: Scaler,
+        inputs: list[int],
+        targets: list[int],
+        lookback: int,
+        steps: tuple[int, ...],
+        strategy: str,
+        device: torch.device,
+        embedded: bool = False,
+    ) -> None:
+        self.net, self.scaler, self.inputs, self.targets = net, scaler, inputs, targets
+        self.lookback, self.steps, self.strategy = lookback, tuple(steps), strategy
+        self.device, self.embedded = device, embedded
+
+    @property
+    def max_step(self) -> int:
+        return self.steps[-1]
+
+    @property
+    def contiguous(self) -> bool:
+        """Whether the steps are 1..H without gaps (only those can be chained)."""
+        return self.steps == tuple(range(1, self.max_step + 1))
+
+    # -- scaled units ------------------------------------------------------------------------
+    def scaled(self, data: PreparedData) -> np.ndarray:
+        """Every column of one series (T, F), scaled with that series' scaler, as float32."""
+        return scale(self.scaler, data)
+
+    @torch.inference_mode()
+    def run(self, x: np.ndarray, group: int | np.ndarray = 0) -> np.ndarray:
+        """Scaled windows (B, L, F_in) of series ``group`` (one, or one per window) ->
+        scaled forecasts (B, S, C): the configured steps, or under recursion every step
+        1 .. max step, each fed the ones before it."""
+        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
+        series = None
+        if self.embedded:
+            groups = np.broadcast_to(np.asarray(group, dtype=np.int64), (len(xt),))
+            series = torch.from_numpy(groups.copy()).to(self.device)
+        n = cores.count(len(xt), self.device)
+        with cores.few_windows(len(xt), self.device), cores.spread(n):
+            parts = list(zip(xt.tensor_split(n), cores.split(series, n), strict=True))
+            return np.concatenate(cores.run(lambda part: self._roll(*part), parts))
+
+    def _roll(self, xt: torch.Tensor, series: torch.Tensor | None) -> np.ndarray:
+        """:meth:`run` for one shard of the windows, as tensors on the device."""
+        if self.strategy != "recursive":
+            return self.net(xt, series).cpu().numpy()
+        where = [self.targets.index(i) for i in self.inputs]  # inputs are all targets
+        outputs = []
+        for _ in range(self.max_step):
+            step = self.net(xt, series)[:, 0]  # (B, 1, C) -> (B, C)
+            outputs.append(step)
+            xt = torch.cat([xt[:, 1:], step[:, None, where]], dim=1)  # slide the window on
+        return torch.stack(outputs, dim=1).cpu().numpy()  # S x (B, C) -> (B, S, C)
+
+    def at_steps(self, x: np.ndarray, group: int | np.ndarray = 0) -> np.ndarray:
+        """Scaled forecasts (B, S, C) at exactly the configured steps."""
+        block = self.run(x, group)
+        if self.strategy == "recursive":
+            return block[:, np.asarray(self.steps) - 1]
+        return block
+
+    # -- original units ----------------------------------------------------------------------
+    def predict(self, x: np.ndarray, group: int = 0) -> np.ndarray:
+        """Windows (B, L, F_in) in original units -> forecasts (B, S, C) in original units."""
+        cols = self.inputs
+        scaled = (x - self.scaler.shift_[group][cols]) / self.scaler.scale_[group][cols]
+        return self.scaler.inverse(self.at_steps(scaled, group), self.targets, group)
+
+    def one_step(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
+        """Forecasts (N, S, C) in original units from the true history before each origin."""
+        windows = Windows(
+            self.scaled(data), self.lookback, self.steps, self.inputs, self.targets, origins
+        )
+        x, _ = windows.arrays()
+        return self.scaler.inverse(self.at_steps(x, data.group), self.targets, data.group)
+
+    def recursive(self, data: PreparedData, start, steps: int) -> np.ndarray:
+        """Forecasts (steps, C) in original units from ``start``, fed their own predictions;
+        (B, steps, C) from an array of B origins."""
+        out = roll_forward(
+            self.scaled(data),
+            start,
+            steps,
+            functools.partial(self.run, group=data.group),
+            self.lookback,
+            self.max_step,
+            self.inputs,
+            self.targets,
+        )
+        return self.scaler.inverse(out, self.targets, data.group)

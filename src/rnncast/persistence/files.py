@@ -1,0 +1,211 @@
+"""Files of run and checkpoint directories: written atomically, read as untrusted input.
+
+A directory is filled under a temporary sibling name and moved into place in one step, so a
+reader finds the old complete directory or the new one, never a mix; a second writer to the
+same destination is refused; a file to be read must be a plain file inside its directory
+and never a pickle; tensors are read from safetensors only and checked against a network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rnncast.errors import RunError
+
+PICKLE_PROTOCOL = 0x80  # the first byte of every pickle since protocol 2
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path`` to fill; on success it replaces ``path`` whole,
+    on any error it is removed and ``path`` is left as it was."""
+    final = check_destination(path, overwrite)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_siblings(final)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # a run directory as any other, not mkdtemp's private 0700
+    try:
+        yield tmp
+        check_destination(final, overwrite)  # another writer may have finished meanwhile
+        _move_into_place(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
+def writer_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold ``.<name>.lock`` beside ``path`` while one process trains and writes there; a
+    second process asking for the same destination is refused at once."""
+    import fcntl
+
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    lock = final.parent / f".{final.name}.lock"
+    with open(lock, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(
+                f"Another rnncast process is writing to {str(final)!r}; wait for it "
+                "to finish or choose another --out."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            lock.unlink(missing_ok=True)
+
+
+def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse a destination that is a file, or a non-empty directory without ``overwrite``."""
+    final = Path(path)
+    if final.exists() and not final.is_dir():
+        raise RunError(f"{str(final)!r} exists and is not a directory; choose another --out.")
+    if final.exists() and any(final.iterdir()) and not overwrite:
+        raise RunError(f"{str(final)!r} already exists; choose another --out or pass --overwrite.")
+    return final
+
+
+def _remove_stale_siblings(final: Path) -> None:
+    """Remove temporary siblings left by a writer that was killed (SIGKILL, power loss): their
+    names carry the writer's process id, and a process that no longer exists writes nothing."""
+    for sibling in final.parent.glob(f".{final.name}.*-*-*"):
+        kind, _, rest = sibling.name[len(final.name) + 2 :].partition("-")
+        pid = rest.partition("-")[0]
+        if kind in ("tmp", "old") and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _move_into_place(tmp: Path, final: Path) -> None:
+    """Put ``tmp`` at ``final`` so that ``final`` never holds a partial state, even if this
+    process is killed: one rename, or one atomic exchange of two directories on Linux."""
+    if not final.exists():
+        os.rename(tmp, final)
+        return
+    if _exchange(tmp, final):  # final is now the new state; tmp holds the old one
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    old = final.parent / f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+    os.rename(final, old)  # without renameat2: a moment with no final, the old one kept aside
+    os.rename(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux's renameat2(RENAME_EXCHANGE); False if unsupported."""
+    import ctypes
+    import ctypes.util
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write a file through a temporary name in the same directory and rename it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(f"{str(path)!r} is not valid JSON ({exc}); the run is damaged.") from None
+
+
+def check_plain_file(root: Path, name: str, required: bool) -> None:
+    """A file that must be a plain file inside ``root``: no symlink out, no pickle inside."""
+    path = root / name
+    if not path.exists() and not path.is_symlink():
+        if required:
+            raise RunError(f"{str(root)!r} has no {name}; it is not a complete rnncast run.")
+        return
+    if path.is_symlink() and root.resolve() not in path.resolve().parents:
+        raise RunError(
+            f"{name} in {str(root)!r} is a link to a file outside the run directory; "
+            "refusing to read it."
+        )
+    if not path.is_file():
+        raise RunError(f"{name} in {str(root)!r} is not a plain file.")
+    with open(path, "rb") as fh:
+        head = fh.read(9)
+    if looks_like_pickle(head, safetensors=name.endswith(".safetensors")):
+        raise RunError(
+            f"{name} in {str(root)!r} holds pickle data; rnncast never loads pickles "
+            "(runs are JSON, CSV and safetensors)."
+        )
+
+
+def looks_like_pickle(head: bytes, safetensors: bool) -> bool:
+    """Pickles since protocol 2 open with 0x80 and the protocol number. A safetensors file
+    opens with its header's length (8 bytes, little-endian) and then '{', so a length whose
+    first byte happens to be 0x80 is told apart by that brace."""
+    starts = len(head) >= 2 and head[0] == PICKLE_PROTOCOL and 2 <= head[1] <= 5
+    if safetensors:
+        return starts and head[8:9] != b"{"
+    return starts
+
+
+def read_tensors(path: Path) -> dict:
+    """A safetensors file's tensors (never a pickle), or a RunError saying it is unreadable."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError) as exc:
+        raise RunError(f"{str(path)!r} is not a readable safetensors file ({exc}).") from None
+
+
+def check_weights(tensors: dict, expected: dict, where: str) -> None:
+    """Names, shapes and types of ``tensors`` must be those of a network's state dict."""
+    if set(tensors) != set(expected):
+        extra = sorted(set(tensors) ^ set(expected))[0]
+        raise RunError(f"Weights in {where} do not match the network (tensor {extra!r}).")
+    for name, tensor in tensors.items():
+        if tensor.shape != expected[name].shape or tensor.dtype != expected[name].dtype:
+            raise RunError(f"Tensor {name!r} in {where} has the wrong shape or type.")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from rnncast.version import __version__
+
 __all__ = ["Forecaster", "FitConfig", "datasets", "RnncastError", "__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover

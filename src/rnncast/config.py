@@ -18,7 +18,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from rnncast.data.split import Size, parse_size
 from rnncast.errors import ConfigError, closest
+from rnncast.nn.spec import parse_spec, spec_text
 
 SIMPLE_MODELS = ("lstm", "gru", "rnn", "dense")
 STRATEGIES = ("direct", "recursive", "seq2seq")
@@ -29,7 +31,6 @@ SCALERS = ("minmax", "standard", "none")
 MISSING = ("interpolate", "ffill", "drop", "error")
 DEVICES = ("auto", "cpu", "cuda")
 
-Size = float | int | str
 """A split size: a fraction in [0, 1), a count of rows, or a date (the part starts there)."""
 
 
@@ -124,8 +125,6 @@ class FitConfig:
         for name in ("patience", "seed", "embed"):
             _check_int(name, getattr(self, name), minimum=0)
         if self.interval is not None:
-            from rnncast.evaluation.intervals import check_level
-
             check_level(self.interval)
         if self.fallback is not None:
             _check_choice("fallback", self.fallback, ("seasonal-naive",))
@@ -163,8 +162,6 @@ class FitConfig:
 
     def layers(self):
         """The parsed layers of the network (see :mod:`rnncast.nn.spec`)."""
-        from rnncast.nn.spec import parse_spec
-
         strategy = self.resolved_strategy()
         if self.model in SIMPLE_MODELS:
             if strategy == "seq2seq":
@@ -189,8 +186,6 @@ class FitConfig:
         return layers
 
     def _spec(self):
-        from rnncast.nn.spec import parse_spec
-
         return parse_spec(self.model) if self.model not in SIMPLE_MODELS else []
 
     def _simple_spec(self) -> str:
@@ -238,47 +233,16 @@ for _f in dataclasses.fields(FitConfig):
     object.__setattr__(_DEFAULTS, _f.name, _f.default)
 
 
+def check_level(level: float) -> float:
+    """An interval level must lie strictly between 0 and 1."""
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
+        raise ConfigError(f"`interval` must be a level in (0, 1) such as 0.9, got {level!r}.")
+    return float(level)
+
+
 def setting_names() -> list[str]:
     """Names of every setting, in declaration order."""
     return [f.name for f in dataclasses.fields(FitConfig)]
-
-
-def parse_size(value: Any, name: str) -> Size:
-    """Normalise a split size: '0.2' -> 0.2, '200' -> 200, a date string stays a string.
-
-    >>> [parse_size(v, "test_size") for v in ("0.25", "48", "2021-06-01")]
-    [0.25, 48, '2021-06-01']
-    """
-    if isinstance(value, bool):
-        raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = int(text)
-        except ValueError:
-            try:
-                value = float(text)
-            except ValueError:
-                if not text:
-                    raise ConfigError(
-                        f"`{name}` is empty; give a fraction, a count or a date."
-                    ) from None
-                return text
-    if hasattr(value, "isoformat"):  # a date or Timestamp
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and value >= 1:
-            return int(value)
-        if not 0.0 <= value < 1.0:
-            raise ConfigError(
-                f"`{name}` must be a fraction in [0, 1), a row count or a date, got {value!r}."
-            )
-        return value
-    if isinstance(value, int):
-        if value < 0:
-            raise ConfigError(f"`{name}` must be >= 0, got {value}.")
-        return value
-    raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
 
 
 def _parse_horizon(value: Any) -> int | tuple[int, ...]:
@@ -312,8 +276,6 @@ def _parse_horizon(value: Any) -> int | tuple[int, ...]:
 
 
 def _spec_text(model: Any) -> str:
-    from rnncast.nn.spec import parse_spec, spec_text
-
     return spec_text(parse_spec(model))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from rnncast.errors import DataError
+from rnncast.errors import DataError, closest
 
 Source = str | Path | pd.DataFrame | pd.Series
 
@@ -153,8 +153,6 @@ def parquet_series(
     names = handle.schema_arrow.names
     for column in [id, *columns]:
         if column not in names:
-            from rnncast.errors import closest
-
             raise DataError(
                 f"Unknown column {column!r}.{closest(column, names)} Columns: {', '.join(names)}."
             )

@@ -17,16 +17,7 @@ import math
 
 import numpy as np
 
-from rnncast.errors import ConfigError
-
 METHOD = "split conformal: absolute validation residuals, one quantile per step and target"
-
-
-def check_level(level: float) -> float:
-    """An interval level must lie strictly between 0 and 1."""
-    if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
-        raise ConfigError(f"`interval` must be a level in (0, 1) such as 0.9, got {level!r}.")
-    return float(level)
 
 
 def conformal_quantile(residuals: np.ndarray, level: float) -> np.ndarray:

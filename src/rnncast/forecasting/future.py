@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnncast.config import FitConfig
+from rnncast.config import FitConfig, check_level
 from rnncast.data.prepare import PreparedData
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError
-from rnncast.evaluation.intervals import check_level
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
 from rnncast.forecasting.predictor import Predictor

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from rnncast import __version__
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError, RnncastError, RunError
 from rnncast.persistence.files import (
@@ -33,6 +32,7 @@ from rnncast.persistence.files import (
     write_json,
 )
 from rnncast.training.loop import History, Progress, Stop
+from rnncast.version import __version__
 
 FORMAT = "rnncast-checkpoint"
 FORMAT_VERSION = 1

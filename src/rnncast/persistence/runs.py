@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncast import __version__
 from rnncast.config import FitConfig
 from rnncast.data.prepare import PreparedData
 from rnncast.data.scaling import Scaler
@@ -27,6 +26,7 @@ from rnncast.data.split import Split
 from rnncast.errors import ConfigError, RunError
 from rnncast.persistence.files import check_plain_file, read_json, read_tensors, write_json
 from rnncast.training.loop import History
+from rnncast.version import __version__
 
 FORMAT = "rnncast-run"
 FORMAT_VERSION = 1

@@ -14,6 +14,8 @@ matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from rnncast.reports.terminal import model_name  # noqa: E402
+
 if TYPE_CHECKING:
     from rnncast.forecasting.forecaster import Forecaster
 
@@ -195,8 +197,6 @@ def _shade_parts(ax, pred: pd.DataFrame) -> None:
 
 
 def _model_name(f: Forecaster) -> str:
-    from rnncast.reports.terminal import model_name
-
     return model_name(f.config_)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.table import Table
 
+from rnncast.config import SIMPLE_MODELS
 from rnncast.evaluation.metrics import METRICS
 
 LABELS = {"one_step": "one-step", "recursive": "recursive"}
@@ -32,8 +33,6 @@ def model_name(cfg) -> str:
     >>> model_name(FitConfig(units=(64, 32))), model_name(FitConfig(model="bilstm"))
     ('LSTM(64,32)', 'bilstm')
     """
-    from rnncast.config import SIMPLE_MODELS
-
     if cfg.model in SIMPLE_MODELS:
         name = f"{cfg.model.upper()}({','.join(str(u) for u in cfg.units)})"
     else:

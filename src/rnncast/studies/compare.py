@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnncast.config import FitConfig, parse_size
+from rnncast.config import SIMPLE_MODELS, FitConfig
 from rnncast.data.folds import Fold, make_folds
 from rnncast.data.io import read_table
 from rnncast.data.prepare import prepare
-from rnncast.data.split import chronological_split
+from rnncast.data.split import chronological_split, parse_size
 from rnncast.errors import ConfigError
 from rnncast.evaluation import statistical
 from rnncast.evaluation.baselines import drift, naive, seasonal_naive
@@ -169,8 +169,6 @@ def compare_models(
 def model_settings(settings: dict[str, Any], model: str) -> dict[str, Any]:
     """Settings of one listed model: ``units``, ``dropout`` and ``activation`` shape the simple
     models (lstm, gru, rnn, dense); a preset or spec carries its own."""
-    from rnncast.config import SIMPLE_MODELS
-
     if model in SIMPLE_MODELS:
         return {**settings, "model": model}
     shaped = ("units", "dropout", "activation")

@@ -18,6 +18,7 @@ from typing import Any
 from rnncast.config import SIMPLE_MODELS, FitConfig
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
+from rnncast.persistence.files import write_text_atomic
 
 UNITS = (16, 32, 64, 128)
 BATCHES = (16, 32, 64, 128)
@@ -149,8 +150,6 @@ def best_config(study) -> dict[str, Any]:
 
 
 def write_results(study, out_dir: str) -> None:
-    from rnncast.persistence.files import write_text_atomic
-
     out = Path(out_dir)
     write_text_atomic(out / "best.json", json.dumps(best_config(study), indent=2) + "\n")
     frame = study.trials_dataframe()

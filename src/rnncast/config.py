@@ -18,7 +18,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from rnncast.data.split import Size, parse_size
+from rnncast.data.sizes import Size, parse_size
 from rnncast.errors import ConfigError, closest
 from rnncast.nn.spec import parse_spec, spec_text
 

@@ -13,10 +13,11 @@ Split(n_train=8, n_val=0, n_test=2)
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 
+from rnncast.data.sizes import Size
 from rnncast.errors import ConfigError
 
 
@@ -75,44 +76,3 @@ def _rows(index: pd.Index, size: Size, name: str, end: int) -> int:
     if size >= end:
         raise ConfigError(f"`{name}` {size} takes all {end} remaining rows; make it smaller.")
     return int(size)
-
-
-Size = float | int | str  # a fraction, a row count or a date
-
-
-def parse_size(value: Any, name: str) -> Size:
-    """Normalise a split size: '0.2' -> 0.2, '200' -> 200, a date string stays a string.
-
-    >>> [parse_size(v, "test_size") for v in ("0.25", "48", "2021-06-01")]
-    [0.25, 48, '2021-06-01']
-    """
-    if isinstance(value, bool):
-        raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            value = int(text)
-        except ValueError:
-            try:
-                value = float(text)
-            except ValueError:
-                if not text:
-                    raise ConfigError(
-                        f"`{name}` is empty; give a fraction, a count or a date."
-                    ) from None
-                return text
-    if hasattr(value, "isoformat"):  # a date or Timestamp
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and value >= 1:
-            return int(value)
-        if not 0.0 <= value < 1.0:
-            raise ConfigError(
-                f"`{name}` must be a fraction in [0, 1), a row count or a date, got {value!r}."
-            )
-        return value
-    if isinstance(value, int):
-        if value < 0:
-            raise ConfigError(f"`{name}` must be >= 0, got {value}.")
-        return value
-    raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")

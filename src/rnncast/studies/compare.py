@@ -20,7 +20,8 @@ from rnncast.config import SIMPLE_MODELS, FitConfig
 from rnncast.data.folds import Fold, make_folds
 from rnncast.data.io import read_table
 from rnncast.data.prepare import prepare
-from rnncast.data.split import chronological_split, parse_size
+from rnncast.data.sizes import parse_size
+from rnncast.data.split import chronological_split
 from rnncast.errors import ConfigError
 from rnncast.evaluation import statistical
 from rnncast.evaluation.baselines import drift, naive, seasonal_naive

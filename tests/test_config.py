@@ -1,9 +1,11 @@
 import inspect
 
 import pytest
+import typer
 
 from rnncast import FitConfig, Forecaster
-from rnncast.cli.app import fit as cli_fit
+from rnncast.cli.app import app
+from rnncast.cli.fit import fit as cli_fit
 from rnncast.config import setting_names
 from rnncast.errors import ConfigError
 
@@ -13,6 +15,33 @@ def test_api_cli_and_config_share_names():
     assert set(inspect.signature(Forecaster).parameters) == names | {"verbose"}
     cli = set(inspect.signature(cli_fit).parameters)
     assert names <= cli, names - cli
+
+
+# The settings a command does not take, and why.
+NOT_TAKEN = {
+    "fit": set(),
+    "compare": {"model", "id", "interval", "fallback", "embed"},  # --models; one series
+    "backtest": {"id", "interval", "fallback", "embed"},  # one series
+    "tune": {"interval", "fallback", "embed"},  # searched on validation loss
+}
+
+
+@pytest.mark.parametrize("command", sorted(NOT_TAKEN))
+def test_every_command_declares_each_setting_once_with_fitconfig_defaults(command):
+    """Every settings option of fit, compare, backtest and tune has FitConfig's name, its
+    default parses to FitConfig's default, and its help is the one shared declaration."""
+    group = typer.main.get_command(app)
+    params = {p.name: p for p in group.commands[command].params}
+    taken = set(setting_names()) - NOT_TAKEN[command]
+    assert taken <= set(params), taken - set(params)
+    shared = {p.name: p for p in group.commands["fit"].params}
+    defaults = FitConfig()
+    for name in taken:
+        option = params[name]
+        assert option.opts[0] == "--" + name.replace("_", "-")
+        parsed = getattr(FitConfig(**{name: option.default}), name)
+        assert parsed == getattr(defaults, name), (command, name, option.default)
+        assert option.help == shared[name].help, (command, name)
 
 
 def test_round_trip_and_unknown_key():

@@ -33,7 +33,10 @@ LAYERS = [
 
 # Function-level imports of rnncast modules that keep `rnncast --help` (and `import
 # rnncast`) free of PyTorch: the CLI imports a command's machinery when the command runs.
-LAZY_ALLOWED = ("rnncast.cli.app",)
+LAZY_ALLOWED = tuple(
+    f"rnncast.cli.{m}" for m in ("common", "fit", "studies", "runs", "cells", "start")
+)
+LAZY_NOTE = "# Commands import their machinery when they run, so `rnncast --help` stays"
 
 
 def _modules() -> dict[str, ast.Module]:
@@ -111,6 +114,9 @@ def test_function_level_imports_only_keep_the_cli_light():
         if inner and source not in LAZY_ALLOWED
     ]
     assert not lazy
+    for module in LAZY_ALLOWED:  # and each of those modules says why
+        text = (ROOT / (module.replace("rnncast.", "").replace(".", "/") + ".py")).read_text()
+        assert LAZY_NOTE in text, module
 
 
 def test_no_import_circle():

@@ -15,7 +15,9 @@ rnncast.errors.ConfigError: `horizon` must be >= 1, got 0.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rnncast.data.sizes import Size, parse_size
@@ -238,6 +240,23 @@ def check_level(level: float) -> float:
     if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
         raise ConfigError(f"`interval` must be a level in (0, 1) such as 0.9, got {level!r}.")
     return float(level)
+
+
+def with_settings_file(
+    settings: dict[str, Any], path: str | Path, given: set[str] = frozenset()
+) -> dict[str, Any]:
+    """``settings`` overridden by a JSON settings file (flat, or under ``"settings"`` as in a
+    run's config.json or tune's best.json), except the names in ``given``, which the user
+    set explicitly and which win."""
+    try:
+        values = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"Cannot read --config {str(path)!r}: {exc}.") from None
+    values = values.get("settings", values) if isinstance(values, dict) else values
+    if not isinstance(values, dict):
+        raise ConfigError(f"--config {str(path)!r} must hold a JSON object of settings.")
+    from_file = FitConfig.from_dict(values).to_dict()  # unknown keys are named here
+    return {**settings, **{k: v for k, v in from_file.items() if k not in given}}
 
 
 def setting_names() -> list[str]:

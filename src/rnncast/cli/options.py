@@ -6,13 +6,28 @@ words mean the same thing in every command and in the Python API.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from rnncast.config import FitConfig
+from rnncast.config import FitConfig, setting_names
 
 D = FitConfig()
+# Options typed as text, whose defaults are FitConfig's written as a user would type them.
+TEXT = {
+    "units": ",".join(map(str, D.units)),
+    "horizon": str(D.horizon),
+    "test_size": str(D.test_size),
+    "val_size": str(D.val_size),
+}
+
+
+def settings(params: dict[str, Any]) -> dict[str, Any]:
+    """The FitConfig settings among a command's parsed parameters (Click's ``ctx.params``)."""
+    names = setting_names()
+    return {k: v for k, v in params.items() if k in names}
+
+
 MODEL_HELP = (
     "lstm, gru, rnn or dense (shaped by --units, --dropout, --activation); a preset such as "
     "stacked-lstm, bilstm, bigru, cnn-lstm, convlstm, seq2seq, mixed; or a spec such as "
@@ -54,6 +69,9 @@ Season = Annotated[int | None, typer.Option(help="Season length (inferred if omi
 TargetHistory = Annotated[bool, typer.Option(help="Feed the target's own past with --features.")]
 Interval = Annotated[
     float | None, typer.Option(help="Prediction interval level, e.g. 0.9 (conformal).")
+]
+Embed = Annotated[
+    int, typer.Option(help="With --id: size of a learned per-series vector; 0 = none.")
 ]
 Overwrite = Annotated[bool, typer.Option(help="Replace an existing output directory.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]

@@ -1,0 +1,67 @@
+"""What every command shares: the Typer app, the consoles, one-line errors, and the
+helpers that read the command line.
+
+Errors caused by input become one line on stderr and exit code 2 (a traceback only with
+``--debug``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Honest time-series forecasting with recurrent neural networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def fail(exc: BaseException) -> None:
+    """One line on stderr; exit 2, or 128 + the signal number for an interrupted fit."""
+    if _state["debug"]:
+        raise exc
+    signum = getattr(exc, "signum", None)
+    if signum is not None:  # a clean stop on SIGINT or SIGTERM, not an error
+        err.print(f"[bold yellow]Stopped:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(128 + (signum or 2))
+    err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def typed_here(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` was given on the command line (Typer's ParameterSource)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
+
+
+def resolve_data(data: str) -> str:
+    """A path, or the name of a bundled dataset when no such file exists."""
+    if Path(data).exists():
+        return data
+    from rnncast import datasets
+
+    # Commands import their machinery when they run, so `rnncast --help` stays
+    # quick and free of PyTorch: the function-level imports below are deliberate.
+
+    if data in datasets.names():
+        return datasets.path(data)
+    return data  # read_table reports the missing file
+
+
+def split_names(text: str | None) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else []

@@ -1,0 +1,125 @@
+"""Commands on a saved run: forecast, evaluate, summary, gates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rnncast.cli import options as opt
+from rnncast.cli.common import app, fail, out, resolve_data
+from rnncast.config import FitConfig
+from rnncast.errors import RnncastError
+
+# Commands import their machinery when they run, so `rnncast --help` stays
+# quick and free of PyTorch: the function-level imports below are deliberate.
+
+_D = FitConfig()
+
+
+# -- commands on a saved run ----------------------------------------------------------------
+@app.command()
+def forecast(
+    run: Annotated[str, typer.Argument(help="Run directory of a fit.")],
+    steps: Annotated[
+        int | None, typer.Option(help="Steps beyond the last observation (default: horizon).")
+    ] = None,
+    out_file: Annotated[
+        str | None, typer.Option("--out", help="Write the forecast as CSV.")
+    ] = None,
+    interval: Annotated[
+        float | None, typer.Option(help="Add a prediction interval at this level, e.g. 0.9.")
+    ] = None,
+) -> None:
+    """Forecast beyond the last observation, with real future dates, in original units."""
+    try:
+        from rnncast.forecasting.forecaster import Forecaster
+        from rnncast.persistence.files import write_text_atomic
+
+        frame = Forecaster.load(run).forecast(steps, interval=interval)
+        if out_file:
+            write_text_atomic(out_file, frame.to_csv(index=False))
+            out.print(f"Wrote {len(frame)} forecast steps to {out_file}")
+        else:
+            out.print(frame.to_string(index=False), highlight=False)
+    except RnncastError as exc:
+        fail(exc)
+
+
+@app.command()
+def evaluate(
+    run: Annotated[str, typer.Argument(help="Run directory of a fit.")],
+    data: Annotated[str | None, typer.Option(help="Score on this data instead.")] = None,
+) -> None:
+    """Re-score a saved run on its own data, or on new data with the same columns."""
+    try:
+        from rnncast.forecasting.forecaster import Forecaster
+        from rnncast.jobs import print_metrics
+
+        f = Forecaster.load(run)
+        metrics = f.evaluate(resolve_data(data) if data else None)
+        if metrics is None or metrics.get("test") is None:
+            raise RnncastError("This run has no test part to score; pass --data.")
+        print_metrics(f, metrics, out)
+    except RnncastError as exc:
+        fail(exc)
+
+
+@app.command()
+def summary(
+    run: Annotated[str | None, typer.Argument(help="Run directory of a fit.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Summarise this spec instead, untrained.")
+    ] = None,
+    lookback: Annotated[int, typer.Option(help="With --model: steps per window.")] = _D.lookback,
+    inputs: Annotated[int, typer.Option(help="With --model: input columns (F).")] = 1,
+    horizon: Annotated[str, typer.Option(help="With --model: forecast steps.")] = "1",
+    targets: Annotated[int, typer.Option(help="With --model: target columns (C).")] = 1,
+    strategy: Annotated[str | None, typer.Option(help="With --model: the strategy.")] = None,
+) -> None:
+    """Layers, output shapes and parameter counts: of a saved run, or of a spec (--model)."""
+    try:
+        if (run is None) == (model is None):
+            raise RnncastError("Give either a RUN directory or --model SPEC, not both or neither.")
+        if run is not None:
+            from rnncast.forecasting.forecaster import Forecaster
+
+            out.print(Forecaster.load(run).summary(), highlight=False)
+            return
+        from rnncast.nn.networks import build_network
+        from rnncast.nn.summary import summarize
+
+        cfg = FitConfig(model=model, lookback=lookback, horizon=horizon, strategy=strategy)
+        if inputs < 1 or targets < 1:
+            raise RnncastError("--inputs and --targets must be >= 1.")
+        n_steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
+        net = build_network(cfg.layers(), inputs, lookback, n_steps, targets)
+        out.print(f"Model: {net.spec}", highlight=False)
+        out.print(summarize(net, (1, lookback, inputs)), highlight=False)
+    except RnncastError as exc:
+        fail(exc)
+
+
+@app.command()
+def gates(
+    run: Annotated[str, typer.Argument(help="Run directory of an LSTM or GRU fit.")],
+    out_dir: Annotated[str | None, typer.Option("--out", help="Output directory.")] = None,
+    overwrite: opt.Overwrite = False,
+) -> None:
+    """Gate activations and cell state of a trained LSTM or GRU over a test window."""
+    try:
+        from rnncast.experiments import gates as experiment
+        from rnncast.forecasting.forecaster import Forecaster
+        from rnncast.persistence.files import atomic_directory
+
+        result = experiment.window_gates(Forecaster.load(run))
+        target = out_dir or str(Path(run) / "gates")
+        with atomic_directory(target, overwrite) as tmp:
+            experiment.write(result, tmp)
+        out.print(
+            f"Wrote {target}/gates.png and gates.csv ({', '.join(result['gates'])}).",
+            highlight=False,
+        )
+    except RnncastError as exc:
+        fail(exc)

@@ -1,0 +1,266 @@
+"""Commands built on many fits or on the data alone: compare, backtest, tune, explore."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rnncast.cli import options as opt
+from rnncast.cli.common import app, fail, out, resolve_data, split_names
+from rnncast.config import FitConfig
+from rnncast.errors import RnncastError
+
+# Commands import their machinery when they run, so `rnncast --help` stays
+# quick and free of PyTorch: the function-level imports below are deliberate.
+
+_D = FitConfig()
+
+# -- compare and backtest -------------------------------------------------------------------
+Folds = Annotated[int | None, typer.Option(help="Rolling-origin folds (backtest).")]
+Window = Annotated[str, typer.Option(help="expanding or sliding training window.")]
+Step = Annotated[int | None, typer.Option(help="Rows between fold cut-offs (default: test).")]
+Refit = Annotated[bool, typer.Option(help="Retrain in every fold (--no-refit: first only).")]
+
+
+@app.command()
+def compare(
+    ctx: typer.Context,
+    data: opt.Data,
+    target: opt.Target,
+    models: Annotated[
+        list[str],
+        typer.Option(help="Models, comma-separated; repeat the option for specs with commas."),
+    ],
+    out_dir: Annotated[str, typer.Option("--out", help="Output directory.")],
+    repeats: Annotated[int, typer.Option(help="Seeds per model.")] = 3,
+    ensemble: Annotated[
+        str | None, typer.Option(help="Models averaged in the ensemble (default: recurrent).")
+    ] = None,
+    folds: Folds = None,
+    window: Window = "expanding",
+    step: Step = None,
+    refit: Refit = True,
+    rank_mode: Annotated[str, typer.Option(help="Rank by one_step or recursive.")] = "one_step",
+    rank_metric: Annotated[str, typer.Option(help="rmse, mae, mape, smape or mase.")] = "rmse",
+    date: opt.Date = None,
+    features: opt.Features = None,
+    units: opt.Units = opt.TEXT["units"],
+    dropout: opt.Dropout = _D.dropout,
+    activation: opt.Activation = _D.activation,
+    lookback: opt.Lookback = _D.lookback,
+    horizon: opt.Horizon = opt.TEXT["horizon"],
+    strategy: opt.Strategy = _D.strategy,
+    optimizer: opt.Optimizer = _D.optimizer,
+    lr: opt.Lr = _D.lr,
+    momentum: opt.Momentum = _D.momentum,
+    loss: opt.Loss = _D.loss,
+    epochs: opt.Epochs = _D.epochs,
+    batch_size: opt.BatchSize = _D.batch_size,
+    clip_norm: opt.ClipNorm = _D.clip_norm,
+    patience: opt.Patience = _D.patience,
+    seed: opt.Seed = _D.seed,
+    device: opt.Device = _D.device,
+    scaler: opt.Scaler = _D.scaler,
+    missing: opt.Missing = _D.missing,
+    test_size: opt.TestSize = opt.TEXT["test_size"],
+    val_size: opt.ValSize = opt.TEXT["val_size"],
+    season: opt.Season = _D.season,
+    target_history: opt.TargetHistory = _D.target_history,
+    overwrite: opt.Overwrite = False,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Train every model on identical splits, several seeds each, and rank them beside the
+    naive, seasonal-naive, drift and exponential-smoothing baselines and an ensemble."""
+    settings = opt.settings(ctx.params)
+    try:
+        from rnncast.jobs import run_compare
+        from rnncast.studies.compare import split_models
+
+        names = split_models(models)
+        run_compare(
+            resolve_data(data),
+            target,
+            names,
+            settings,
+            out_dir,
+            date=date,
+            features=features,
+            overwrite=overwrite,
+            console=out,
+            progress=not quiet,
+            repeats=repeats,
+            ensemble=ensemble,
+            folds=folds,
+            window=window,
+            step=step,
+            refit=refit,
+            rank_by=(rank_mode, rank_metric),
+        )
+    except RnncastError as exc:
+        fail(exc)
+
+
+@app.command()
+def backtest(
+    ctx: typer.Context,
+    data: opt.Data,
+    target: opt.Target,
+    out_dir: Annotated[str, typer.Option("--out", help="Output directory.")],
+    folds: Annotated[int, typer.Option(help="Rolling-origin folds.")] = 5,
+    window: Window = "expanding",
+    step: Step = None,
+    refit: Refit = True,
+    model: opt.Model = _D.model,
+    date: opt.Date = None,
+    features: opt.Features = None,
+    units: opt.Units = opt.TEXT["units"],
+    dropout: opt.Dropout = _D.dropout,
+    activation: opt.Activation = _D.activation,
+    lookback: opt.Lookback = _D.lookback,
+    horizon: opt.Horizon = opt.TEXT["horizon"],
+    strategy: opt.Strategy = _D.strategy,
+    optimizer: opt.Optimizer = _D.optimizer,
+    lr: opt.Lr = _D.lr,
+    momentum: opt.Momentum = _D.momentum,
+    loss: opt.Loss = _D.loss,
+    epochs: opt.Epochs = _D.epochs,
+    batch_size: opt.BatchSize = _D.batch_size,
+    clip_norm: opt.ClipNorm = _D.clip_norm,
+    patience: opt.Patience = _D.patience,
+    seed: opt.Seed = _D.seed,
+    device: opt.Device = _D.device,
+    scaler: opt.Scaler = _D.scaler,
+    missing: opt.Missing = _D.missing,
+    test_size: opt.TestSize = opt.TEXT["test_size"],
+    val_size: opt.ValSize = opt.TEXT["val_size"],
+    season: opt.Season = _D.season,
+    target_history: opt.TargetHistory = _D.target_history,
+    overwrite: opt.Overwrite = False,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Rolling-origin evaluation: per-fold metrics of one model and the baselines, every
+    scaler refitted inside each fold on that fold's training rows only."""
+    settings = opt.settings(ctx.params)
+    try:
+        from rnncast.jobs import run_compare
+
+        run_compare(
+            resolve_data(data),
+            target,
+            [model],
+            settings,
+            out_dir,
+            date=date,
+            features=features,
+            overwrite=overwrite,
+            console=out,
+            progress=not quiet,
+            repeats=1,
+            folds=folds,
+            window=window,
+            step=step,
+            refit=refit,
+        )
+    except RnncastError as exc:
+        fail(exc)
+
+
+@app.command()
+def tune(
+    ctx: typer.Context,
+    data: opt.Data,
+    target: opt.Target,
+    trials: Annotated[int, typer.Option(help="Trials to run (added to the study).")] = 20,
+    storage: Annotated[
+        str | None,
+        typer.Option(
+            help="Optuna storage URL; default sqlite:///OUT/study.db. Share one URL "
+            "(e.g. postgresql://...) between workers to search together."
+        ),
+    ] = None,
+    study: Annotated[str, typer.Option(help="Study name in the storage.")] = "rnncast",
+    out_dir: Annotated[str, typer.Option("--out", help="Output directory.")] = "runs/tune",
+    model: opt.Model = _D.model,
+    date: opt.Date = None,
+    features: opt.Features = None,
+    id: opt.Id = None,
+    units: opt.Units = opt.TEXT["units"],
+    dropout: opt.Dropout = _D.dropout,
+    activation: opt.Activation = _D.activation,
+    lookback: opt.Lookback = _D.lookback,
+    horizon: opt.Horizon = opt.TEXT["horizon"],
+    strategy: opt.Strategy = _D.strategy,
+    optimizer: opt.Optimizer = _D.optimizer,
+    lr: opt.Lr = _D.lr,
+    momentum: opt.Momentum = _D.momentum,
+    loss: opt.Loss = _D.loss,
+    epochs: opt.Epochs = _D.epochs,
+    batch_size: opt.BatchSize = _D.batch_size,
+    clip_norm: opt.ClipNorm = _D.clip_norm,
+    patience: opt.Patience = _D.patience,
+    seed: opt.Seed = _D.seed,
+    device: opt.Device = _D.device,
+    scaler: opt.Scaler = _D.scaler,
+    missing: opt.Missing = _D.missing,
+    test_size: opt.TestSize = opt.TEXT["test_size"],
+    val_size: opt.ValSize = opt.TEXT["val_size"],
+    season: opt.Season = _D.season,
+    target_history: opt.TargetHistory = _D.target_history,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Search lookback, units, layers, dropout, learning rate and batch size with Optuna
+    (pruning by validation loss); write best.json for fit --config, and the search history."""
+    settings = opt.settings(ctx.params)
+    try:
+        from rnncast.studies.tuning import best_config, write_results
+        from rnncast.studies.tuning import tune as run_tune
+
+        def on_trial(number: int, value: float) -> None:
+            if not quiet:
+                out.print(f"  trial {number}: best validation loss {value:.4g}", highlight=False)
+
+        result = run_tune(
+            resolve_data(data),
+            target,
+            settings,
+            trials,
+            out_dir,
+            storage,
+            study,
+            date=date,
+            features=split_names(features),
+            id=id,
+            on_trial=on_trial,
+        )
+        write_results(result, out_dir)
+        best = best_config(result)
+        out.print(
+            f"Best of {best['trials']} trials in study {study!r}: trial {best['trial']}, "
+            f"validation loss {best['best_val_loss']:.4g}. Wrote {out_dir}/best.json "
+            f"(use: rnncast fit ... --config {out_dir}/best.json), trials.csv and "
+            "history.png.",
+            highlight=False,
+        )
+    except RnncastError as exc:
+        fail(exc)
+
+
+@app.command()
+def explore(
+    data: opt.Data,
+    date: opt.Date = None,
+    target: Annotated[str | None, typer.Option(help="Column to study (default: first).")] = None,
+    out_dir: Annotated[str, typer.Option("--out", help="Output directory.")] = "runs/explore",
+    overwrite: opt.Overwrite = False,
+) -> None:
+    """Look at the data before any model: columns over time, missing values, frequency and
+    season, autocorrelation, and trend and seasonality in plain words."""
+    try:
+        from rnncast.jobs import run_explore
+
+        run_explore(
+            resolve_data(data), out_dir, date=date, target=target, overwrite=overwrite, console=out
+        )
+    except RnncastError as exc:
+        fail(exc)

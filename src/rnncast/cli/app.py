@@ -9,8 +9,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from rnncast.cli import cells, fit, runs, start, studies  # noqa: F401  (registers the commands)
 from rnncast.cli.common import app
+
+# Importing a command group registers its commands; --help lists them in this order.
+# isort: off
+from rnncast.cli import fit, studies, runs, cells, start  # noqa: E402, F401
+# isort: on
 
 __all__ = ["app", "main"]
 

@@ -62,6 +62,7 @@ def test_resumed_training_ends_with_the_same_weights(after):
 
 def test_sigint_in_the_api_saves_a_checkpoint_and_resume_matches(tmp_path, csv_file):
     whole = Forecaster(**SETTINGS).fit(csv_file, target="y", features="x")
+    before = signal.getsignal(signal.SIGINT)  # Python's default, or SIG_IGN under nohup
 
     def interrupt(epoch, train_loss, val_loss):
         if epoch == 2:
@@ -73,7 +74,7 @@ def test_sigint_in_the_api_saves_a_checkpoint_and_resume_matches(tmp_path, csv_f
             csv_file, target="y", features="x", on_epoch=interrupt, checkpoint=str(ckpt)
         )
     assert sorted(p.name for p in ckpt.iterdir()) == ["checkpoint.json", "checkpoint.safetensors"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler put back
+    assert signal.getsignal(signal.SIGINT) is before  # handler put back
     resumed = Forecaster.resume(str(ckpt))
     for a, b in zip(
         whole.predictor_.net.state_dict().values(),
@@ -83,6 +84,32 @@ def test_sigint_in_the_api_saves_a_checkpoint_and_resume_matches(tmp_path, csv_f
         assert torch.equal(a, b)
     assert resumed.metrics_["test"] == whole.metrics_["test"]
     assert resumed.history_.epochs_run == 6
+
+
+def test_the_signal_handlers_found_are_put_back(tmp_path, daily_frame):
+    """Whatever handled SIGINT and SIGTERM before a fit (a caller's own handler, or SIG_IGN
+    as under nohup) handles them again after it, stopped or not."""
+    seen = []
+    mine = lambda signum, frame: seen.append(signum)  # noqa: E731
+    old = {
+        s: signal.signal(s, h) for s, h in ((signal.SIGINT, mine), (signal.SIGTERM, signal.SIG_IGN))
+    }
+    try:
+
+        def interrupt(epoch, *_):
+            os.kill(os.getpid(), signal.SIGINT)
+
+        with pytest.raises(TrainingInterrupted):
+            Forecaster(**SETTINGS).fit(
+                daily_frame, target="y", on_epoch=interrupt, checkpoint=str(tmp_path / "r")
+            )
+        assert signal.getsignal(signal.SIGINT) is mine and not seen  # rnncast's caught it
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGINT)
+        assert seen == [signal.SIGINT]  # and the caller's own handler is back in charge
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def test_resume_of_a_dataframe_fit_needs_the_data(tmp_path, daily_frame):
@@ -171,6 +198,7 @@ def _wait_for(path: Path, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_cli_stop_and_resume_give_the_uninterrupted_weights(tmp_path, sig, code):
     """A real signal at an arbitrary moment in the middle of training, then fit --resume."""
@@ -239,6 +267,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_sigkill_while_saving_leaves_the_old_or_the_new_run_whole(tmp_path, daily_frame):
     """Kill a process that keeps replacing a run at random moments: the run always loads,
     complete, with one or the other set of weights."""

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from rnncast import datasets
 from rnncast.cli.app import app
+from rnncast.errors import DataError
 
 runner = CliRunner()
 FAST = ["--units", "8", "--epochs", "2", "--lookback", "8", "--quiet"]
@@ -95,6 +96,7 @@ def test_datasets_lists_source_and_licence():
     assert "CC0" in result.output
 
 
+@pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path):
     result = invoke("demo", "--out", tmp_path, "--epochs", "2")
     assert result.exit_code == 0, result.output
@@ -154,8 +156,12 @@ def test_existing_run_is_refused_before_training(run_dir):
 
 
 def test_debug_shows_the_traceback():
-    result = invoke("--debug", "fit", "missing.csv", "--target", "y")
-    assert result.exit_code != 0 and result.exception is not None
+    quiet = invoke("fit", "missing.csv", "--target", "y")
+    assert quiet.exit_code == 2 and isinstance(quiet.exception, SystemExit)
+    assert "Traceback" not in quiet.output + quiet.stderr
+    loud = invoke("--debug", "fit", "missing.csv", "--target", "y")
+    assert loud.exit_code != 0 and isinstance(loud.exception, DataError)  # raised, not exited
+    assert "No such file" in str(loud.exception)
 
 
 def test_runs_that_do_not_exist():
@@ -320,6 +326,7 @@ def test_interval_from_fit_and_forecast(tmp_path):
     assert result.exit_code == 2 and "`interval` must be a level in (0, 1)" in result.stderr
 
 
+@pytest.mark.slow
 def test_compare_writes_a_leaderboard(tmp_path):
     out = tmp_path / "cmp"
     result = invoke(
@@ -364,6 +371,7 @@ def test_compare_writes_a_leaderboard(tmp_path):
     assert (out / "leaderboard.md").read_text().startswith("| rank |")
 
 
+@pytest.mark.slow
 def test_backtest_writes_folds(tmp_path):
     out = tmp_path / "bt"
     result = invoke(
@@ -430,6 +438,7 @@ def test_explore_writes_a_report(tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_fit_many_series_from_the_command_line(tmp_path, panel_frame):
     data = tmp_path / "panel.parquet"
     panel_frame.to_parquet(data)

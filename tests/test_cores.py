@@ -200,6 +200,7 @@ def _test_rmse(seed: int) -> float:
     return f.metrics_["test"]["one_step"]["model"]["rmse"]
 
 
+@pytest.mark.slow
 def test_sharded_training_is_as_accurate_within_seed_noise(monkeypatch, shard_calls):
     """On real data, the test RMSE of the sharded fit lies within the spread of the fits
     that train on whole batches with other seeds."""
@@ -211,6 +212,7 @@ def test_sharded_training_is_as_accurate_within_seed_noise(monkeypatch, shard_ca
     assert min(whole) - spread <= sharded <= max(whole) + spread, (sharded, whole)
 
 
+@pytest.mark.slow
 def test_cli_stop_and_resume_in_shards_give_the_uninterrupted_weights(tmp_path, shard_calls):
     """Ctrl-C in the middle of sharded training (two threads), then fit --resume."""
     settings = dict(

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from rnncast.cli.app import app
@@ -29,6 +30,7 @@ ARGS = [
 ]
 
 
+@pytest.mark.slow
 def test_two_processes_match_one(tmp_path):
     torchrun = Path(sys.executable).with_name("torchrun")
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -63,6 +65,7 @@ def test_two_processes_match_one(tmp_path):
     assert done.stdout.count("Run saved to") == 1
 
 
+@pytest.mark.slow
 def test_distributed_needs_a_launcher(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE")}
     done = subprocess.run(

@@ -121,6 +121,7 @@ def test_errors(panel_frame):
         Forecaster(**SETTINGS).fit(text, target="sales", id="item")
 
 
+@pytest.mark.slow
 def test_series_embedding(panel_frame, tmp_path):
     f = Forecaster(**SETTINGS, embed=3).fit(panel_frame, target="sales", id="item")
     assert f.predictor_.net.embedding.weight.shape == (300, 3)
@@ -136,6 +137,7 @@ def test_series_embedding(panel_frame, tmp_path):
     assert "series embedding of 3" in f.predictor_.net.spec
 
 
+@pytest.mark.slow
 def test_parquet_is_read_series_by_series_in_batches(panel_frame, tmp_path):
     from rnncast.data.io import parquet_series
 

@@ -106,9 +106,11 @@ def test_reader_on_random_bytes_reads_or_says_why(tmp_path_factory, content):
     path = tmp_path_factory.mktemp("fuzz") / "data.csv"
     path.write_bytes(content)
     try:
-        read_table(str(path))
-    except RnncastError:
-        pass  # the library's own error: one line for the user
+        frame = read_table(str(path))
+    except RnncastError as exc:  # the library's own error: one line that says why
+        _assert_one_line(exc)
+    else:  # or a table with named columns and at least one row
+        assert isinstance(frame, pd.DataFrame) and len(frame.columns) >= 1 and len(frame) >= 1
 
 
 @settings(max_examples=60, deadline=None)
@@ -123,9 +125,18 @@ def test_reader_and_preparation_on_csv_like_text(tmp_path_factory, cells):
     path = tmp_path_factory.mktemp("fuzz") / "data.csv"
     path.write_text("date,y\n" + "\n".join(",".join(row) for row in cells))
     try:
-        prepare(read_table(str(path)), target="y", date="date")
-    except RnncastError:
-        pass
+        data = prepare(read_table(str(path)), target="y", date="date")
+    except RnncastError as exc:
+        _assert_one_line(exc)
+    else:  # a clean series: dated in order, numeric and finite, nothing invented
+        assert data.frame.index.is_monotonic_increasing and not data.frame.index.has_duplicates
+        assert data.frame["y"].dtype == np.float64 and np.isfinite(data.frame["y"]).all()
+        assert data.missing_filled + len(data.frame) + data.rows_dropped >= 1
+
+
+def _assert_one_line(exc: Exception) -> None:
+    message = str(exc)
+    assert message and "\n" not in message and "Traceback" not in message, message
 
 
 def test_fuzzing_really_reaches_the_reader(tmp_path):

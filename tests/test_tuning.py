@@ -29,6 +29,7 @@ TUNE = [
 ]
 
 
+@pytest.mark.slow
 def test_tune_writes_a_config_that_fit_accepts_and_resumes(tmp_path):
     out = tmp_path / "tune"
     result = runner.invoke(app, [*TUNE, "--trials", "2", "--out", str(out)])
@@ -64,6 +65,7 @@ def test_tune_writes_a_config_that_fit_accepts_and_resumes(tmp_path):
     assert settings["epochs"] == 1  # an option typed on the command line wins
 
 
+@pytest.mark.slow
 def test_the_same_seed_searches_the_same_settings(tmp_path):
     chosen = []
     for name in ("a", "b"):
@@ -76,6 +78,7 @@ def test_the_same_seed_searches_the_same_settings(tmp_path):
     assert chosen[0][0] != chosen[0][1]
 
 
+@pytest.mark.slow
 def test_two_workers_share_one_sqlite_study(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

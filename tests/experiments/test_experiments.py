@@ -22,6 +22,7 @@ def test_tasks_have_the_known_answer():
     assert np.array_equal(y, (x[:, 7, 0] > 0).astype(float))
 
 
+@pytest.mark.slow
 def test_gradients_vanish_for_the_simple_rnn_at_initialisation():
     rows = gradients.run(gradients.GradientSettings(steps=40, hidden=8, train_steps=2))
     init = {

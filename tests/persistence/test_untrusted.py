@@ -11,7 +11,7 @@ from helpers import TINY
 from rnncast import Forecaster
 from rnncast.errors import RunError
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "rnncast"
+SRC = Path(__file__).resolve().parents[2] / "src" / "rnncast"
 
 
 @pytest.fixture

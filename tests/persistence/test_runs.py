@@ -1,0 +1,61 @@
+"""Run directories hold plain contents: what is written is what is read back."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from helpers import TINY
+from rnncast import Forecaster
+from rnncast.errors import RunError
+from rnncast.persistence.files import atomic_directory
+from rnncast.persistence.runs import load_run, write_run
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    t = np.arange(80)
+    frame = pd.DataFrame(
+        {"date": pd.date_range("2020-01-01", periods=80, freq="D"), "y": np.sin(t / 3) + 5}
+    )
+    return Forecaster(**TINY).fit(frame, target="y")
+
+
+def test_contents_round_trip(tmp_path, fitted):
+    with atomic_directory(tmp_path / "run") as tmp:
+        write_run(fitted.contents(), tmp)
+    run = load_run(tmp_path / "run")
+    mine = fitted.contents()
+    assert run.config == mine.config and run.splits == mine.splits and run.usable == mine.usable
+    assert run.season == mine.season and run.source == mine.source
+    assert run.metrics == mine.metrics and run.history.train_loss == mine.history.train_loss
+    assert run.data.frame.equals(mine.data.frame) and run.data.freq == mine.data.freq
+    np.testing.assert_array_equal(run.scaler.scale_, mine.scaler.scale_)
+    for name, tensor in mine.weights.items():
+        assert torch.equal(run.weights[name], tensor)
+
+
+def test_write_run_draws_no_plots(tmp_path, fitted):
+    write_run(fitted.contents(), tmp_path)
+    assert not list(tmp_path.glob("*.png")) and not (tmp_path / "report.html").exists()
+
+
+def test_a_failed_write_leaves_nothing_and_the_old_run_whole(tmp_path, fitted):
+    path = fitted.save(str(tmp_path / "run"))
+    before = (tmp_path / "run" / "metrics.json").read_bytes()
+    with pytest.raises(ZeroDivisionError), atomic_directory(path, overwrite=True) as tmp:
+        write_run(fitted.contents(), tmp)
+        raise ZeroDivisionError  # a failure after every file was written
+    assert (tmp_path / "run" / "metrics.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_config_from_the_future_is_refused(tmp_path, fitted):
+    path = tmp_path / fitted.save(str(tmp_path / "run"))
+    config = json.loads((path / "config.json").read_text())
+    config["format_version"] = 99
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(RunError, match="Upgrade rnncast to load it"):
+        load_run(path)

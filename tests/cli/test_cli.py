@@ -129,8 +129,8 @@ def bad_csvs(tmp_path) -> dict[str, Path]:
         (["{text_target}", "--target", "y"], "Column 'y' is not numeric: '12 kg' at 2024-01-10"),
         (["{dup_dates}", "--target", "y"], "Date 2024-01-05 00:00:00 appears more than once"),
         (["{good}", "--target", "y", "--lookback", "50"], "The training part has 42 rows"),
-        (["{good}", "--target", "y", "--lookback", "0"], "`lookback` must be >= 1, got 0."),
-        (["{good}", "--target", "y", "--horizon", "0"], "`horizon` must be >= 1, got 0."),
+        (["{good}", "--target", "y", "--lookback", "0"], "--lookback must be >= 1, got 0."),
+        (["{good}", "--target", "y", "--horizon", "0"], "--horizon must be >= 1, got 0."),
         (["{good}", "--target", "y", "--test-size", "60"], "takes all 60 remaining rows"),
         (["{good}", "--target", "y", "--test-size", "0.9"], "leave no training rows"),
         (["{good}", "--target", "y", "--model", "lstn"], "Did you mean 'lstm'?"),
@@ -323,7 +323,7 @@ def test_interval_from_fit_and_forecast(tmp_path):
     result = invoke("forecast", out, "--steps", "3", "--interval", "0.5")
     assert result.exit_code == 0 and "lower" in result.output
     result = invoke("forecast", out, "--interval", "1.2")
-    assert result.exit_code == 2 and "`interval` must be a level in (0, 1)" in result.stderr
+    assert result.exit_code == 2 and "--interval must be a level in (0, 1)" in result.stderr
 
 
 @pytest.mark.slow
@@ -413,7 +413,7 @@ def test_backtest_writes_folds(tmp_path):
         ),
         (
             ["compare", "airline", "--target", "passengers", "--models", "lstm", "--repeats", "0"],
-            "`repeats` must be a whole number >= 1, got 0.",
+            "--repeats must be a whole number >= 1, got 0.",
         ),
         (
             ["backtest", "airline", "--target", "passengers", "--folds", "50"],

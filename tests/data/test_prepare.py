@@ -47,7 +47,7 @@ def test_bitcoin_missing_rows_are_counted():
     assert not data.frame.isna().any().any()
     dropped = prepare(raw, target="close", date="date", missing="drop")
     assert dropped.rows_dropped == 4 and len(dropped.frame) == len(raw) - 4
-    with pytest.raises(DataError, match="4 missing values .* choose --missing"):
+    with pytest.raises(DataError, match="4 missing values .* choose `missing`"):
         prepare(raw, target="close", date="date", missing="error")
 
 

@@ -71,7 +71,7 @@ def test_several_targets_get_their_own_bounds(noisy_seasonal):
 
 
 def test_interval_needs_a_validation_part(noisy_seasonal):
-    with pytest.raises(ConfigError, match="it needs at least 9. Give a larger --val-size"):
+    with pytest.raises(ConfigError, match="it needs at least 9. Give a larger `val_size`"):
         Forecaster(lookback=12, epochs=1, val_size=5, interval=0.9).fit(noisy_seasonal, target="y")
     with pytest.raises(ConfigError, match=r"`interval` must be a level in \(0, 1\)"):
         Forecaster(interval=1.5).fit(noisy_seasonal, target="y")

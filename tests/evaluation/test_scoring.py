@@ -54,5 +54,5 @@ def test_intervals_report_the_coverage_of_the_given_half_widths():
 
 
 def test_a_test_part_shorter_than_the_horizon_has_no_origins():
-    with pytest.raises(DataError, match="shorter than --horizon"):
+    with pytest.raises(DataError, match="shorter than `horizon`"):
         one_step_origins(Split(30, 6, 2), 38, lookback=5, max_step=3)

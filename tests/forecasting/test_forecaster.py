@@ -183,7 +183,8 @@ def test_a_job_saves_the_run_with_plots_and_report_drawn_from_one_forecast(tmp_p
 def test_save_refuses_an_existing_run_unless_overwrite(tmp_path, daily_frame):
     f = Forecaster(**TINY).fit(daily_frame, target="y")
     path = f.save(str(tmp_path / "run"))
-    with pytest.raises(Exception, match="already exists; choose another --out or pass --overwrite"):
+    message = r"already exists; choose another `path` or pass overwrite=True"
+    with pytest.raises(Exception, match=message):
         f.save(path)
     f.save(path, overwrite=True)
     assert Forecaster.load(path).forecast(1).shape == (1, 2)
@@ -196,7 +197,7 @@ def test_features_with_and_without_target_history(daily_frame):
     assert g.predictor_.inputs == [0, 1]
     with pytest.raises(ConfigError, match="future values of the feature columns"):
         g.forecast(steps=5)
-    with pytest.raises(ConfigError, match="--no-target-history needs --features"):
+    with pytest.raises(ConfigError, match="target_history=False needs `features`"):
         Forecaster(**TINY, target_history=False).fit(daily_frame, target="y")
 
 
@@ -248,9 +249,9 @@ def test_optimizers_and_losses_train(daily_frame, optimizer, loss):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"lookback": 150}, "needs --lookback 150 \\+ --horizon 1"),
+        ({"lookback": 150}, "needs lookback=150 \\+ horizon=1"),
         ({"test_size": 0.95}, "leave no training rows"),
-        ({"horizon": 30, "test_size": 20}, "fewer than --horizon 30"),
+        ({"horizon": 30, "test_size": 20}, "fewer than horizon=30"),
     ],
 )
 def test_too_little_data(daily_frame, kwargs, message):

@@ -111,7 +111,7 @@ def test_split_models_keeps_specs_whole():
         ({"models": ["lstn"]}, "Unknown model 'lstn'. Did you mean 'lstm'?"),
         ({"repeats": 0}, "`repeats` must be a whole number >= 1, got 0."),
         ({"folds": 20}, "20 folds of 24 test rows, 24 apart, need more than the 120 rows"),
-        ({"ensemble": ["gru"]}, "--ensemble names 'gru', which is not among --models."),
+        ({"ensemble": ["gru"]}, "`ensemble` names 'gru', which is not among `models`."),
     ],
 )
 def test_bad_comparisons(seasonal_frame, kwargs, message):

@@ -121,7 +121,7 @@ def test_two_workers_share_one_sqlite_study(tmp_path):
     [
         (["--model", "bilstm", "--trials", "1"], "tune searches --model lstm, gru, rnn or dense"),
         (["--val-size", "0", "--trials", "1"], "give --val-size above 0"),
-        (["--trials", "0"], "`trials` must be a whole number >= 1, got 0."),
+        (["--trials", "0"], "--trials must be a whole number >= 1, got 0."),
     ],
 )
 def test_tune_bad_input(args, message, tmp_path):

@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from rnncast.errors import RnncastError
+
 app = typer.Typer(
     help="Honest time-series forecasting with recurrent neural networks.",
     no_args_is_help=True,
@@ -35,11 +37,12 @@ def fail(exc: BaseException) -> None:
     """One line on stderr; exit 2, or 128 + the signal number for an interrupted fit."""
     if _state["debug"]:
         raise exc
+    text = exc.for_cli() if isinstance(exc, RnncastError) else str(exc)  # in the CLI's words
     signum = getattr(exc, "signum", None)
     if signum is not None:  # a clean stop on SIGINT or SIGTERM, not an error
-        err.print(f"[bold yellow]Stopped:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold yellow]Stopped:[/] {text}", highlight=False, soft_wrap=True)
         raise typer.Exit(128 + (signum or 2))
-    err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]Error:[/] {text}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -155,7 +155,7 @@ def _prepare_long(raw: pd.DataFrame, id: str, target, date, features, missing) -
             if np.isnan(values[rows]).any():
                 _apply_missing(data, missing)
         except DataError as exc:
-            raise DataError(f"Series {key!r}: {exc}") from None
+            raise DataError(f"Series {key!r}: {exc.raw()}") from None
         parts.append(data)
     return _stack(parts, keys, id, notes)
 
@@ -197,7 +197,7 @@ def _sorted_table(raw: pd.DataFrame, id: str, columns: list[str], date: str | No
             try:
                 check_duplicates(stamps[bounds[g] : bounds[g + 1]], date)
             except DataError as exc:
-                raise DataError(f"Series {keys[g]!r}: {exc}") from None
+                raise DataError(f"Series {keys[g]!r}: {exc.raw()}") from None
     return [str(k) for k in keys], values[order], stamps, bounds, unsorted
 
 
@@ -215,7 +215,7 @@ def prepare_series(
         try:
             parts.append(_prepare_one(series[key], target, date, features, missing))
         except DataError as exc:
-            raise DataError(f"Series {key!r}: {exc}") from None
+            raise DataError(f"Series {key!r}: {exc.raw()}") from None
         keys.append(key)
     return _stack(parts, keys, id)
 

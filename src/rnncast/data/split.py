@@ -44,7 +44,7 @@ def chronological_split(index: pd.Index, test_size: Size, val_size: Size) -> Spl
     val_start = test_start - _rows(index, val_size, "val_size", end=test_start)
     if val_start <= 0:
         raise ConfigError(
-            f"`test_size` {test_size!r} and `val_size` {val_size!r} leave no training rows "
+            f"--test-size {test_size!r} and --val-size {val_size!r} leave no training rows "
             f"out of {n}; make them smaller."
         )
     return Split(val_start, test_start - val_start, n - test_start)
@@ -74,5 +74,13 @@ def _rows(index: pd.Index, size: Size, name: str, end: int) -> int:
     if isinstance(size, float):
         return int(round(size * n))
     if size >= end:
-        raise ConfigError(f"`{name}` {size} takes all {end} remaining rows; make it smaller.")
+        raise ConfigError(
+            f"{_option(name)} {size} takes all {end} remaining rows; make it smaller."
+        )
     return int(size)
+
+
+def _option(name: str) -> str:
+    """``test_size`` -> ``--test-size``: the CLI's form, which rnncast.errors maps to the
+    caller's (``test_size=24`` in Python)."""
+    return "--" + name.replace("_", "-")

@@ -27,9 +27,8 @@ import numpy as np
 import pandas as pd
 
 from rnncast.config import FitConfig, Size, setting_names
-from rnncast.data.load import load
 from rnncast.data.prepare import PreparedData
-from rnncast.data.split import Split, chronological_split
+from rnncast.data.split import Split
 from rnncast.errors import ConfigError, NotFittedError
 from rnncast.forecasting import assess, fitting, future, inputs, panel
 from rnncast.forecasting.predictor import window_array
@@ -185,7 +184,7 @@ class Forecaster:
         self.metrics_ = self._score(self.data_, self.splits_, self.usable_) if ctx.main else None
         return self
 
-    def _set_state(self, cfg, data, splits, usable, season, source) -> None:
+    def _set_state(self, cfg, data, splits, usable, season, source) -> None:  # learned state
         self.config_, self.data_, self.season_, self.source_ = cfg, data, season, source
         self.splits_, self.usable_, self.split_ = list(splits), list(usable), splits[0]
 
@@ -256,16 +255,9 @@ class Forecaster:
         return self._score(fresh, [split], [0])
 
     def _prepared(self, data: Any = None) -> tuple[PreparedData, Split]:
-        """New data prepared and split as the fitted data was; the fitted data by default."""
-        if self.data_.ids:
-            raise ConfigError("This needs one series; it does not take data with --id yet.")
-        if data is None:
+        if data is None and not self.data_.ids:
             return self.data_, self.split_
-        d, cfg = self.data_, self.config_
-        fresh = load(data, d.targets, d.date, d.features, cfg.missing)
-        split = chronological_split(fresh.frame.index, cfg.test_size, cfg.val_size)
-        inputs.refill_before_boundaries(fresh, [split])
-        return fresh, split
+        return inputs.prepare_like(data, self.data_, self.config_)
 
     def test_forecasts(self, data: Any = None) -> dict[str, Any]:
         """The model's forecasts of the test part in original units, for comparisons (see

@@ -11,6 +11,7 @@ import numpy as np
 
 from rnncast.config import FitConfig
 from rnncast.data.io import file_sha256
+from rnncast.data.load import load
 from rnncast.data.prepare import PreparedData, refill_causally
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
@@ -117,6 +118,16 @@ def check_many_series_options(cfg: FitConfig, data: PreparedData) -> None:
                 f"{name} applies to many series in long format; it needs --id naming the "
                 "series column (leave it out for one series)."
             )
+
+
+def prepare_like(data: Any, fitted: PreparedData, cfg: FitConfig) -> tuple[PreparedData, Split]:
+    """New data of one series prepared and split as the ``fitted`` data was."""
+    if fitted.ids:
+        raise ConfigError("This needs one series; it does not take data with --id yet.")
+    fresh = load(data, fitted.targets, fitted.date, fitted.features, cfg.missing)
+    split = chronological_split(fresh.frame.index, cfg.test_size, cfg.val_size)
+    refill_before_boundaries(fresh, [split])
+    return fresh, split
 
 
 def describe_source(data: Any) -> dict[str, Any]:

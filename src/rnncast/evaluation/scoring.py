@@ -47,7 +47,8 @@ def score(
     recursive: np.ndarray | None,
     interval: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Metrics of the test part of one series, in original units.
+    """Metrics of the test part of one series, in original units, beside the naive and
+    seasonal naive forecasts of the same points.
 
     Args:
         y: Every value of the targets (T, C).
@@ -67,13 +68,22 @@ def score(
         ``skill_rmse`` and ``skill_rmse_recursive`` (1 - RMSE / naive RMSE), and
         ``recursive_note`` or ``interval`` where they apply.
     """
-    scales = [mase_scale(y[: split.n_train, c], season) for c in range(y.shape[1])]
-    test = {"one_step": _one_step(y, season, steps, targets, scales, origins, one_step)}
-    out: dict[str, Any] = {"test": test}
-    test["recursive"] = None
+    leads, start = np.asarray(steps) - 1, np.array([split.test_start])
+    one = {
+        "model": one_step,
+        "naive": naive(y, origins, steps[-1])[:, leads],
+        "seasonal_naive": seasonal_naive(y, origins, steps[-1], season)[:, leads],
+    }
+    rec = None
     if recursive is not None:
-        test["recursive"] = _recursive(y, split, season, targets, scales, recursive)
-    else:
+        rec = {
+            "model": recursive,
+            "naive": naive(y, start, split.n_test)[0],
+            "seasonal_naive": seasonal_naive(y, start, split.n_test, season)[0],
+        }
+    test = mode_scores(y, split, season, steps, targets, origins, one, rec)
+    out: dict[str, Any] = {"test": test}
+    if recursive is None:
         out["recursive_note"] = "not scored: a set of horizon steps cannot be chained"
     for mode, key in (("one_step", "skill_rmse"), ("recursive", "skill_rmse_recursive")):
         out[key] = None
@@ -85,28 +95,39 @@ def score(
     return out
 
 
-def _one_step(y, season, steps, targets, scales, origins, model) -> dict[str, Any]:
-    leads = np.asarray(steps) - 1
-    max_step = steps[-1]
-    forecasts = {
-        "model": model,  # (N, S, C)
-        "naive": naive(y, origins, max_step)[:, leads],
-        "seasonal_naive": seasonal_naive(y, origins, max_step, season)[:, leads],
-    }
-    actual = y[origins[:, None] + leads]  # (N, S, C)
-    return compare(actual, forecasts, scales, list(steps), list(targets))
+def mode_scores(
+    y: np.ndarray,
+    split: Split,
+    season: int,
+    steps: tuple[int, ...],
+    targets: list[str],
+    origins: np.ndarray,
+    one_step: dict[str, np.ndarray],
+    recursive: dict[str, np.ndarray] | None,
+) -> dict[str, Any]:
+    """The metrics of several forecasters of one test part, mode by mode.
 
+    Args:
+        one_step: Name -> forecasts (N, S, C) from the true history before each origin.
+        recursive: Name -> free-running forecasts of the whole test part (n_test, C), or
+            None where none was made.
 
-def _recursive(y, split, season, targets, scales, forecast) -> dict[str, Any]:
-    start, steps = split.test_start, split.n_test
-    origin = np.array([start])
-    forecasts = {
-        "model": forecast[None],  # (steps, C) -> (1, steps, C)
-        "naive": naive(y, origin, steps),
-        "seasonal_naive": seasonal_naive(y, origin, steps, season),
-    }
-    actual = y[start:][None]  # (1, steps, C)
-    return compare(actual, forecasts, scales, list(range(1, steps + 1)), list(targets))
+    Returns:
+        ``{"one_step": {name: scores, ..., "by_step": [...]}, "recursive": ... or None}``,
+        MASE scaled by the training rows of ``y`` (see
+        :func:`rnncast.evaluation.metrics.compare`).
+    """
+    scales = [mase_scale(y[: split.n_train, c], season) for c in range(y.shape[1])]
+    actual = y[origins[:, None] + np.asarray(steps) - 1]  # (N, S, C)
+    out = {"one_step": compare(actual, one_step, scales, list(steps), list(targets))}
+    out["recursive"] = None
+    if recursive is not None:
+        start, n = split.test_start, split.n_test
+        paths = {name: forecast[None] for name, forecast in recursive.items()}  # (1, n, C)
+        out["recursive"] = compare(
+            y[start:][None], paths, scales, list(range(1, n + 1)), list(targets)
+        )
+    return out
 
 
 def _intervals(y, split, steps, origins, one_step, recursive, interval) -> dict[str, Any]:

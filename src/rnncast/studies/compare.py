@@ -25,7 +25,8 @@ from rnncast.data.split import chronological_split
 from rnncast.errors import ConfigError
 from rnncast.evaluation import statistical
 from rnncast.evaluation.baselines import drift, naive, seasonal_naive
-from rnncast.evaluation.metrics import METRICS, compare, mase_scale
+from rnncast.evaluation.metrics import METRICS
+from rnncast.evaluation.scoring import mode_scores
 from rnncast.forecasting.forecaster import Forecaster
 from rnncast.nn.spec import RECURRENT_KINDS
 
@@ -257,14 +258,12 @@ class _Runner:
         return f, f.test_forecasts(), f.history_.seconds
 
     def _record(self, fold, seed, name, kind, f: Forecaster, fc, params, seconds) -> None:
-        history, split = fc["history"], fc["split"]
-        scales = [
-            mase_scale(history[: split.n_train, c], f.season_) for c in range(history.shape[1])
-        ]
-        for mode, (actual, pred, steps) in _mode_arrays(f, fc).items():
-            if pred is None:
+        recursive = None if fc["recursive"] is None else {"x": fc["recursive"]}
+        args = (fc["history"], fc["split"], f.season_, f.config_.steps, list(f.data_.targets))
+        scored = mode_scores(*args, fc["origins"], {"x": fc["one_step"]}, recursive)
+        for mode in ("one_step", "recursive"):
+            if scored[mode] is None:
                 continue
-            scored = compare(actual, {"x": pred}, scales, steps, list(f.data_.targets))["x"]
             self.records.append(
                 {
                     "fold": fold.index,
@@ -272,7 +271,7 @@ class _Runner:
                     "name": name,
                     "kind": kind,
                     "mode": mode,
-                    **scored,
+                    **scored[mode]["x"],
                     "params": params,
                     "train_seconds": seconds,
                     "test_from": _label(self.prepared.frame.index, fold.cut),
@@ -317,20 +316,6 @@ def _ets(y, split, season, origins, steps):
     one_step = np.stack([p[0] for p in pairs], axis=-1)  # C x (N, S) -> (N, S, C)
     recursive = np.stack([p[1] for p in pairs], axis=-1)  # C x (n_test,) -> (n_test, C)
     return one_step, recursive
-
-
-def _mode_arrays(f: Forecaster, fc: dict) -> dict:
-    steps = list(f.config_.steps)
-    rec = fc["recursive"]
-    n = len(fc["recursive_actual"])
-    return {
-        "one_step": (fc["actual"], fc["one_step"], steps),
-        "recursive": (
-            fc["recursive_actual"][None],
-            None if rec is None else rec[None],
-            list(range(1, n + 1)),
-        ),
-    }
 
 
 def _mean(outputs: list[dict]) -> dict:

@@ -14,6 +14,7 @@ module is the one place that maps the one to the other.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 # An option, and a number given to it: "--lookback 24", "--horizon 1,3,7", "--test-size".
@@ -106,8 +107,6 @@ def closest(name: str, choices: list[str]) -> str:
     >>> closest("Clsoe", ["Open", "Close", "Volume"])
     " Did you mean 'Close'?"
     """
-    import difflib
-
     by_lower = {c.lower(): c for c in choices}
     match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
     return f" Did you mean {by_lower[match[0]]!r}?" if match else ""

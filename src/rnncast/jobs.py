@@ -18,6 +18,7 @@ from rnncast.forecasting.forecaster import Forecaster
 from rnncast.forecasting.panel import skipped
 from rnncast.persistence.checkpoint import read_checkpoint
 from rnncast.persistence.files import atomic_directory, check_destination, writer_lock
+from rnncast.persistence.runs import write_run
 from rnncast.reports import pages, plots
 from rnncast.reports.terminal import (
     leaderboard_markdown,
@@ -109,9 +110,10 @@ def save_run(
     """Write a fitted model's run directory with its plots and HTML report, atomically:
     :meth:`Forecaster.save`'s files, ``loss.png``, ``fit.png``, ``forecast.png`` (the
     forecast of ``forecast.csv``, or of one horizon) and ``report.html``."""
+    forecast = f.forecast(forecast_steps)  # one forecast for forecast.csv and forecast.png
     with atomic_directory(path, overwrite) as tmp:
-        forecast = f.write(tmp, forecast_steps)
-        plots.write_all(f, tmp, f.forecast() if forecast is None else forecast)
+        write_run(f.contents(), tmp, forecast if forecast_steps else None)
+        plots.write_all(f, tmp, forecast)
         (tmp / "report.html").write_text(pages.fit_page(f, tmp), encoding="utf-8")
     return str(path)
 

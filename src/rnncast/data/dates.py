@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from rnncast.errors import DataError
 
@@ -74,8 +75,6 @@ def _parse_date_text(column: pd.Series, name: str) -> pd.Series:
 def _check_one_format(text: pd.Series, present: np.ndarray, name: str) -> None:
     """Dates that are not ISO 8601 must all follow the first date's format: a column mixing
     '2023-01-31' and '01/02/2023' would otherwise be read as whatever each value looks like."""
-    from pandas.tseries.api import guess_datetime_format
-
     at = int(np.argmax(present))
     first = text.iloc[at]
     fmt = guess_datetime_format(first)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,6 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _check_header(path: Path, sep: str) -> None:
     """Duplicated column names, which pandas would silently rename to 'name.1'."""
-    import csv
-
     with open(path, encoding="utf-8", newline="") as fh:
         header = next(csv.reader(fh, delimiter=sep), [])
     names = [n.strip() for n in header]

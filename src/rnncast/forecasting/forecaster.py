@@ -286,36 +286,17 @@ class Forecaster:
             overwrite: Replace an existing run (the old one stays whole until the new is in place).
             forecast_steps: Also write ``forecast.csv`` with this many future steps.
         """
-        self._check_fitted()
+        forecast = self.forecast(forecast_steps) if forecast_steps else None
         with atomic_directory(path, overwrite) as tmp:
-            self.write(tmp, forecast_steps)
+            write_run(self.contents(), tmp, forecast)
         return str(path)
-
-    def write(self, folder: Path, forecast_steps: int | None = None) -> pd.DataFrame | None:
-        """Write the run's files into an existing ``folder``; return the forecast written to
-        ``forecast.csv`` (None without ``forecast_steps``)."""
-        write_run(self.contents(), folder)
-        if not forecast_steps:
-            return None
-        forecast = self.forecast(forecast_steps)
-        forecast.to_csv(folder / "forecast.csv", index=False)
-        return forecast
 
     def contents(self) -> RunContents:
         """The fitted state as the plain values a run directory holds."""
         self._check_fitted()
-        return RunContents(
-            self.config_,
-            self.data_,
-            self.predictor_.scaler,
-            self.splits_,
-            self.usable_,
-            self.season_,
-            self.source_,
-            self.history_,
-            self.metrics_,
-            self.predictor_.net.state_dict(),
-        )
+        p, weights = self.predictor_, self.predictor_.net.state_dict()
+        state = (self.config_, self.data_, p.scaler, self.splits_, self.usable_, self.season_)
+        return RunContents(*state, self.source_, self.history_, self.metrics_, weights)
 
     @classmethod
     def load(cls, path: str) -> Forecaster:

@@ -228,8 +228,7 @@ def recursive_tests(p: Predictor, data, splits: list[Split], groups: list[int]) 
         p.targets,
     )  # (G, steps, C), scaled
     return {
-        g: p.scaler.inverse(out[k, : splits[g].n_test], p.targets, g)
-        for k, g in enumerate(groups)
+        g: p.scaler.inverse(out[k, : splits[g].n_test], p.targets, g) for k, g in enumerate(groups)
     }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors.torch import save_file
 
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError, RnncastError, RunError
@@ -122,8 +123,6 @@ def write_checkpoint(
     signum: int,
 ) -> None:
     """Write the checkpoint directory atomically, replacing an older checkpoint there."""
-    from safetensors.torch import save_file
-
     h, p = history, history.interrupted
     tensors = _prefixed("net", net.state_dict()) | _prefixed("best", p.best_state)
     tensors |= _prefixed("rng", p.torch_rng)

@@ -9,6 +9,9 @@ and never a pickle; tensors are read from safetensors only and checked against a
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import fcntl
 import json
 import os
 import shutil
@@ -48,8 +51,6 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
 def writer_lock(path: str | os.PathLike) -> Iterator[None]:
     """Hold ``.<name>.lock`` beside ``path`` while one process trains and writes there; a
     second process asking for the same destination is refused at once."""
-    import fcntl
-
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     lock = final.parent / f".{final.name}.lock"
@@ -115,9 +116,6 @@ def _move_into_place(tmp: Path, final: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically with Linux's renameat2(RENAME_EXCHANGE); False if unsupported."""
-    import ctypes
-    import ctypes.util
-
     if not sys.platform.startswith("linux"):
         return False
     try:

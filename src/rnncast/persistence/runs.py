@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from safetensors.torch import save_file
 
 from rnncast.config import FitConfig
 from rnncast.data.prepare import PreparedData
@@ -61,10 +62,9 @@ def default_run_dir(model: str, root: str = "runs") -> str:
     return str(Path(root) / f"{stamp}-{model}")
 
 
-def write_run(run: RunContents, out: Path) -> None:
-    """Write the run's files into the directory ``out`` (the caller makes it atomic)."""
-    from safetensors.torch import save_file
-
+def write_run(run: RunContents, out: Path, forecast: pd.DataFrame | None = None) -> None:
+    """Write the run's files into the directory ``out`` (the caller makes it atomic), and
+    ``forecast.csv`` when given a ``forecast``."""
     state = {k: v.detach().cpu().contiguous() for k, v in run.weights.items()}
     save_file(state, str(out / "weights.safetensors"))
     write_json(out / "config.json", _config_dict(run))
@@ -72,6 +72,8 @@ def write_run(run: RunContents, out: Path) -> None:
     write_json(out / "metrics.json", run.metrics)
     _write_series(run.data, out / "series.csv")
     _history_frame(run.history).to_csv(out / "history.csv", index=False)
+    if forecast is not None:
+        forecast.to_csv(out / "forecast.csv", index=False)
 
 
 def _config_dict(run: RunContents) -> dict[str, Any]:

@@ -10,6 +10,7 @@ never looked at.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -117,8 +118,6 @@ def _creation_lock(url: str):
     if not url.startswith("sqlite:///"):
         yield
         return
-    import fcntl
-
     lock = Path(url.removeprefix("sqlite:///") + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "w") as handle:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,8 @@ from rnncast.config import FitConfig
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
 from rnncast.forecasting.panel import skipped
-from rnncast.persistence.checkpoint import read_checkpoint
-from rnncast.persistence.files import atomic_directory, check_destination, writer_lock
+from rnncast.persistence.checkpoint import check_place, is_checkpoint, read_checkpoint
+from rnncast.persistence.files import atomic_directory, check_destination, holds_run, writer_lock
 from rnncast.persistence.runs import write_run
 from rnncast.reports import pages, plots
 from rnncast.reports.terminal import (
@@ -57,6 +58,7 @@ def fit_and_report(
             f"With --horizon {','.join(map(str, cfg.steps))} the forecast holds exactly those "
             "steps; leave out --forecast N (forecast.png shows them)."
         )
+    checkpoint = checkpoint_place(out_dir) if not distributed else None
     lock = writer_lock(out_dir) if main else contextlib.nullcontext()
     with lock:  # one writer per --out, from the first epoch to the last file
         f = Forecaster(**cfg.to_dict())
@@ -69,12 +71,37 @@ def fit_and_report(
                 id=id,
                 on_epoch=on_epoch,
                 distributed=distributed,
-                checkpoint=None if distributed else out_dir,
+                checkpoint=checkpoint,
             )
         if not main:
             return f
         _report_and_save(f, out_dir, overwrite, forecast_steps, console)
     return f
+
+
+CHECKPOINT_SUFFIX = ".checkpoint"
+
+
+def checkpoint_place(out_dir: str) -> str:
+    """Where an interrupted fit to ``out_dir`` keeps its checkpoint: ``out_dir`` itself, or,
+    when that holds a finished run (``--overwrite``), ``OUT.checkpoint`` beside it, so that
+    the old run stays whole until a new one replaces it."""
+    if not holds_run(Path(out_dir)):
+        return out_dir
+    beside = str(Path(out_dir)) + CHECKPOINT_SUFFIX
+    check_place(beside)
+    return beside
+
+
+def run_place(checkpoint: str) -> str:
+    """Where the fit resumed from ``checkpoint`` saves its run: the run it was kept beside
+    (see :func:`checkpoint_place`), or the checkpoint's own directory."""
+    path = Path(checkpoint)
+    if path.name.endswith(CHECKPOINT_SUFFIX):
+        run = path.with_name(path.name.removesuffix(CHECKPOINT_SUFFIX))
+        if holds_run(run):
+            return str(run)
+    return checkpoint
 
 
 def resume_and_report(
@@ -83,14 +110,17 @@ def resume_and_report(
     console: Console | None = None,
     progress: bool = True,
 ) -> Forecaster:
-    """Continue an interrupted fit from its checkpoint and save the finished run in its place."""
-
+    """Continue an interrupted fit from its checkpoint and save the finished run where the
+    fit was to go; a checkpoint kept beside an older run is removed once the run replaced it."""
     console = console or Console()
     epochs = read_checkpoint(path).config.epochs  # checked before anything is created
-    with writer_lock(path):
+    out_dir = run_place(path)
+    with writer_lock(out_dir):
         with epoch_progress(console, epochs, enabled=progress) as on_epoch:
             f = Forecaster.resume(path, on_epoch=on_epoch)
-        _report_and_save(f, path, True, forecast_steps, console)
+        _report_and_save(f, out_dir, True, forecast_steps, console)
+    if out_dir != path and is_checkpoint(path):
+        shutil.rmtree(path)  # our own checkpoint, now that its run is in place
     return f
 
 
@@ -100,7 +130,7 @@ def _report_and_save(f, out_dir, overwrite, forecast_steps, console) -> None:
     if f.metrics_["test"] is not None:
         print_metrics(f, f.metrics_, console)
     path = save_run(f, out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
-    files = sorted(p.name for p in Path(path).iterdir())
+    files = sorted(p.name for p in Path(path).iterdir() if not p.name.startswith("."))
     console.print(f"Run saved to [bold]{path}[/]: {', '.join(files)}", highlight=False)
 
 

@@ -157,6 +157,7 @@ def test_save_and_load_give_identical_predictions(tmp_path, daily_frame):
     assert g.get_params() == {**f.get_params(), "units": (8,)}
     files = {p.name for p in (tmp_path / "run").iterdir()}
     assert files == {
+        ".rnncast",  # marks the folder as rnncast's: --overwrite may replace it
         "config.json",
         "weights.safetensors",
         "scaler.json",

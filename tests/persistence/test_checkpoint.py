@@ -73,7 +73,8 @@ def test_sigint_in_the_api_saves_a_checkpoint_and_resume_matches(tmp_path, csv_f
         Forecaster(**SETTINGS).fit(
             csv_file, target="y", features="x", on_epoch=interrupt, checkpoint=str(ckpt)
         )
-    assert sorted(p.name for p in ckpt.iterdir()) == ["checkpoint.json", "checkpoint.safetensors"]
+    names = sorted(p.name for p in ckpt.iterdir())
+    assert names == [".rnncast", "checkpoint.json", "checkpoint.safetensors"]
     assert signal.getsignal(signal.SIGINT) is before  # handler put back
     resumed = Forecaster.resume(str(ckpt))
     for a, b in zip(

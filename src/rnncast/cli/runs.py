@@ -31,6 +31,7 @@ def forecast(
     interval: Annotated[
         float | None, typer.Option(help="Add a prediction interval at this level, e.g. 0.9.")
     ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
 ) -> None:
     """Forecast beyond the last observation, with real future dates, in original units."""
     try:
@@ -39,7 +40,7 @@ def forecast(
 
         frame = Forecaster.load(run).forecast(steps, interval=interval)
         if out_file:
-            write_text_atomic(out_file, frame.to_csv(index=False))
+            write_text_atomic(out_file, frame.to_csv(index=False), overwrite=overwrite)
             out.print(f"Wrote {len(frame)} forecast steps to {out_file}")
         else:
             out.print(frame.to_string(index=False), highlight=False)

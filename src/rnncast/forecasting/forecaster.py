@@ -33,7 +33,7 @@ from rnncast.errors import ConfigError, NotFittedError
 from rnncast.forecasting import assess, fitting, future, inputs, panel
 from rnncast.forecasting.predictor import window_array
 from rnncast.nn.summary import summarize
-from rnncast.persistence.checkpoint import read_checkpoint
+from rnncast.persistence.checkpoint import check_place, read_checkpoint
 from rnncast.persistence.files import atomic_directory
 from rnncast.persistence.runs import RunContents, load_run, write_run
 from rnncast.runtime import distributed as dist
@@ -171,6 +171,8 @@ class Forecaster:
 
     def _fit(self, data, names, on_epoch, distributed, checkpoint, resume) -> Forecaster:
         cfg = self.config()
+        if checkpoint is not None and resume is None:
+            check_place(checkpoint)  # before training: a stop must not cost a run or files
         prep = fitting.prepare_fit(cfg, data, names)
         source = inputs.describe_source(data)
         ctx = dist.start(cfg.batch_size) if distributed else dist.SINGLE

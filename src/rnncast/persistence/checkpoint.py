@@ -26,8 +26,12 @@ from rnncast.config import FitConfig
 from rnncast.errors import ConfigError, RnncastError, RunError
 from rnncast.persistence.files import (
     atomic_directory,
+    check_not_temporary,
     check_plain_file,
     check_weights,
+    holds_run,
+    is_ours,
+    json_format,
     read_json,
     read_tensors,
     write_json,
@@ -158,8 +162,26 @@ def write_checkpoint(
         write_json(tmp / "checkpoint.json", meta)
 
 
+def check_place(path: str | Path) -> None:
+    """A checkpoint may go only where nothing but an older checkpoint would be replaced:
+    checked before training, so a stop never costs the user a run or other files."""
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise RunError(f"The checkpoint place {str(root)!r} is a file; give a directory.")
+    if not root.exists() or not any(root.iterdir()) or is_checkpoint(root):
+        return
+    what = "files rnncast did not write"
+    if is_ours(root):
+        what = "a finished run" if holds_run(root) else "another rnncast output"
+    raise RunError(
+        f"{str(root)!r} holds {what}; a checkpoint there would replace it. Give an empty or "
+        "new directory for the checkpoint."
+    )
+
+
 def is_checkpoint(path: str | Path) -> bool:
-    return (Path(path) / "checkpoint.json").exists()
+    """Whether ``path`` holds an rnncast checkpoint (by its description's format)."""
+    return json_format(Path(path) / "checkpoint.json") == FORMAT
 
 
 def read_checkpoint(path: str | Path) -> Checkpoint:
@@ -167,6 +189,7 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     root = Path(path)
     if not root.is_dir():
         raise RunError(f"No checkpoint at {str(root)!r}; give the --out of an interrupted fit.")
+    check_not_temporary(root)
     if not is_checkpoint(root) and (root / "config.json").exists():
         raise RunError(f"{str(root)!r} holds a finished run, not a checkpoint; nothing to resume.")
     for name in FILES:

@@ -14,6 +14,7 @@ import ctypes.util
 import fcntl
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,6 +26,12 @@ from typing import Any
 from rnncast.errors import RunError
 
 PICKLE_PROTOCOL = 0x80  # the first byte of every pickle since protocol 2
+# Written into every directory rnncast makes: --overwrite replaces only a directory that
+# holds it (or, from before the marker, a run's or a checkpoint's own file).
+MARKER = ".rnncast"
+_FORMATS = {"config.json": "rnncast-run", "checkpoint.json": "rnncast-checkpoint"}
+# The names of a save's temporary directories: never a run, whatever they hold.
+TEMPORARY = re.compile(r"^\..+\.(?:tmp|old)-\d+-")
 
 
 @contextlib.contextmanager
@@ -39,6 +46,7 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # a run directory as any other, not mkdtemp's private 0700
     try:
+        (tmp / MARKER).write_text(json.dumps({"written_by": "rnncast"}) + "\n", encoding="utf-8")
         yield tmp
         check_destination(final, overwrite)  # another writer may have finished meanwhile
         _move_into_place(tmp, final)
@@ -54,7 +62,7 @@ def writer_lock(path: str | os.PathLike) -> Iterator[None]:
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     lock = final.parent / f".{final.name}.lock"
-    with open(lock, "w") as handle:
+    with open_lock(lock) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -69,14 +77,73 @@ def writer_lock(path: str | os.PathLike) -> Iterator[None]:
             lock.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def open_lock(path: Path) -> Iterator[Any]:
+    """Open (or create) a lock file without following a link planted at ``path`` and without
+    truncating whatever is there: a lock never harms a file beside the user's data."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        raise RunError(
+            f"Cannot create the lock file {str(path)!r} ({exc.strerror}); it must not be a link "
+            "or a directory. Remove it or choose another --out."
+        ) from None
+    with os.fdopen(fd, "w") as handle:
+        yield handle
+
+
 def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
-    """Refuse a destination that is a file, or a non-empty directory without ``overwrite``."""
+    """Refuse a destination that is a file, a non-empty directory without ``overwrite``, or,
+    even with it, a directory that rnncast did not write."""
     final = Path(path)
     if final.exists() and not final.is_dir():
         raise RunError(f"{str(final)!r} exists and is not a directory; choose another --out.")
-    if final.exists() and any(final.iterdir()) and not overwrite:
+    if not final.exists() or not any(final.iterdir()):
+        return final
+    if not overwrite:
         raise RunError(f"{str(final)!r} already exists; choose another --out or pass --overwrite.")
+    if not is_ours(final):
+        names = sorted(p.name for p in final.iterdir())
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        raise RunError(
+            f"{str(final)!r} holds files rnncast did not write ({shown}); --overwrite replaces "
+            "only an rnncast run or output. Choose another --out, or move those files away."
+        )
     return final
+
+
+def is_ours(folder: Path) -> bool:
+    """Whether ``folder`` is recognisably rnncast's: it holds the marker, or a run's or a
+    checkpoint's own description (runs written before the marker existed)."""
+    if (folder / MARKER).is_file():
+        return True
+    return any(json_format(folder / name) == fmt for name, fmt in _FORMATS.items())
+
+
+def holds_run(folder: Path) -> bool:
+    """Whether ``folder`` holds a finished run (not a checkpoint)."""
+    return json_format(folder / "config.json") == _FORMATS["config.json"]
+
+
+def json_format(path: Path) -> str | None:
+    """The ``format`` field of a small JSON file, or None (never more than 1 MB is read)."""
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > 1_000_000:
+            return None
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return value.get("format") if isinstance(value, dict) else None
+
+
+def check_not_temporary(root: Path) -> None:
+    """A save's temporary directory is never read as a run, complete as it may look."""
+    if TEMPORARY.match(root.name):
+        raise RunError(
+            f"{str(root)!r} is the temporary directory of a save that did not finish, not a "
+            "run; give the run's own directory (the next save there clears it away)."
+        )
 
 
 def _remove_stale_siblings(final: Path) -> None:
@@ -128,9 +195,14 @@ def _exchange(a: Path, b: Path) -> bool:
     return done == 0
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write a file through a temporary name in the same directory and rename it."""
+def write_text_atomic(path: str | os.PathLike, text: str, overwrite: bool = False) -> None:
+    """Write a file through a temporary name in the same directory and rename it; an
+    existing file is replaced only with ``overwrite``, and never a directory."""
     target = Path(path)
+    if target.is_dir():
+        raise RunError(f"{str(target)!r} is a directory; give a file name for --out.")
+    if (target.exists() or target.is_symlink()) and not overwrite:
+        raise RunError(f"{str(target)!r} already exists; choose another --out or pass --overwrite.")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
     try:

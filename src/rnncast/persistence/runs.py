@@ -25,7 +25,13 @@ from rnncast.data.prepare import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, RunError
-from rnncast.persistence.files import check_plain_file, read_json, read_tensors, write_json
+from rnncast.persistence.files import (
+    check_not_temporary,
+    check_plain_file,
+    read_json,
+    read_tensors,
+    write_json,
+)
 from rnncast.training.loop import History
 from rnncast.version import __version__
 
@@ -140,6 +146,7 @@ def load_run(path: str | os.PathLike) -> RunContents:
     root = Path(path)
     if not root.is_dir():
         raise RunError(f"No run directory at {str(root)!r}; give the --out of a finished fit.")
+    check_not_temporary(root)
     for name in (*REQUIRED, *OPTIONAL):
         check_plain_file(root, name, required=name in REQUIRED)
     config = read_json(root / "config.json")

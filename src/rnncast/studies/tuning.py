@@ -19,7 +19,7 @@ from typing import Any
 from rnncast.config import SIMPLE_MODELS, FitConfig
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
-from rnncast.persistence.files import write_text_atomic
+from rnncast.persistence.files import open_lock, write_text_atomic
 
 UNITS = (16, 32, 64, 128)
 BATCHES = (16, 32, 64, 128)
@@ -120,7 +120,7 @@ def _creation_lock(url: str):
         return
     lock = Path(url.removeprefix("sqlite:///") + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "w") as handle:
+    with open_lock(lock) as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -150,9 +150,10 @@ def best_config(study) -> dict[str, Any]:
 
 def write_results(study, out_dir: str) -> None:
     out = Path(out_dir)
-    write_text_atomic(out / "best.json", json.dumps(best_config(study), indent=2) + "\n")
+    best = json.dumps(best_config(study), indent=2) + "\n"
+    write_text_atomic(out / "best.json", best, overwrite=True)  # the study's own files
     frame = study.trials_dataframe()
-    write_text_atomic(out / "trials.csv", frame.to_csv(index=False))
+    write_text_atomic(out / "trials.csv", frame.to_csv(index=False), overwrite=True)
     _plot_history(study, out / "history.png")
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rnncast.data.sizes import Size, parse_size
-from rnncast.errors import ConfigError, closest
-from rnncast.nn.spec import parse_spec, spec_text
+from rnncast.errors import ConfigError, SettingTypeError, closest
+from rnncast.nn.spec import MAX_UNITS, parse_spec, spec_text
 
 SIMPLE_MODELS = ("lstm", "gru", "rnn", "dense")
 STRATEGIES = ("direct", "recursive", "seq2seq")
@@ -34,6 +35,21 @@ MISSING = ("interpolate", "ffill", "drop", "error")
 DEVICES = ("auto", "cpu", "cuda")
 
 """A split size: a fraction in [0, 1), a count of rows, or a date (the part starts there)."""
+
+
+# Generous but finite bounds, so that no setting asks for more than a machine can give (a
+# network of 100,000 units, a window of a billion rows) before anything is allocated.
+MAX_LAYERS = 64
+MAX_STEPS = 10_000  # forecast steps of one window
+MAX_ROWS = 10_000_000  # a lookback or a season
+LIMITS = {  # whole-number settings: (lowest, highest)
+    "lookback": (1, MAX_ROWS),
+    "epochs": (1, 1_000_000),
+    "batch_size": (1, 1_000_000),
+    "patience": (0, 1_000_000),
+    "seed": (0, 2**32 - 1),
+    "embed": (0, MAX_UNITS),
+}
 
 
 @dataclass(frozen=True)
@@ -122,22 +138,22 @@ class FitConfig:
             _check_choice(name, getattr(self, name), choices)
         if self.strategy is not None:
             _check_choice("strategy", self.strategy, STRATEGIES)
-        for name in ("lookback", "epochs", "batch_size"):
-            _check_int(name, getattr(self, name), minimum=1)
-        for name in ("patience", "seed", "embed"):
-            _check_int(name, getattr(self, name), minimum=0)
+        for name, (low, high) in LIMITS.items():
+            _check_int(name, getattr(self, name), minimum=low, maximum=high)
         if self.interval is not None:
             check_level(self.interval)
         if self.fallback is not None:
             _check_choice("fallback", self.fallback, ("seasonal-naive",))
         if self.season is not None:
-            _check_int("season", self.season, minimum=1)
+            _check_int("season", self.season, minimum=1, maximum=MAX_ROWS)
         _check_float("dropout", self.dropout, low=0.0, high=1.0, high_open=True)
         _check_float("lr", self.lr, low=0.0, low_open=True)
         _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         _check_float("clip_norm", self.clip_norm, low=0.0)
         if not isinstance(self.target_history, bool):
-            raise TypeError(f"`target_history` must be True or False, got {self.target_history!r}.")
+            raise SettingTypeError(
+                f"`target_history` must be True or False, got {self.target_history!r}."
+            )
         self.layers()  # the model spec is checked here, before any data is read
 
     @property
@@ -276,19 +292,27 @@ def _parse_horizon(value: Any) -> int | tuple[int, ...]:
             ) from None
         value = parts[0] if len(parts) == 1 else parts
     if isinstance(value, bool):
-        raise TypeError(f"`horizon` must be a whole number or a list of steps, got {value!r}.")
+        raise SettingTypeError(
+            f"`horizon` must be a whole number or a list of steps, got {value!r}."
+        )
     if isinstance(value, int):
         if value < 1:
             raise ConfigError(f"`horizon` must be >= 1, got {value}.")
+        if value > MAX_STEPS:
+            raise ConfigError(f"`horizon` must be <= {MAX_STEPS:,}, got {value:,}.")
         return value
     try:
         steps = sorted(set(value))
     except TypeError:
-        raise TypeError(
+        raise SettingTypeError(
             f"`horizon` must be a whole number or a list of steps, got {value!r}."
         ) from None
-    if not steps or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in steps):
-        raise ConfigError(f"`horizon` steps must be whole numbers >= 1, got {value!r}.")
+    if not steps or any(
+        isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= MAX_STEPS for s in steps
+    ):
+        raise ConfigError(
+            f"`horizon` steps must be whole numbers in [1, {MAX_STEPS:,}], got {value!r}."
+        )
     if steps == list(range(1, len(steps) + 1)):
         return len(steps)  # 1,2,3 is horizon 3
     return tuple(steps)
@@ -312,20 +336,22 @@ def _parse_units(value: Any) -> tuple[int, ...]:
     try:
         units = tuple(value)
     except TypeError:
-        raise TypeError(f"`units` must be a list of layer sizes, got {value!r}.") from None
+        raise SettingTypeError(f"`units` must be a list of layer sizes, got {value!r}.") from None
     if not units:
         raise ConfigError("`units` is empty; give at least one layer size, e.g. 64.")
     for u in units:
         if isinstance(u, bool) or not isinstance(u, int):
-            raise TypeError(f"`units` must hold whole numbers, got {u!r}.")
-        if u < 1:
-            raise ConfigError(f"`units` must all be >= 1, got {u}.")
+            raise SettingTypeError(f"`units` must hold whole numbers, got {u!r}.")
+        if not 1 <= u <= MAX_UNITS:
+            raise ConfigError(f"`units` must all be in [1, {MAX_UNITS:,}], got {u:,}.")
+    if len(units) > MAX_LAYERS:
+        raise ConfigError(f"`units` stacks {len(units)} layers; at most {MAX_LAYERS}.")
     return units
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if not isinstance(value, str):
-        raise TypeError(f"`{name}` must be one of {', '.join(choices)}; got {value!r}.")
+        raise SettingTypeError(f"`{name}` must be one of {', '.join(choices)}; got {value!r}.")
     if value not in choices:
         raise ConfigError(
             f"`{name}` must be one of {', '.join(choices)}; got {value!r}."
@@ -333,11 +359,13 @@ def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
         )
 
 
-def _check_int(name: str, value: Any, minimum: int) -> None:
+def _check_int(name: str, value: Any, minimum: int, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"`{name}` must be a whole number, got {value!r}.")
+        raise SettingTypeError(f"`{name}` must be a whole number, got {value!r}.")
     if value < minimum:
         raise ConfigError(f"`{name}` must be >= {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"`{name}` must be <= {maximum:,}, got {value:,}.")
 
 
 def _check_float(
@@ -349,7 +377,9 @@ def _check_float(
     high_open: bool = False,
 ) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"`{name}` must be a number, got {value!r}.")
+        raise SettingTypeError(f"`{name}` must be a number, got {value!r}.")
+    if not math.isfinite(value):
+        raise ConfigError(f"`{name}` must be a finite number, got {value!r}.")
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
     if too_low or too_high:

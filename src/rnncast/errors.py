@@ -93,6 +93,11 @@ class ConfigError(RnncastError, ValueError):
     """A setting is out of range, of the wrong kind, or contradicts another."""
 
 
+class SettingTypeError(RnncastError, TypeError):
+    """A setting of the wrong kind (``lookback=7.5``): a TypeError to Python, and one line
+    like every other error to the command line."""
+
+
 class RunError(RnncastError):
     """A run directory is missing, incomplete or not readable as an rnncast run."""
 

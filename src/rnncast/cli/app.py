@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from rnncast.cli.common import app
+from rnncast.cli.common import app, err, out
 
 # Importing a command group registers its commands; --help lists them in this order.
 # isort: off
@@ -20,5 +20,19 @@ __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console entry point."""
-    return app(args=argv if argv is not None else sys.argv[1:], prog_name="rnncast")
+    """Console entry point: a usage error (an unknown option, ``--epochs 1.5``) is one line
+    too, like every other error."""
+    args = argv if argv is not None else sys.argv[1:]
+    try:
+        code = app(args=args, prog_name="rnncast", standalone_mode=False)
+    except Exception as exc:
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise  # not Click's: a bug, shown as one
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `rnncast` alone: the help
+            out.print(exc.format_message(), highlight=False)
+            sys.exit(0)
+        command = " ".join(a for a in args[:1] if not a.startswith("-"))
+        hint = f"see rnncast {command} --help".replace("  ", " ")
+        err.print(f"Error: {exc.format_message()} ({hint})", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

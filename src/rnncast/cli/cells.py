@@ -37,7 +37,7 @@ def gradients(
 
         settings = experiment.GradientSettings(length, hidden, train_steps, seed=seed)
         run_experiment(experiment, settings, out_dir, overwrite, out, "gradients")
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 
@@ -58,7 +58,7 @@ def memory(
 
         settings = experiment.MemorySettings(_lags(lags), hidden, train_steps, seed=seed)
         run_experiment(experiment, settings, out_dir, overwrite, out, "memory")
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 

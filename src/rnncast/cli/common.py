@@ -7,6 +7,7 @@ Errors caused by input become one line on stderr and exit code 2 (a traceback on
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Annotated
 
@@ -37,13 +38,31 @@ def fail(exc: BaseException) -> None:
     """One line on stderr; exit 2, or 128 + the signal number for an interrupted fit."""
     if _state["debug"]:
         raise exc
-    text = exc.for_cli() if isinstance(exc, RnncastError) else str(exc)  # in the CLI's words
+    if isinstance(exc, RnncastError):
+        text = exc.for_cli()  # in the CLI's words
+    elif isinstance(exc, OSError):  # the machine said no: disk full, read-only, ...
+        text = os_error_text(exc)
+    else:
+        text = str(exc)
     signum = getattr(exc, "signum", None)
     if signum is not None:  # a clean stop on SIGINT or SIGTERM, not an error
         err.print(f"[bold yellow]Stopped:[/] {text}", highlight=False, soft_wrap=True)
         raise typer.Exit(128 + (signum or 2))
     err.print(f"[bold red]Error:[/] {text}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for an error of the machine, with what to do about it."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    fix = {
+        errno.ENOSPC: "free some space or choose another --out",
+        errno.EDQUOT: "free some space or choose another --out",
+        errno.EROFS: "choose a writable --out",
+        errno.EACCES: "choose a --out you may write to",
+        errno.EPERM: "choose a --out you may write to",
+    }.get(exc.errno, "check the path")
+    return f"{exc.strerror or exc}{where}; {fix}. Nothing half-written was left there."
 
 
 def typed_here(ctx: typer.Context, name: str) -> bool:

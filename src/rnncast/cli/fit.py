@@ -119,7 +119,7 @@ def fit(
             id=id,
             distributed=distributed,
         )
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 

@@ -44,7 +44,7 @@ def forecast(
             out.print(f"Wrote {len(frame)} forecast steps to {out_file}")
         else:
             out.print(frame.to_string(index=False), highlight=False)
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 
@@ -63,7 +63,7 @@ def evaluate(
         if metrics is None or metrics.get("test") is None:
             raise RnncastError("This run has no test part to score; pass --data.")
         print_metrics(f, metrics, out)
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 
@@ -98,7 +98,7 @@ def summary(
         net = build_network(cfg.layers(), inputs, lookback, n_steps, targets)
         out.print(f"Model: {net.spec}", highlight=False)
         out.print(summarize(net, (1, lookback, inputs)), highlight=False)
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 
@@ -122,5 +122,5 @@ def gates(
             f"Wrote {target}/gates.png and gates.csv ({', '.join(result['gates'])}).",
             highlight=False,
         )
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)

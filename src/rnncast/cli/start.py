@@ -47,5 +47,5 @@ def demo(
         from rnncast.jobs import run_demo
 
         run_demo(out_dir, console=out, epochs=epochs)
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)

@@ -97,7 +97,7 @@ def compare(
             refit=refit,
             rank_by=(rank_mode, rank_metric),
         )
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 
@@ -162,7 +162,7 @@ def backtest(
             step=step,
             refit=refit,
         )
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 
@@ -242,7 +242,7 @@ def tune(
             "history.png.",
             highlight=False,
         )
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)
 
 
@@ -262,5 +262,5 @@ def explore(
         run_explore(
             resolve_data(data), out_dir, date=date, target=target, overwrite=overwrite, console=out
         )
-    except RnncastError as exc:
+    except (RnncastError, OSError) as exc:
         fail(exc)

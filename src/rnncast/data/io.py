@@ -182,5 +182,10 @@ def check_file(path: Path) -> None:
         raise DataError(f"No such file: {str(path)!r}. Check the path.")
     if path.is_dir():
         raise DataError(f"{str(path)!r} is a directory; give a CSV or Parquet file.")
+    if not path.is_file():  # a FIFO, a device or a socket: reading could block forever
+        raise DataError(
+            f"{str(path)!r} is not a regular file (a pipe, device or socket); save the data "
+            "to a CSV or Parquet file first."
+        )
     if path.stat().st_size == 0:
         raise DataError(f"{str(path)!r} is empty; give a file with a header and rows.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnncast.errors import ConfigError
+from rnncast.errors import ConfigError, SettingTypeError
 
 Size = float | int | str  # a fraction, a row count or a date
 
@@ -19,7 +19,9 @@ def parse_size(value: Any, name: str) -> Size:
     [0.25, 48, '2021-06-01']
     """
     if isinstance(value, bool):
-        raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
+        raise SettingTypeError(
+            f"`{name}` must be a fraction, a row count or a date, got {value!r}."
+        )
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -47,4 +49,4 @@ def parse_size(value: Any, name: str) -> Size:
         if value < 0:
             raise ConfigError(f"`{name}` must be >= 0, got {value}.")
         return value
-    raise TypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")
+    raise SettingTypeError(f"`{name}` must be a fraction, a row count or a date, got {value!r}.")

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rnncast.errors import ConfigError, closest
+from rnncast.errors import ConfigError, SettingTypeError, closest
 
 _RECURRENT = {"units": 50, "activation": "tanh", "orthogonal": False, "forget_bias": 0.0}
 _BIDIRECTIONAL = {**_RECURRENT, "merge": "concat"}
@@ -45,6 +45,7 @@ CHOICES = {
     "merge": ("concat", "sum"),
     "cell": ("lstm", "gru", "rnn"),
 }
+MAX_UNITS = 4096  # units, filters, kernel, sub and pool of one layer: generous, but finite
 RECURRENT_KINDS = ("rnn", "lstm", "gru", "birnn", "bilstm", "bigru")
 FRONT_ENDS = ("cnn", "convlstm")
 
@@ -107,6 +108,10 @@ def parse_spec(spec: str | Sequence[str | dict | LayerSpec]) -> list[LayerSpec]:
             raise ConfigError(f"Model spec {spec!r} has an empty layer; join layers with ' > '.")
         layers = [_parse_layer(p) for p in parts]
     else:
+        if not isinstance(spec, Sequence):
+            raise SettingTypeError(
+                f"`model` must be a name, a spec or a list of layers, got {spec!r}."
+            )
         layers = [_from_item(item) for item in spec]
         if not layers:
             raise ConfigError("The model spec is empty; give at least one layer, e.g. 'lstm'.")
@@ -132,7 +137,7 @@ def _from_item(item: str | dict | LayerSpec) -> LayerSpec:
         if ">" in item:
             raise ConfigError(f"List items are single layers; split {item!r} at '>'.")
         return _parse_layer(item.strip())
-    raise TypeError(f"Model spec layers must be text, dicts or LayerSpec, got {item!r}.")
+    raise SettingTypeError(f"Model spec layers must be text, dicts or LayerSpec, got {item!r}.")
 
 
 _LAYER = re.compile(r"^([A-Za-z][\w-]*)\s*(?:\((.*)\))?$", re.S)
@@ -210,6 +215,8 @@ def _check_arg(kind: str, key: str, value: Any) -> None:
             return
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{where} must be a whole number >= 1; got {value!r}.")
+        if value > MAX_UNITS:
+            raise ConfigError(f"{where} must be at most {MAX_UNITS:,}; got {value:,}.")
     elif key == "rate":
         if value is None:
             raise ConfigError("dropout() needs a rate, e.g. dropout(0.2).")

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
 
 from rnncast.config import FitConfig
 from rnncast.errors import ConfigError, RnncastError, RunError
@@ -34,6 +33,7 @@ from rnncast.persistence.files import (
     json_format,
     read_json,
     read_tensors,
+    save_tensors,
     write_json,
 )
 from rnncast.training.loop import History, Progress, Stop
@@ -158,7 +158,7 @@ def write_checkpoint(
         "optimizer": optim_values,
     }
     with atomic_directory(path, overwrite=True) as tmp:
-        save_file(tensors, str(tmp / "checkpoint.safetensors"))
+        save_tensors(tensors, tmp / "checkpoint.safetensors")
         write_json(tmp / "checkpoint.json", meta)
 
 

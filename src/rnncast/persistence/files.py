@@ -99,6 +99,12 @@ def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
     final = Path(path)
     if final.exists() and not final.is_dir():
         raise RunError(f"{str(final)!r} exists and is not a directory; choose another --out.")
+    for parent in final.parents:
+        if parent.exists() and not parent.is_dir():
+            raise RunError(
+                f"{str(parent)!r} is a file, so {str(final)!r} cannot be a folder inside it; "
+                "choose another --out."
+            )
     if not final.exists() or not any(final.iterdir()):
         return final
     if not overwrite:
@@ -201,6 +207,8 @@ def write_text_atomic(path: str | os.PathLike, text: str, overwrite: bool = Fals
     target = Path(path)
     if target.is_dir():
         raise RunError(f"{str(target)!r} is a directory; give a file name for --out.")
+    if target.exists() and not target.is_file():  # a device or pipe is never replaced
+        raise RunError(f"{str(target)!r} is not a regular file; give a file name for --out.")
     if (target.exists() or target.is_symlink()) and not overwrite:
         raise RunError(f"{str(target)!r} already exists; choose another --out or pass --overwrite.")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -258,6 +266,18 @@ def looks_like_pickle(head: bytes, safetensors: bool) -> bool:
     if safetensors:
         return starts and head[8:9] != b"{"
     return starts
+
+
+def save_tensors(tensors: dict, path: Path) -> None:
+    """Write tensors as safetensors; a refused write (disk full, file too large) is a
+    RunError naming the file, like any other failed write."""
+    from safetensors import SafetensorError  # safetensors.torch would load PyTorch here
+    from safetensors.torch import save_file
+
+    try:
+        save_file(tensors, str(path))
+    except SafetensorError as exc:
+        raise RunError(f"Cannot write {str(path)!r}: {exc}.") from None
 
 
 def read_tensors(path: Path) -> dict:

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from safetensors.torch import save_file
 
 from rnncast.config import FitConfig
 from rnncast.data.prepare import PreparedData
@@ -30,6 +29,7 @@ from rnncast.persistence.files import (
     check_plain_file,
     read_json,
     read_tensors,
+    save_tensors,
     write_json,
 )
 from rnncast.training.loop import History
@@ -72,7 +72,7 @@ def write_run(run: RunContents, out: Path, forecast: pd.DataFrame | None = None)
     """Write the run's files into the directory ``out`` (the caller makes it atomic), and
     ``forecast.csv`` when given a ``forecast``."""
     state = {k: v.detach().cpu().contiguous() for k, v in run.weights.items()}
-    save_file(state, str(out / "weights.safetensors"))
+    save_tensors(state, out / "weights.safetensors")
     write_json(out / "config.json", _config_dict(run))
     write_json(out / "scaler.json", run.scaler.to_dict())
     write_json(out / "metrics.json", run.metrics)

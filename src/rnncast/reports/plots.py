@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
+# Labels hold the user's column names: "$" in one is text, not TeX to parse (and fail on).
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 

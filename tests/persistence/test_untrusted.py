@@ -149,3 +149,105 @@ def test_a_safetensors_header_length_starting_with_0x80_is_not_a_pickle(tmp_path
         pytest.fail("no header length starting with 0x80 was produced")
     assert not looks_like_pickle(head, safetensors=True)
     assert looks_like_pickle(pickle.dumps([1.0])[:9], safetensors=True)
+
+
+# -- every file of a run is checked on read, by class of damage --------------------------------
+def _nan_weight(run: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(run / "weights.safetensors"))
+    name = sorted(tensors)[0]
+    tensors[name].view(-1)[0] = float("nan")
+    save_file(tensors, str(run / "weights.safetensors"))
+
+
+def _scaler(change):
+    def damage(run: Path) -> None:
+        state = json.loads((run / "scaler.json").read_text())
+        change(state)
+        (run / "scaler.json").write_text(json.dumps(state))
+
+    return damage
+
+
+def _series(change):
+    def damage(run: Path) -> None:
+        lines = (run / "series.csv").read_text().splitlines()
+        (run / "series.csv").write_text("\n".join(change(lines)) + "\n")
+
+    return damage
+
+
+DAMAGES = {
+    "NaN in the weights": (_nan_weight, "holds NaN or infinite values"),
+    "scaler of the wrong width": (
+        _scaler(lambda s: s.update(shift=[[0.0, 0.0]], scale=[[1.0, 1.0]])),
+        "does not hold finite statistics for 1 series of 1 columns",
+    ),
+    "scaler with a NaN": (
+        _scaler(lambda s: s.update(shift=[[float("nan")]])),
+        "does not hold finite statistics",
+    ),
+    "series reversed": (
+        _series(lambda lines: [lines[0], *reversed(lines[1:])]),
+        "dates in .* are not strictly increasing",
+    ),
+    "last row repeated": (
+        _series(lambda lines: [*lines, lines[-1]]),
+        "do not cover the rows of series.csv|not strictly increasing",
+    ),
+    "last row emptied": (
+        _series(lambda lines: [*lines[:-1], lines[-1].split(",")[0] + ","]),
+        "empty or non-finite value",
+    ),
+    "deeply nested metrics": (
+        lambda run: (run / "metrics.json").write_text("[" * 100_000 + "]" * 100_000),
+        "nested deeper than any file rnncast writes",
+    ),
+    "metrics not an object": (
+        lambda run: (run / "metrics.json").write_text("[1, 2]"),
+        "metrics.json .* is not what rnncast writes",
+    ),
+    "history of words": (
+        lambda run: (run / "history.csv").write_text("epoch,train_loss,val_loss\n1,low,\n"),
+        "is not a training history rnncast wrote",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGES))
+def test_a_damaged_file_is_refused_by_name_in_the_api_and_the_cli(run, case):
+    damage, message = DAMAGES[case]
+    damage(run)
+    with pytest.raises(RunError, match=message):
+        Forecaster.load(str(run))
+    from typer.testing import CliRunner
+
+    from rnncast.cli.app import app
+
+    result = CliRunner().invoke(app, ["forecast", str(run), "--steps", "2"])
+    assert result.exit_code == 2 and result.stderr.startswith("Error: ")
+    assert "Traceback" not in result.output and re.search(message, " ".join(result.stderr.split()))
+
+
+def test_a_crafted_size_allocates_nothing_before_the_weights_disagree(run):
+    """units [4096] would ask for about 270 MB; it is refused from the weights' shapes, with
+    memory as before (measured in a fresh process)."""
+    _edit_config(run, lambda c: c["settings"].update(units=[4096]))
+    code = (
+        "import resource, sys\n"
+        "from rnncast import Forecaster\n"
+        "from rnncast.errors import RunError\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        f"    Forecaster.load({str(run)!r})\n"
+        "except RunError as exc:\n"
+        "    print('refused', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, exc)\n"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.startswith("refused") and "wrong shape" in out, out
+    grown_kb = int(out.split()[1])
+    assert grown_kb < 100_000, f"{grown_kb} kB allocated before refusing"

@@ -81,8 +81,10 @@ def loaded_predictor(run: RunContents, where: str) -> Predictor:
     cfg = run.config
     prep = Prepared(run.data, run.splits, run.usable, run.season, run.scaler, *roles(cfg, run.data))
     device = resolve_device("auto" if cfg.device == "cuda" else cfg.device)
+    with torch.device("meta"):  # shapes only: nothing the settings ask for is allocated ...
+        shapes = new_predictor(cfg, prep, device).net.state_dict()
+    check_weights(run.weights, shapes, where)  # ... before they agree with the weights read
     p = new_predictor(cfg, prep, device)
-    check_weights(run.weights, p.net.state_dict(), where)
     p.net.load_state_dict(run.weights)
     p.net = p.net.to(device).eval()
     return p

@@ -228,11 +228,19 @@ def write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
+MAX_JSON_BYTES = 256 * 2**20  # far above any file rnncast writes
+
+
 def read_json(path: Path) -> Any:
+    """A JSON file of a run, refused when too large or too deeply nested to be ours."""
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise RunError(f"{str(path)!r} is larger than any file rnncast writes; refusing it.")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RunError(f"{str(path)!r} is not valid JSON ({exc}); the run is damaged.") from None
+    except RecursionError:
+        raise RunError(f"{str(path)!r} is nested deeper than any file rnncast writes.") from None
 
 
 def check_plain_file(root: Path, name: str, required: bool) -> None:
@@ -299,3 +307,8 @@ def check_weights(tensors: dict, expected: dict, where: str) -> None:
     for name, tensor in tensors.items():
         if tensor.shape != expected[name].shape or tensor.dtype != expected[name].dtype:
             raise RunError(f"Tensor {name!r} in {where} has the wrong shape or type.")
+        if tensor.is_floating_point() and not bool(tensor.isfinite().all()):
+            raise RunError(
+                f"Tensor {name!r} in {where} holds NaN or infinite values; it would forecast "
+                "garbage. The run is damaged."
+            )

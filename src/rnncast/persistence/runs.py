@@ -156,19 +156,50 @@ def load_run(path: str | os.PathLike) -> RunContents:
     except (ConfigError, TypeError, KeyError) as exc:
         raise RunError(f"config.json in {str(root)!r} has bad settings: {exc}") from None
     derived = config["derived"]
+    data = _read_series(root / "series.csv", config["data"])
+    splits = [Split(*s) for s in derived.get("splits", [derived["split"]])]
+    _check_splits(splits, data, root)
+    scaler = Scaler.from_dict(read_json(root / "scaler.json"))
+    _check_scaler(scaler, data, root)
     metrics_path = root / "metrics.json"
+    metrics = read_json(metrics_path) if metrics_path.is_file() else None
+    if metrics is not None and not isinstance(metrics, dict):
+        raise RunError(f"metrics.json in {str(root)!r} is not what rnncast writes; it is damaged.")
     return RunContents(
         config=cfg,
-        data=_read_series(root / "series.csv", config["data"]),
-        scaler=Scaler.from_dict(read_json(root / "scaler.json")),
-        splits=[Split(*s) for s in derived.get("splits", [derived["split"]])],
+        data=data,
+        scaler=scaler,
+        splits=splits,
         usable=derived.get("usable", [0]),
         season=derived["season"],
         source=_source(config),
         history=_read_history(root / "history.csv"),
-        metrics=read_json(metrics_path) if metrics_path.is_file() else None,
+        metrics=metrics,
         weights=read_tensors(root / "weights.safetensors"),
     )
+
+
+def _check_splits(splits: list[Split], data: PreparedData, root: Path) -> None:
+    """One split per series, covering exactly its rows."""
+    lengths = [len(data.series(g).frame) for g in range(data.n_series)]
+    if len(splits) != len(lengths) or any(
+        sum(s) != n for s, n in zip(splits, lengths, strict=True)
+    ):
+        raise RunError(
+            f"The splits in config.json of {str(root)!r} do not cover the rows of series.csv; "
+            "the run is damaged or was edited."
+        )
+
+
+def _check_scaler(scaler: Scaler, data: PreparedData, root: Path) -> None:
+    """One row of finite statistics per series, one column per column of the data."""
+    shape = (data.n_series, len(data.features) + len(data.targets))
+    finite = np.isfinite(scaler.shift_).all() and np.isfinite(scaler.scale_).all()
+    if scaler.shift_.shape != shape or not finite:
+        raise RunError(
+            f"scaler.json in {str(root)!r} does not hold finite statistics for {shape[0]} "
+            f"series of {shape[1]} columns; the run is damaged or was edited."
+        )
 
 
 def _check_config(config: Any, root: Path) -> None:
@@ -252,13 +283,22 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
         ):
             raise RunError(f"{str(path)!r} does not match the series in config.json.")
     if meta.get("date"):
-        frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index), name=meta["date"])
+        try:
+            frame.index = pd.DatetimeIndex(pd.to_datetime(frame.index), name=meta["date"])
+        except (ValueError, TypeError):
+            raise RunError(f"{str(path)!r} has a date that is not a date; it is damaged.") from None
     else:
         frame.index = pd.RangeIndex(len(frame))
     expected = list(meta["features"]) + list(meta["target"])
     if list(frame.columns) != expected:
         raise RunError(f"{str(path)!r} does not hold the columns {expected}; the run is damaged.")
-    frame = frame.astype("float64")
+    try:
+        frame = frame.astype("float64")
+    except (ValueError, TypeError):
+        raise RunError(
+            f"{str(path)!r} holds a value that is not a number; it is damaged."
+        ) from None
+    _check_rows(frame, path, meta, bounds if id_column else (0, len(frame)))
     parts = ()
     if id_column:  # one frame per series, as a fit holds them
         parts = tuple(frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True))
@@ -279,9 +319,29 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
     )
 
 
+def _check_rows(frame: pd.DataFrame, path: Path, meta: dict, bounds) -> None:
+    """Every value finite, and each series' dates strictly increasing: a reversed, repeated
+    or emptied row would make the forecast start in the wrong place."""
+    if not np.isfinite(frame.to_numpy()).all():
+        raise RunError(f"{str(path)!r} has an empty or non-finite value; it is damaged.")
+    if not meta.get("date"):
+        return  # rows numbered 0, 1, ...
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        index = frame.index[a:b]
+        if not (index.is_monotonic_increasing and index.is_unique):
+            raise RunError(
+                f"The dates in {str(path)!r} are not strictly increasing; the run is damaged "
+                "or was edited, and a forecast from it would start in the wrong place."
+            )
+
+
 def _read_history(path: Path) -> History:
     if not path.is_file():
         return History()
-    frame = pd.read_csv(path)
-    val = frame["val_loss"].dropna().tolist()
-    return History(train_loss=frame["train_loss"].tolist(), val_loss=val, epochs_run=len(frame))
+    try:
+        frame = pd.read_csv(path)
+        train = frame["train_loss"].astype("float64").tolist()
+        val = frame["val_loss"].astype("float64").dropna().tolist()
+    except (KeyError, ValueError, TypeError, pd.errors.ParserError):
+        raise RunError(f"{str(path)!r} is not a training history rnncast wrote.") from None
+    return History(train_loss=train, val_loss=val, epochs_run=len(frame))

@@ -293,3 +293,22 @@ def test_sigkill_while_saving_leaves_the_old_or_the_new_run_whole(tmp_path, dail
     Forecaster.load(runs[1]).save(str(target), overwrite=True)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".target.")]
     assert leftovers == []  # the killed writers' temporary directories were cleared
+
+
+def test_resume_finds_a_relative_data_file_from_another_directory(
+    tmp_path, daily_frame, monkeypatch
+):
+    """The checkpoint keeps the data file's absolute path (checked by its SHA-256), so a
+    resume started elsewhere finds it."""
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir(), elsewhere.mkdir()
+    monkeypatch.chdir(work)
+    daily_frame.to_csv("data.csv", index=False)
+
+    def interrupt(epoch, *_):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(TrainingInterrupted):
+        Forecaster(**SETTINGS).fit("data.csv", target="y", on_epoch=interrupt, checkpoint="ckpt")
+    monkeypatch.chdir(elsewhere)
+    assert Forecaster.resume(str(work / "ckpt")).history_.epochs_run == 6

@@ -111,6 +111,9 @@ def infer_freq(index: pd.DatetimeIndex, notes: list[str]) -> str | None:
         freq = pd.infer_freq(index)
     if freq is not None:
         return pd.tseries.frequencies.to_offset(freq).freqstr
+    calendar = _calendar_with_gaps(index, notes)
+    if calendar is not None:
+        return calendar
     steps = pd.Series(index[1:] - index[:-1])
     step = steps.mode().iloc[0]
     share = float((steps == step).mean())
@@ -129,6 +132,37 @@ def infer_freq(index: pd.DatetimeIndex, notes: list[str]) -> str | None:
         f"network, and future dates use steps of {words}."
     )
     return alias
+
+
+# Calendars to try when the dates have gaps, coarsest first; weekly ones are added per weekday.
+CALENDARS = ("YS", "YE", "QS", "QE", "MS", "ME", "B", "D", "h", "min")
+_NAMES = {"YS": "yearly", "YE": "yearly", "QS": "quarterly", "QE": "quarterly",
+          "MS": "monthly", "ME": "monthly", "B": "business-daily", "D": "daily",
+          "h": "hourly", "min": "minutely"}  # fmt: skip
+
+
+def _calendar_with_gaps(index: pd.DatetimeIndex, notes: list[str]) -> str | None:
+    """The coarsest calendar (month starts, business days, ...) on which every date lies,
+    with at most as many dates missing as present; None when there is none. Its gaps are
+    counted in a note: they stay gaps, never filled in."""
+    week = f"W-{index[0].day_name()[:3].upper()}"
+    for alias in (*CALENDARS[:6], week, *CALENDARS[6:]):
+        grid = pd.date_range(index[0], index[-1], freq=alias)
+        if len(grid) > 2 * len(index) or not index.isin(grid).all():
+            continue
+        missing = grid[~grid.isin(index)]
+        name = _NAMES.get(alias, "weekly")
+        notes.append(
+            f"Dates are {name} ({alias}) with {len(missing)} missing (the first "
+            f"{_when(missing[0])}); each row is one step for the network, and future dates "
+            f"follow the {name} calendar."
+        )
+        return pd.tseries.frequencies.to_offset(alias).freqstr
+    return None
+
+
+def _when(stamp: pd.Timestamp) -> str:
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
 
 
 def _in_words(step: pd.Timedelta) -> str:

@@ -30,11 +30,11 @@ def read_table(source: Any) -> pd.DataFrame:
     if isinstance(source, pd.Series):
         name = source.name if source.name is not None else "value"
         frame = source.to_frame(name=str(name))
-        return _index_to_column(frame)
+        return _strip_names(_index_to_column(frame))
     if isinstance(source, pd.DataFrame):
-        return _index_to_column(source.copy())
+        return _strip_names(_index_to_column(source.copy()))
     if isinstance(source, str | Path):
-        return _read_file(Path(source))
+        return _strip_names(_read_file(Path(source)))
     raise TypeError(
         "Data must be a CSV or Parquet path, a pandas DataFrame or Series; "
         f"got {type(source).__name__}."
@@ -48,6 +48,27 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _strip_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column names as a person meant them: ' demand ' (spreadsheets pad names) is 'demand',
+    said in a note; names equal once stripped are refused, as any duplicate."""
+    names = [str(c) for c in frame.columns]
+    stripped = [n.strip() for n in names]
+    if stripped == names:
+        return frame
+    for i, name in enumerate(stripped):
+        if name in stripped[:i]:
+            raise DataError(
+                f"Columns {names[stripped.index(name)]!r} and {names[i]!r} are the same name "
+                "once the spaces around them are removed; rename one."
+            )
+    padded = [repr(n) for n, s in zip(names, stripped, strict=True) if n != s]
+    notes = list(frame.attrs.get("notes", []))
+    notes.append(f"Removed the spaces around column names {', '.join(padded)}.")
+    frame.columns = stripped
+    frame.attrs["notes"] = notes
+    return frame
 
 
 def _index_to_column(frame: pd.DataFrame) -> pd.DataFrame:
@@ -87,11 +108,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         options = _dialect(path)
         _check_header(path, options.get("sep", ","))
-        frame = pd.read_csv(path, encoding="utf-8", **options)
-        if options:
-            frame.attrs["notes"] = [
-                "Read as semicolon-separated with decimal commas (a European-style CSV)."
-            ]
+        frame = pd.read_csv(path, encoding="utf-8-sig", **options)
+        notes = ["Read as semicolon-separated with decimal commas (a European-style CSV)."]
+        frame.attrs["notes"] = notes if options else []
         return frame
     except UnicodeDecodeError:
         raise DataError(
@@ -110,7 +129,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 def _check_header(path: Path, sep: str) -> None:
     """Duplicated column names, which pandas would silently rename to 'name.1'."""
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:  # a BOM is not part of a name
         header = next(csv.reader(fh, delimiter=sep), [])
     names = [n.strip() for n in header]
     for i, name in enumerate(names):
@@ -124,7 +143,7 @@ def _check_header(path: Path, sep: str) -> None:
 def _dialect(path: Path) -> dict:
     """Semicolon-separated files with decimal commas (as spreadsheets in much of Europe
     write them) are read as such; anything else as plain CSV."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
         header = fh.readline()
     if ";" in header and "," not in header:
         return {"sep": ";", "decimal": ","}

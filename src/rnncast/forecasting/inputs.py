@@ -132,8 +132,8 @@ def prepare_like(data: Any, fitted: PreparedData, cfg: FitConfig) -> tuple[Prepa
 
 def describe_source(data: Any) -> dict[str, Any]:
     """Where the data came from: a file's path and SHA-256, or the kind of object."""
-    if isinstance(data, str) or hasattr(data, "__fspath__"):
-        return {"path": str(data), "sha256": file_sha256(data)}
+    if isinstance(data, str) or hasattr(data, "__fspath__"):  # absolute: resume from anywhere
+        return {"path": str(Path(data).resolve()), "sha256": file_sha256(data)}
     return {"path": None, "sha256": None, "kind": type(data).__name__}
 
 

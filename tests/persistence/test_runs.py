@@ -1,6 +1,7 @@
 """Run directories hold plain contents: what is written is what is read back."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -59,3 +60,13 @@ def test_a_config_from_the_future_is_refused(tmp_path, fitted):
     (path / "config.json").write_text(json.dumps(config))
     with pytest.raises(RunError, match="Upgrade rnncast to load it"):
         load_run(path)
+
+
+def test_the_run_states_how_far_it_reproduces(tmp_path, fitted):
+    """config.json records the PyTorch threads the weights were trained with, and says that
+    the same seed reproduces them byte for byte only with that many threads."""
+    path = Path(fitted.save(str(tmp_path / "run")))
+    config = json.loads((path / "config.json").read_text())
+    assert config["reproducibility"]["threads"] == torch.get_num_threads() == fitted.threads_
+    assert "same number of PyTorch threads" in config["reproducibility"]["note"]
+    assert Forecaster.load(str(path)).threads_ == fitted.threads_

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from rnncast.config import FitConfig, Size, setting_names
 from rnncast.data.prepare import PreparedData
@@ -183,6 +184,7 @@ class Forecaster:
         dist.finish(ctx)
         self._set_state(cfg, prep.data, prep.splits, prep.usable, prep.season, source)
         self.predictor_, self.history_, self.rank_ = p, history, ctx.rank
+        self.threads_ = torch.get_num_threads()  # the weights depend on it (docs/reliability)
         self.metrics_ = self._score(self.data_, self.splits_, self.usable_) if ctx.main else None
         return self
 
@@ -298,7 +300,8 @@ class Forecaster:
         self._check_fitted()
         p, weights = self.predictor_, self.predictor_.net.state_dict()
         state = (self.config_, self.data_, p.scaler, self.splits_, self.usable_, self.season_)
-        return RunContents(*state, self.source_, self.history_, self.metrics_, weights)
+        learned = (self.history_, self.metrics_, weights, self.threads_)
+        return RunContents(*state, self.source_, *learned)
 
     @classmethod
     def load(cls, path: str) -> Forecaster:
@@ -306,7 +309,7 @@ class Forecaster:
         run = load_run(path)
         f = cls.from_config(run.config)
         f._set_state(run.config, run.data, run.splits, run.usable, run.season, run.source)
-        f.history_, f.metrics_, f.rank_ = run.history, run.metrics, 0
+        f.history_, f.metrics_, f.rank_, f.threads_ = run.history, run.metrics, 0, run.threads
         f.predictor_ = fitting.loaded_predictor(run, repr(str(Path(path) / "weights.safetensors")))
         return f
 

@@ -39,6 +39,11 @@ FORMAT = "rnncast-run"
 FORMAT_VERSION = 1
 REQUIRED = ("config.json", "weights.safetensors", "scaler.json", "series.csv")
 OPTIONAL = ("history.csv", "metrics.json")
+REPRODUCIBLE = (
+    "The same seed, data and settings give these weights byte for byte on a CPU with the "
+    "same number of PyTorch threads; with another number, batches are cut into other shards "
+    "and dropout is drawn per shard, so the weights differ (within seed noise)."
+)
 
 
 @dataclass
@@ -60,6 +65,7 @@ class RunContents:
     history: History
     metrics: dict[str, Any] | None
     weights: dict[str, torch.Tensor]
+    threads: int | None = None  # PyTorch threads in training: the weights depend on it
 
 
 def default_run_dir(model: str, root: str = "runs") -> str:
@@ -108,6 +114,10 @@ def _config_dict(run: RunContents) -> dict[str, Any]:
             "split": list(run.splits[0]),
             "splits": [list(s) for s in run.splits],
             "usable": list(run.usable),
+        },
+        "reproducibility": {
+            "threads": run.threads,
+            "note": REPRODUCIBLE,
         },
         "versions": {
             "rnncast": __version__,
@@ -176,7 +186,14 @@ def load_run(path: str | os.PathLike) -> RunContents:
         history=_read_history(root / "history.csv"),
         metrics=metrics,
         weights=read_tensors(root / "weights.safetensors"),
+        threads=_threads(config),
     )
+
+
+def _threads(config: dict) -> int | None:
+    section = config.get("reproducibility")
+    threads = section.get("threads") if isinstance(section, dict) else None
+    return threads if isinstance(threads, int) and not isinstance(threads, bool) else None
 
 
 def _check_splits(splits: list[Split], data: PreparedData, root: Path) -> None:

@@ -42,6 +42,16 @@ DEVICES = ("auto", "cpu", "cuda")
 MAX_LAYERS = 64
 MAX_STEPS = 10_000  # forecast steps of one window
 MAX_ROWS = 10_000_000  # a lookback or a season
+MAX_FORECAST = 100_000  # steps of one forecast past the data
+
+
+def check_forecast_steps(steps: object, name: str = "steps") -> int:
+    """A number of forecast steps: whole, at least 1 and at most MAX_FORECAST."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ConfigError(f"`{name}` must be a whole number >= 1, got {steps!r}.")
+    if steps > MAX_FORECAST:
+        raise ConfigError(f"`{name}` must be <= {MAX_FORECAST:,}, got {steps:,}.")
+    return steps
 LIMITS = {  # whole-number settings: (lowest, highest)
     "lookback": (1, MAX_ROWS),
     "epochs": (1, 1_000_000),

@@ -13,7 +13,7 @@ from typing import Any
 from rich.console import Console
 
 from rnncast import datasets
-from rnncast.config import FitConfig
+from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
 from rnncast.forecasting.panel import skipped
@@ -53,6 +53,8 @@ def fit_and_report(
     main = int(os.environ.get("RANK", "0")) == 0 or not distributed  # only rank 0 reports
     progress = progress and main
     check_destination(out_dir, overwrite)  # before training, not after
+    if forecast_steps is not None:
+        check_forecast_steps(forecast_steps, "forecast_steps")
     if forecast_steps is not None and not cfg.contiguous:
         raise ConfigError(
             f"With --horizon {','.join(map(str, cfg.steps))} the forecast holds exactly those "

@@ -160,3 +160,14 @@ def test_a_refused_write_is_one_line_and_leaves_the_old_run_whole(tmp_path):
     assert refused.stderr.count("Error:") == 1 and "File too large" in refused.stderr
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
     assert sorted(os.listdir(tmp_path)) == ["run"]  # no temporary directory, no lock
+
+
+def test_forecast_lengths_have_a_generous_finite_bound(tmp_path, daily_frame):
+    code, stderr = _cli("fit", "airline", "--target", "passengers", "--forecast", "1000000")
+    assert "--forecast must be <= 100,000, got 1,000,000" in _one_line(code, stderr)
+    f = Forecaster(**TINY).fit(daily_frame, target="y")
+    with pytest.raises(RnncastError, match=r"`steps` must be <= 100,000"):
+        f.forecast(steps=10**6)
+    run = f.save(str(tmp_path / "run"))
+    code, stderr = _cli("forecast", run, "--steps", "1000000")
+    assert "--steps must be <= 100,000" in _one_line(code, stderr)

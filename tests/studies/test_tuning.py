@@ -164,3 +164,41 @@ def test_fit_config_errors(tmp_path):
         ],
     )
     assert result.exit_code == 2 and "Cannot read --config" in result.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_tune_in_one_line_with_the_running_trial_failed(tmp_path):
+    """Even started as a background job (SIGINT ignored by the shell), Ctrl-C stops the
+    search at the running trial's next epoch: that trial is recorded as failed, nothing is
+    left RUNNING, and the same command goes on afterwards."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import optuna
+
+    out = tmp_path / "tune"
+    args = [sys.executable, "-m", "rnncast", "tune", "airline", "--target", "passengers"]
+    slow = [*args, "--trials", "50", "--epochs", "5000", "--patience", "0", "-q"]
+    proc = subprocess.Popen(
+        [*slow, "--out", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    deadline = time.monotonic() + 60
+    while not (out / "study.db").exists():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and stderr.startswith("Stopped: Tuning stopped by SIGINT")
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) <= 2, stderr
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.load_study(study_name="rnncast", storage=f"sqlite:///{out}/study.db")
+    states = [t.state.name for t in study.trials]
+    assert states[-1] == "FAIL" and "RUNNING" not in states
+    again = [*args, "--trials", "1", "--epochs", "2", "-q", "--out", str(out)]
+    assert subprocess.run(again, capture_output=True).returncode == 0

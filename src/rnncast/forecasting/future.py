@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnncast.config import FitConfig, check_level
+from rnncast.config import FitConfig, check_forecast_steps, check_level
 from rnncast.data.prepare import PreparedData
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError
@@ -45,9 +45,7 @@ def forecast_series(
         values = p.scaler.inverse(p.at_steps(x, data.group)[0], p.targets, data.group)
         leads = list(p.steps)
     else:
-        steps = p.max_step if steps is None else steps
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise ConfigError(f"`steps` must be a whole number >= 1, got {steps!r}.")
+        steps = check_forecast_steps(p.max_step if steps is None else steps)
         values = p.recursive(data, start=n, steps=steps)
         leads = list(range(1, steps + 1))
     frame = pd.DataFrame(values, columns=list(data.targets))

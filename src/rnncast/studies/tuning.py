@@ -13,11 +13,13 @@ import contextlib
 import fcntl
 import json
 import os
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
 from rnncast.config import SIMPLE_MODELS, FitConfig
-from rnncast.errors import ConfigError
+from rnncast.errors import ConfigError, RnncastError
 from rnncast.forecasting.forecaster import Forecaster
 from rnncast.persistence.files import open_lock, write_text_atomic
 
@@ -70,6 +72,8 @@ def tune(
         raise ConfigError("tune judges trials by validation loss: give --val-size above 0.")
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     url = storage or default_storage(out_dir)
+    # rnncast says what happens itself; a failed trial's error reaches the caller anyway
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     with _creation_lock(url):  # two workers must not both create the database's tables
         study = optuna.create_study(
             study_name=study_name,
@@ -80,11 +84,14 @@ def tune(
         )
     study.sampler = optuna.samplers.TPESampler(seed=_sampler_seed(base.seed, study, storage))
 
+    stopping: list = []
+
     def objective(trial) -> float:
         chosen = {**settings, **suggest(trial, base)}
         trial.set_user_attr("settings", FitConfig(**chosen).to_dict())
 
         def report(epoch: int, train_loss: float, val_loss: float | None) -> None:
+            stopping[0]()  # a stop asked for ends this trial here, as failed
             trial.report(val_loss, epoch)
             if trial.should_prune():
                 raise optuna.TrialPruned()
@@ -96,9 +103,52 @@ def tune(
             on_trial(trial.number, min(f.history_.val_loss))
         return min(f.history_.val_loss)
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study.optimize(objective, n_trials=trials, catch=())
+    with _interruptible(url) as check:  # a stop fails the running trial, never leaves it RUNNING
+        stopping.append(check)
+        study.optimize(objective, n_trials=trials, catch=(), callbacks=[lambda *_: check()])
     return study
+
+
+class TuningInterrupted(RnncastError):
+    """SIGINT or SIGTERM stopped a search; the trials finished before stay in the study."""
+
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _interruptible(url: str):
+    """Turn SIGINT and SIGTERM (also where the shell ignored them, as for a background job)
+    into a request that the running trial honours at its next epoch: it ends as failed and
+    the search stops, the study usable. A second Ctrl-C stops at once. Yields the check."""
+    asked: list[int] = []
+
+    def check() -> None:
+        if asked:
+            name = signal.Signals(asked[0]).name
+            raise TuningInterrupted(
+                f"Tuning stopped by {name}; the running trial is marked failed and the "
+                f"finished ones stay in the study ({url}). Run the same tune command again "
+                "to go on.",
+                asked[0],
+            )
+
+    if threading.current_thread() is not threading.main_thread():
+        yield check
+        return
+
+    def ask(signum, frame):
+        if asked and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        asked.append(signum)
+
+    previous = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield check
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _sampler_seed(seed: int, study, storage: str | None) -> int:

@@ -1,18 +1,15 @@
-"""Whole jobs the CLI runs: fit-and-report and the demo, printing as they go."""
+"""Fit jobs: train, report as it goes, save the run with its plots and report; resume."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from rnncast import datasets
 from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
@@ -22,15 +19,12 @@ from rnncast.persistence.files import atomic_directory, check_destination, holds
 from rnncast.persistence.runs import write_run
 from rnncast.reports import pages, plots
 from rnncast.reports.terminal import (
-    leaderboard_markdown,
     metrics_table,
     model_name,
     steps_table,
     targets_table,
     verdict,
 )
-from rnncast.studies.compare import compare_models
-from rnncast.studies.explore import explore
 from rnncast.training.progress import epoch_progress
 
 
@@ -242,188 +236,5 @@ def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
         console.print(f"Recursive mode {metrics['recursive_note']}.", highlight=False)
 
 
-# -- the demo --------------------------------------------------------------------------------
-DEMO_RUNS = {
-    "bitcoin": {
-        "title": "Bitcoin daily close: can an LSTM beat 'tomorrow = today'?",
-        "settings": dict(
-            model="lstm",
-            units=(32,),
-            lookback=30,
-            epochs=40,
-            patience=10,
-            test_size=0.15,
-            val_size=0.15,
-            seed=0,
-        ),
-        "forecast": 30,
-    },
-    "electricity": {
-        "title": "US monthly electricity generation: a seasonal series",
-        "settings": dict(
-            model="lstm",
-            units=(32,),
-            lookback=24,
-            epochs=300,
-            patience=40,
-            lr=3e-3,
-            test_size=24,
-            val_size=24,
-            seed=0,
-        ),
-        "forecast": 24,
-    },
-}
-
-
-def run_demo(out_dir: str, console: Console | None = None, epochs: int | None = None) -> dict:
-    """Fit the two demo series, print what happened and where the plots are."""
-    console = console or Console()
-    start, done = time.perf_counter(), {}
-    for name, spec in DEMO_RUNS.items():
-        meta = datasets.info(name)
-        console.rule(spec["title"])
-        console.print(
-            f"{meta['description']}\nSource: {meta['source']}. Licence: {meta['license']}.",
-            highlight=False,
-        )
-        settings = dict(spec["settings"], **({"epochs": epochs} if epochs else {}))
-        done[name] = fit_and_report(
-            FitConfig(**settings),
-            datasets.path(name),
-            meta["target"],
-            meta["date"],
-            None,
-            str(Path(out_dir) / name),
-            overwrite=True,
-            forecast_steps=spec["forecast"],
-            console=console,
-        )
-    console.rule("Done")
-    console.print(f"Demo finished in {time.perf_counter() - start:.0f} s. Reports and plots:")
-    for name in done:
-        folder = Path(out_dir) / name
-        console.print(
-            f"  {folder}/report.html  (plots: fit.png, forecast.png, loss.png)", highlight=False
-        )
-    return done
-
-
-# -- compare and backtest -------------------------------------------------------------------
-def run_compare(
-    data: Any,
-    target: str,
-    models: list[str],
-    settings: dict,
-    out_dir: str,
-    date: str | None = None,
-    features: str | None = None,
-    overwrite: bool = False,
-    console: Console | None = None,
-    progress: bool = True,
-    **options: Any,
-):
-    """Compare models (see :func:`rnncast.studies.compare.compare_models`), print the
-    leaderboard and
-    write ``leaderboard.csv``, ``leaderboard.md``, ``leaderboard.png`` and ``samples.csv``."""
-
-    console = console or Console()
-    check_destination(out_dir, overwrite)
-    on_run = (
-        (lambda text: console.print(f"  training {text}", highlight=False)) if progress else None
-    )
-    result = compare_models(
-        data,
-        target,
-        models,
-        settings,
-        date=date,
-        features=_names(features),
-        on_run=on_run,
-        **options,
-    )
-    table = leaderboard_markdown(result.leaderboard, result.rank_by)
-    console.print(table, highlight=False, soft_wrap=True)
-    for line in result.verdict():
-        console.print(line, highlight=False)
-    with atomic_directory(out_dir, overwrite) as tmp:
-        result.leaderboard.to_csv(tmp / "leaderboard.csv")
-        result.records.to_csv(tmp / "samples.csv", index=False)
-        (tmp / "leaderboard.md").write_text(table + "\n\n" + "\n".join(result.verdict()) + "\n")
-        plots.plot_leaderboard(result.leaderboard, result.rank_by, tmp / "leaderboard.png")
-        if options.get("folds"):
-            _write_backtest(result, tmp)
-        title = "Backtest" if len(models) == 1 and options.get("folds") else "Model comparison"
-        (tmp / "report.html").write_text(pages.compare_page(result, tmp, title), encoding="utf-8")
-    console.print(
-        f"Wrote {out_dir}: " + ", ".join(sorted(p.name for p in Path(out_dir).iterdir())),
-        highlight=False,
-    )
-    return result
-
-
-def _write_backtest(result, out: Path) -> None:
-    rec = result.records
-    folds = rec[rec["seed"] == 0].drop(columns=["seed"])
-    folds.to_csv(out / "backtest.csv", index=False)
-    paths = [p for p in result.fold_paths if p["model"] == result.fitted[0].config_.model]
-    f = result.fitted[0]
-    plots.plot_backtest(_full_frame(result), paths, f.data_.targets[0], out / "backtest.png")
-
-
-def _full_frame(result):
-    """The whole prepared series: the last fold's data reaches the end."""
-    return result.fitted[-1].data_.frame
-
-
 def _num(value) -> str:
     return "-" if value is None else f"{value:.3g}"
-
-
-def _names(text: str | None) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()] if text else []
-
-
-# -- explore ---------------------------------------------------------------------------------
-def run_explore(
-    data: Any,
-    out_dir: str,
-    date: str | None = None,
-    target: str | None = None,
-    overwrite: bool = False,
-    console: Console | None = None,
-):
-    """Explore ``data``, print the findings and write plots, ``summary.json`` and a report."""
-    console = console or Console()
-    check_destination(out_dir, overwrite)
-    result = explore(data, date=date, target=target)
-    for line in result.findings():
-        console.print(line, highlight=False)
-    source = Path(data).name if isinstance(data, str) else "a DataFrame"
-    with atomic_directory(out_dir, overwrite) as tmp:
-        plots.plot_columns(result.frame, result.missing, tmp / "columns.png")
-        plots.plot_acf(result.acf, len(result.frame), result.season, result.target, tmp / "acf.png")
-        (tmp / "summary.json").write_text(json.dumps(result.summary(), indent=2) + "\n")
-        (tmp / "report.html").write_text(pages.explore_page(result, tmp, source), encoding="utf-8")
-    console.print(
-        f"Wrote {out_dir}/report.html (columns.png, acf.png, summary.json)", highlight=False
-    )
-    return result
-
-
-# -- experiments -----------------------------------------------------------------------------
-def run_experiment(
-    module, settings, out_dir: str, overwrite: bool, console: Console, name: str
-) -> list[dict]:
-    """Run ``module.run(settings)`` and write its CSV and plot atomically into ``out_dir``."""
-    check_destination(out_dir, overwrite)
-    console.print(f"Running the {name} experiment ({settings}) ...", highlight=False)
-    start = time.perf_counter()
-    rows = module.run(settings)
-    with atomic_directory(out_dir, overwrite) as tmp:
-        module.write(rows, tmp)
-    console.print(
-        f"Done in {time.perf_counter() - start:.0f} s: {out_dir}/{name}.png and {name}.csv",
-        highlight=False,
-    )
-    return rows

@@ -56,3 +56,17 @@ def test_intervals_report_the_coverage_of_the_given_half_widths():
 def test_a_test_part_shorter_than_the_horizon_has_no_origins():
     with pytest.raises(DataError, match="shorter than `horizon`"):
         one_step_origins(Split(30, 6, 2), 38, lookback=5, max_step=3)
+
+
+def test_metrics_stay_bounded_for_a_long_test_part():
+    """A free-running forecast of 5,000 test rows keeps its overall scores exact but lists
+    only the first 1,000 steps one by one, and says so."""
+    y = np.sin(np.arange(6000.0) / 10)[:, None]
+    split = Split(900, 100, 5000)
+    origins = np.arange(1000, 6000)
+    out = score(y, split, 63, (1,), ["y"], origins, y[origins][:, None], y[1000:] + 0.5)
+    rec = out["test"]["recursive"]
+    assert len(rec["by_step"]) == 1000 and rec["by_step"][-1]["step"] == 1000
+    assert rec["by_step_note"] == "the first 1,000 of 5,000 steps"
+    assert rec["model"]["mae"] == pytest.approx(0.5)  # over every step, not only those listed
+    assert "by_step_note" not in out["test"]["one_step"]

@@ -27,6 +27,8 @@ from rnncast.evaluation.baselines import naive, seasonal_naive
 from rnncast.evaluation.intervals import METHOD, interval_scores
 from rnncast.evaluation.metrics import compare, mase_scale
 
+MAX_BY_STEP = 1_000  # steps of the free-running forecast scored one by one in metrics.json
+
 
 def one_step_origins(split: Split, n: int, lookback: int, max_step: int) -> np.ndarray:
     """The origins of the one-step mode's test windows in a series of ``n`` rows."""
@@ -124,9 +126,11 @@ def mode_scores(
     if recursive is not None:
         start, n = split.test_start, split.n_test
         paths = {name: forecast[None] for name, forecast in recursive.items()}  # (1, n, C)
-        out["recursive"] = compare(
-            y[start:][None], paths, scales, list(range(1, n + 1)), list(targets)
-        )
+        block = compare(y[start:][None], paths, scales, list(range(1, n + 1)), list(targets))
+        if n > MAX_BY_STEP:  # metrics.json stays small whatever the length of the test part
+            block["by_step"] = block["by_step"][:MAX_BY_STEP]
+            block["by_step_note"] = f"the first {MAX_BY_STEP:,} of {n:,} steps"
+        out["recursive"] = block
     return out
 
 

@@ -52,6 +52,8 @@ def check_forecast_steps(steps: object, name: str = "steps") -> int:
     if steps > MAX_FORECAST:
         raise ConfigError(f"`{name}` must be <= {MAX_FORECAST:,}, got {steps:,}.")
     return steps
+
+
 LIMITS = {  # whole-number settings: (lowest, highest)
     "lookback": (1, MAX_ROWS),
     "epochs": (1, 1_000_000),

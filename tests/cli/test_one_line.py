@@ -171,3 +171,25 @@ def test_forecast_lengths_have_a_generous_finite_bound(tmp_path, daily_frame):
     run = f.save(str(tmp_path / "run"))
     code, stderr = _cli("forecast", run, "--steps", "1000000")
     assert "--steps must be <= 100,000" in _one_line(code, stderr)
+
+
+@pytest.mark.parametrize("cut", ["footer kept", "footer lost"])
+def test_a_truncated_parquet_file_read_by_series_is_one_line(tmp_path, cut):
+    frame = pd.DataFrame(
+        {
+            "item": np.repeat(["a", "b"], 3000),
+            "date": list(pd.date_range("2020-01-01", periods=3000, freq="D")) * 2,
+            "y": np.random.default_rng(0).random(6000),
+        }
+    )
+    whole = tmp_path / "whole.parquet"
+    frame.to_parquet(whole, row_group_size=500)
+    data = whole.read_bytes()
+    cut_bytes = data[: len(data) // 2] + (data[-2000:] if cut == "footer kept" else b"")
+    path = tmp_path / "cut.parquet"
+    path.write_bytes(cut_bytes)
+    out = tmp_path / "run"
+    code, stderr = _cli("fit", path, "--id", "item", "--target", "y", *FAST, "--out", out)
+    assert str(path) in _one_line(code, stderr) and not out.exists()
+    with pytest.raises(RnncastError, match="Parquet file|damaged or truncated"):
+        Forecaster(**TINY).fit(str(path), target="y", id="item")

@@ -174,4 +174,3 @@ def test_a_killed_writers_temporary_directory_is_not_loaded(tmp_path, fitted):
     assert result.exit_code == 2 and "not a run" in result.stderr
     fitted.save(str(run), overwrite=True)  # the next save there clears it away
     assert not temporary.exists() and os.listdir(tmp_path) == ["run"]
-

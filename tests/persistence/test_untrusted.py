@@ -120,9 +120,7 @@ def test_two_fits_to_one_destination(tmp_path, daily_frame):
 
 def test_same_seed_same_metrics_and_weights(tmp_path, daily_frame):
     paths = [
-        Forecaster(**TINY, dropout=0.1)
-        .fit(daily_frame, target="y")
-        .save(str(tmp_path / f"r{k}"))
+        Forecaster(**TINY, dropout=0.1).fit(daily_frame, target="y").save(str(tmp_path / f"r{k}"))
         for k in range(2)
     ]
     a, b = (Path(p) for p in paths)

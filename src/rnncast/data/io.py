@@ -95,7 +95,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
-        raise DataError(f"{str(path)!r} is not a readable Parquet file ({exc}).") from exc
+        raise DataError(
+            f"{str(path)!r} is not a readable Parquet file ({str(exc).strip()})."
+        ) from exc
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -167,7 +169,9 @@ def parquet_series(
     try:
         handle = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
-        raise DataError(f"{str(path)!r} is not a readable Parquet file ({exc}).") from exc
+        raise DataError(
+            f"{str(path)!r} is not a readable Parquet file ({str(exc).strip()})."
+        ) from exc
     names = handle.schema_arrow.names
     for column in [id, *columns]:
         if column not in names:
@@ -175,10 +179,16 @@ def parquet_series(
                 f"Unknown column {column!r}.{closest(column, names)} Columns: {', '.join(names)}."
             )
     pieces: dict[str, list[pd.DataFrame]] = {}
-    for batch in handle.iter_batches(batch_size=batch_rows, columns=[id, *columns]):
-        frame = batch.to_pandas()
-        for key, rows in frame.groupby(frame[id].astype(str), sort=False):
-            pieces.setdefault(str(key), []).append(rows.drop(columns=id))
+    try:
+        for batch in handle.iter_batches(batch_size=batch_rows, columns=[id, *columns]):
+            frame = batch.to_pandas()
+            for key, rows in frame.groupby(frame[id].astype(str), sort=False):
+                pieces.setdefault(str(key), []).append(rows.drop(columns=id))
+    except (OSError, ValueError) as exc:  # a truncated or damaged file, found while reading
+        raise DataError(
+            f"{str(path)!r} is damaged or truncated; it could not be read to the end "
+            f"({str(exc).strip()})."
+        ) from exc
     if not pieces:
         raise DataError(f"{str(path)!r} has a header but no rows of data.")
     return {k: v[0] if len(v) == 1 else pd.concat(v) for k, v in pieces.items()}
@@ -189,7 +199,12 @@ def parquet_columns(path: Path) -> list[str]:
     import pyarrow.parquet as pq
 
     check_file(path)
-    return pq.read_schema(path).names
+    try:
+        return pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        raise DataError(
+            f"{str(path)!r} is not a readable Parquet file ({str(exc).strip()})."
+        ) from exc
 
 
 def is_parquet(source: Any) -> bool:

@@ -55,3 +55,24 @@ def test_windows_of_the_wrong_shape_are_refused_with_the_columns():
         7,
         8,
     ]
+
+
+def _chunked(p: Predictor, x: np.ndarray, monkeypatch) -> list[int]:
+    """Run ``x`` through ``p`` in chunks of 16 and return the size of each network call."""
+    from rnncast.forecasting import predictor as module
+
+    whole, calls, run_one = p.run(x), [], p._run
+    monkeypatch.setattr(p, "_run", lambda *a: calls.append(len(a[0])) or run_one(*a))
+    monkeypatch.setattr(module, "CHUNK", 16)
+    np.testing.assert_allclose(p.run(x), whole, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(p.run(x, np.zeros(len(x), dtype=int)), whole, rtol=1e-6, atol=1e-7)
+    monkeypatch.undo()
+    return calls
+
+
+@pytest.mark.parametrize("strategy, steps", [("direct", (1,)), ("recursive", (1, 2, 3))])
+def test_many_windows_go_through_the_network_in_bounded_chunks(monkeypatch, strategy, steps):
+    """Forecasts of more windows than one chunk equal those made at once, with one series or
+    one per window."""
+    x = np.random.default_rng(1).normal(size=(50, 5, 1)).astype(np.float32)
+    assert _chunked(_predictor(strategy, steps), x, monkeypatch)[:4] == [16, 16, 16, 2]

@@ -43,6 +43,11 @@ def build_net(
     return SeriesEmbedding(net, n_series, embed) if embed else net
 
 
+# Windows per network call: a recurrent layer holds its whole output sequence, (B, L, hidden)
+# floats, so 200,000 windows of 30 steps through LSTM(64) would hold 1.5 GB at once.
+CHUNK = 8192
+
+
 def scale(scaler: Scaler, data: PreparedData) -> np.ndarray:
     """Every column of one series (T, F), scaled with that series' scaler, as float32."""
     return scaler.transform(data.frame.to_numpy(), data.group).astype(np.float32)
@@ -112,11 +117,21 @@ class Predictor:
         """Every column of one series (T, F), scaled with that series' scaler, as float32."""
         return scale(self.scaler, data)
 
-    @torch.inference_mode()
     def run(self, x: np.ndarray, group: int | np.ndarray = 0) -> np.ndarray:
         """Scaled windows (B, L, F_in) of series ``group`` (one, or one per window) ->
         scaled forecasts (B, S, C): the configured steps, or under recursion every step
-        1 .. max step, each fed the ones before it."""
+        1 .. max step, each fed the ones before it. At most ``CHUNK`` windows go through the
+        network at once, so memory stays bounded however many there are."""
+        if len(x) <= CHUNK:
+            return self._run(x, group)
+        groups = np.broadcast_to(np.asarray(group), (len(x),))
+        return np.concatenate(
+            [self._run(x[i : i + CHUNK], groups[i : i + CHUNK]) for i in range(0, len(x), CHUNK)]
+        )
+
+    @torch.inference_mode()
+    def _run(self, x: np.ndarray, group: int | np.ndarray) -> np.ndarray:
+        """:meth:`run` for at most ``CHUNK`` windows."""
         xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
         series = None
         if self.embedded:

@@ -118,21 +118,19 @@ def train_predictor(
     resume: Checkpoint | None = None,
 ) -> tuple[Predictor, History]:
     """Seed, build and train the network on every used series' training windows."""
-    reach = 1 if cfg.resolved_strategy() == "recursive" else cfg.max_step
+    reach = 1 if cfg.resolved_strategy() == "recursive" else cfg.max_step  # rows a window needs
     values, train_origins, val_origins = panel.training_origins(
         prep.scaler, prep.data, prep.splits, prep.usable, cfg.lookback, reach
     )
-    steps = (1,) if cfg.resolved_strategy() == "recursive" else cfg.steps
-    embedded = bool(cfg.embed and prep.data.ids)
-
-    def windows(origins) -> Windows:
-        return Windows(
-            values, cfg.lookback, steps, prep.inputs, prep.targets, origins, with_series=embedded
-        )
-
-    val_set = windows(val_origins) if len(val_origins) else None
     seed_everything(cfg.seed)
     p = new_predictor(cfg, prep, device)
+    steps = (1,) if p.strategy == "recursive" else p.steps  # what the network emits
+
+    def windows(origins) -> Windows:
+        args = (p.lookback, steps, p.inputs, p.targets, origins)
+        return Windows(values, *args, with_series=p.embedded)
+
+    val_set = windows(val_origins) if len(val_origins) else None
     state = restore(resume, p.net, "the checkpoint") if resume is not None else None
     p.net = p.net.to(device)
     history = train(p.net, windows(train_origins), val_set, cfg, device, on_epoch, ctx, stop, state)

@@ -141,12 +141,30 @@ _NAMES = {"YS": "yearly", "YE": "yearly", "QS": "quarterly", "QE": "quarterly",
           "h": "hourly", "min": "minutely"}  # fmt: skip
 
 
+_LONGEST = {  # the longest step of each calendar, to bound its grid before building it
+    "YS": pd.Timedelta(days=366),
+    "YE": pd.Timedelta(days=366),
+    "QS": pd.Timedelta(days=92),
+    "QE": pd.Timedelta(days=92),
+    "MS": pd.Timedelta(days=31),
+    "ME": pd.Timedelta(days=31),
+    "W": pd.Timedelta(days=7),
+    "B": pd.Timedelta(days=3),
+    "D": pd.Timedelta(days=1),
+    "h": pd.Timedelta(hours=1),
+    "min": pd.Timedelta(minutes=1),
+}
+
+
 def _calendar_with_gaps(index: pd.DatetimeIndex, notes: list[str]) -> str | None:
     """The coarsest calendar (month starts, business days, ...) on which every date lies,
     with at most as many dates missing as present; None when there is none. Its gaps are
     counted in a note: they stay gaps, never filled in."""
     week = f"W-{index[0].day_name()[:3].upper()}"
+    span = index[-1] - index[0]
     for alias in (*CALENDARS[:6], week, *CALENDARS[6:]):
+        if span / _LONGEST.get(alias, _LONGEST["W"]) > 2 * len(index):
+            continue  # the grid alone would hold more than twice the dates: not built
         grid = pd.date_range(index[0], index[-1], freq=alias)
         if len(grid) > 2 * len(index) or not index.isin(grid).all():
             continue

@@ -14,8 +14,15 @@ from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
 from rnncast.forecasting.panel import skipped
+from rnncast.persistence.checkpoint import FILES as CHECKPOINT_FILES
 from rnncast.persistence.checkpoint import check_place, is_checkpoint, read_checkpoint
-from rnncast.persistence.files import atomic_directory, check_destination, holds_run, writer_lock
+from rnncast.persistence.files import (
+    MARKER,
+    atomic_directory,
+    check_destination,
+    holds_run,
+    writer_lock,
+)
 from rnncast.persistence.runs import write_run
 from rnncast.reports import pages, plots
 from rnncast.reports.terminal import (
@@ -115,8 +122,9 @@ def resume_and_report(
         with epoch_progress(console, epochs, enabled=progress) as on_epoch:
             f = Forecaster.resume(path, on_epoch=on_epoch)
         _report_and_save(f, out_dir, True, forecast_steps, console)
-    if out_dir != path and is_checkpoint(path):
-        shutil.rmtree(path)  # our own checkpoint, now that its run is in place
+    ours = {MARKER, *CHECKPOINT_FILES}
+    if out_dir != path and is_checkpoint(path) and {p.name for p in Path(path).iterdir()} <= ours:
+        shutil.rmtree(path)  # our own checkpoint and nothing else, now that its run is in place
     return f
 
 

@@ -4,6 +4,7 @@ reaches the user as a traceback; nothing is left half-written."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
@@ -160,6 +161,38 @@ def test_a_refused_write_is_one_line_and_leaves_the_old_run_whole(tmp_path):
     assert refused.stderr.count("Error:") == 1 and "File too large" in refused.stderr
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
     assert sorted(os.listdir(tmp_path)) == ["run"]  # no temporary directory, no lock
+
+
+def _without_root_overrides():  # root too must respect file modes: a read-only destination
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    for cap in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+        prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP; a user without them needs nothing dropped
+
+
+@pytest.mark.slow
+def test_a_read_only_destination_is_one_line_and_leaves_the_old_run_whole(tmp_path):
+    rnncast = [sys.executable, "-m", "rnncast"]
+    fit = [*rnncast, "fit", "airline", "--target", "passengers", "--epochs", "1", "-q"]
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    run = shelf / "run"
+    assert subprocess.run([*fit, "--units", "4", "--out", str(run)]).returncode == 0
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    shelf.chmod(0o555)
+    try:
+        for out, extra in ((run, ["--overwrite"]), (shelf / "new", [])):
+            refused = subprocess.run(
+                [*fit, "--out", str(out), *extra],
+                capture_output=True,
+                text=True,
+                preexec_fn=_without_root_overrides,
+            )
+            assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+            assert refused.stderr.count("Error:") == 1 and "ermission denied" in refused.stderr
+            assert sorted(os.listdir(shelf)) == ["run"]  # nothing half-written
+        assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    finally:
+        shelf.chmod(0o755)
 
 
 def test_forecast_lengths_have_a_generous_finite_bound(tmp_path, daily_frame):

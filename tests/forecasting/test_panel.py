@@ -6,8 +6,9 @@ import pytest
 
 from rnncast import Forecaster
 from rnncast.data.scaling import Scaler
-from rnncast.errors import DataError
+from rnncast.errors import DataError, RunError
 from rnncast.forecasting.panel import recursive_tests
+from rnncast.persistence.runs import read_series_metrics
 
 SETTINGS = dict(
     model="gru",
@@ -34,7 +35,7 @@ def test_series_are_split_scaled_and_skipped_one_by_one(fitted, panel_frame):
     assert data.n_series == 300 and data.id_column == "item"
     short = [f"item{k:03d}" for k in range(0, 300, 50)]
     assert [data.ids[g] for g in range(300) if g not in fitted.usable_] == short
-    assert fitted.metrics_["skipped_series"] == short and fitted.metrics_["n_series_used"] == 294
+    assert fitted.metrics_["n_series_skipped"] == 6 and fitted.metrics_["n_series_used"] == 294
     for g in (1, 77, 299):
         rows = data.series(g).frame["sales"].to_numpy()[: fitted.splits_[g].n_train, None]
         expected = Scaler("minmax").fit(rows)
@@ -80,8 +81,8 @@ def test_forecasts_every_series_in_long_format(fitted):
 
 def test_scores_per_series_and_aggregated(fitted):
     m = fitted.metrics_
-    assert len(m["series"]) == 294
-    mases = [s["test"]["one_step"]["model"]["mase"] for s in m["series"].values()]
+    assert len(m["series"]) == 294 and m["series"]["item"].is_unique
+    mases = m["series"]["one_step.model.mase"].to_numpy()
     assert m["aggregate"]["mean_mase"] == pytest.approx(np.mean(mases))
     assert 0 <= m["aggregate"]["share_beating_seasonal_naive"] <= 1
     assert m["test"]["one_step"]["model"]["mase"] == pytest.approx(np.mean(mases))
@@ -94,6 +95,12 @@ def test_global_model_beats_naive_across_series(fitted):
 
 def test_save_load_and_predict_by_series(fitted, tmp_path, panel_frame):
     g = Forecaster.load(fitted.save(str(tmp_path / "run")))
+    assert "series" not in g.metrics_  # per-series scores stay in their own file
+    per = read_series_metrics(tmp_path / "run")
+    pd.testing.assert_frame_equal(per, fitted.metrics_["series"], check_dtype=False)
+    (tmp_path / "run" / "series_metrics.csv").write_text("item,one_step.model.rmse\nitem001,x\n")
+    with pytest.raises(RunError, match="series_metrics.csv in .* is not what rnncast writes"):
+        read_series_metrics(tmp_path / "run")
     pd.testing.assert_frame_equal(g.forecast(2), fitted.forecast(2))
     window = panel_frame[panel_frame["item"] == "item005"].sort_values("month")["sales"]
     window = window.to_numpy()[-12:, None]
@@ -182,3 +189,18 @@ def test_series_rolled_forward_together_equal_one_by_one(panel_frame, embed):
         alone = f.predictor_.recursive(f.data_.series(g), split.test_start, split.n_test)
         assert together[g].shape == alone.shape == (split.n_test, 1)
         np.testing.assert_allclose(together[g], alone, rtol=1e-5, atol=1e-6)
+
+
+def test_metrics_json_does_not_grow_with_the_number_of_series(panel_frame, tmp_path):
+    """Per-series scores go to series_metrics.csv; metrics.json, which every later command
+    reads, stays the same size for 12 series or 120."""
+    settings = {**SETTINGS, "epochs": 1}
+    sizes = {}
+    for n in (12, 120):
+        names = [f"item{k:03d}" for k in range(1, 300) if k % 50][:n]
+        part = panel_frame[panel_frame["item"].isin(names)]
+        run = tmp_path / f"run{n}"
+        Forecaster(**settings).fit(part, target="sales", id="item").save(str(run))
+        sizes[n] = (run / "metrics.json").stat().st_size
+        assert len(read_series_metrics(run)) == n
+    assert abs(sizes[120] - sizes[12]) < 100  # digits of the numbers, not entries

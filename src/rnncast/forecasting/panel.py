@@ -154,15 +154,39 @@ def score_panel(
         n_series=len(splits),
         n_series_used=len(usable),
         n_series_scored=len(per),
-        skipped_series=[data.ids[g] for g in range(len(splits)) if g not in usable],
+        n_series_skipped=len(splits) - len(usable),
     )
     scored = [m for m in per.values() if m["test"] is not None]
     metrics["test"] = _mean_blocks([m["test"] for m in scored]) if scored else None
     for key in ("skill_rmse", "skill_rmse_recursive"):
         metrics[key] = _mean([m[key] for m in scored])
     metrics["aggregate"] = _aggregate(scored)
-    metrics["series"] = per
+    metrics["series"] = series_table(per, data.id_column)
     return metrics
+
+
+def series_table(per: dict[str, dict], id_column: str | None) -> pd.DataFrame:
+    """One row per scored series, one column per number of its metrics (``one_step.model.rmse``
+    ...; steps one by one are left out): a run keeps it as ``series_metrics.csv`` so that
+    ``metrics.json`` stays the same size however many series there are."""
+    rows = []
+    for name, m in per.items():
+        row = {id_column or "series": name}
+        row.update(_numbers(m.get("test") or {}, ""))
+        row.update({k: m.get(k) for k in ("skill_rmse", "skill_rmse_recursive")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _numbers(block: dict, prefix: str) -> dict[str, float | None]:
+    """The numbers of a nested metrics block under dotted names; lists are left out."""
+    out: dict[str, float | None] = {}
+    for key, value in block.items():
+        if isinstance(value, dict):
+            out.update(_numbers(value, f"{prefix}{key}."))
+        elif value is None or isinstance(value, (int, float)):
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -> dict:

@@ -38,7 +38,7 @@ from rnncast.version import __version__
 FORMAT = "rnncast-run"
 FORMAT_VERSION = 1
 REQUIRED = ("config.json", "weights.safetensors", "scaler.json", "series.csv")
-OPTIONAL = ("history.csv", "metrics.json")
+OPTIONAL = ("history.csv", "metrics.json", "series_metrics.csv")
 REPRODUCIBLE = (
     "The same seed, data and settings give these weights byte for byte on a CPU with the "
     "same number of PyTorch threads; with another number, batches are cut into other shards "
@@ -81,11 +81,40 @@ def write_run(run: RunContents, out: Path, forecast: pd.DataFrame | None = None)
     save_tensors(state, out / "weights.safetensors")
     write_json(out / "config.json", _config_dict(run))
     write_json(out / "scaler.json", run.scaler.to_dict())
-    write_json(out / "metrics.json", run.metrics)
+    metrics, per_series = split_metrics(run.metrics)
+    write_json(out / "metrics.json", metrics)
+    if per_series is not None:
+        per_series.to_csv(out / "series_metrics.csv", index=False)
     _write_series(run.data, out / "series.csv")
     _history_frame(run.history).to_csv(out / "history.csv", index=False)
     if forecast is not None:
         forecast.to_csv(out / "forecast.csv", index=False)
+
+
+def split_metrics(metrics: dict[str, Any] | None):
+    """``metrics.json``'s dictionary and the per-series table that a run of many series keeps
+    beside it in ``series_metrics.csv``, read only on demand (:func:`read_series_metrics`)."""
+    if metrics is None or "series" not in metrics:
+        return metrics, None
+    return {k: v for k, v in metrics.items() if k != "series"}, metrics["series"]
+
+
+def read_series_metrics(path: str | os.PathLike) -> pd.DataFrame | None:
+    """The per-series scores of a run of many series (``series_metrics.csv``), checked to be a
+    table of numbers beside the series names; None for a run of one series."""
+    root = Path(path)
+    check_plain_file(root, "series_metrics.csv", required=False)
+    file = root / "series_metrics.csv"
+    if not file.is_file():
+        return None
+    try:
+        table = pd.read_csv(file, dtype={0: str})
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise RunError(f"series_metrics.csv in {str(root)!r} cannot be read: {exc}") from None
+    numbers = table.iloc[:, 1:]
+    if table.empty or not all(pd.api.types.is_numeric_dtype(t) for t in numbers.dtypes):
+        raise RunError(f"series_metrics.csv in {str(root)!r} is not what rnncast writes.")
+    return table
 
 
 def _config_dict(run: RunContents) -> dict[str, Any]:

@@ -52,9 +52,21 @@ def test_bitcoin_missing_rows_are_counted():
 
 
 def test_ffill_and_interpolate_values():
-    frame = pd.DataFrame({"y": [1.0, np.nan, 3.0, np.nan]})
-    assert prepare(frame, target="y", missing="interpolate").frame["y"].tolist() == [1, 2, 3, 3]
-    assert prepare(frame, target="y", missing="ffill").frame["y"].tolist() == [1, 1, 3, 3]
+    frame = pd.DataFrame({"y": [np.nan, 1.0, np.nan, 3.0, 4.0]})
+    assert prepare(frame, target="y", missing="interpolate").frame["y"].tolist() == [1, 1, 2, 3, 4]
+    assert prepare(frame, target="y", missing="ffill").frame["y"].tolist() == [1, 1, 1, 3, 4]
+
+
+@pytest.mark.parametrize("missing", ["interpolate", "ffill", "drop", "error"])
+def test_nothing_after_the_last_observation_is_filled_in(missing):
+    """Rows after the last observed target are the future part, whatever the policy: never
+    filled, never part of the series that is split and scored."""
+    frame = pd.DataFrame(
+        {"date": pd.date_range("2024-01-01", periods=6), "y": [1.0, 2, 3, 4, None, None]}
+    )
+    data = prepare(frame, target="y", missing=missing)
+    assert data.frame["y"].tolist() == [1, 2, 3, 4] and data.missing_filled == 0
+    assert any("2 rows after the last observed 'y' (from 2024-01-05)" in n for n in data.notes)
 
 
 @pytest.mark.parametrize(

@@ -47,9 +47,7 @@ def test_no_training_window_crosses_two_series(fitted):
     from rnncast.forecasting import panel
 
     f = fitted
-    values, spans, val = panel.training_origins(
-        f.predictor_.scaler, f.data_, f.splits_, f.usable_, f.config_.lookback, 1
-    )
+    values, spans, val = panel.training_origins(f.predictor_, f.data_, f.splits_, f.usable_, 1)
     train = np.asarray(spans)
     owner = spans.group(np.arange(len(spans)))
     lengths = [len(fitted.data_.series(g).frame) for g in fitted.usable_]

@@ -172,14 +172,17 @@ def _calendar_with_gaps(index: pd.DatetimeIndex, notes: list[str]) -> str | None
         name = _NAMES.get(alias, "weekly")
         notes.append(
             f"Dates are {name} ({alias}) with {len(missing)} missing (the first "
-            f"{_when(missing[0])}); each row is one step for the network, and future dates "
+            f"{when(missing[0])}); each row is one step for the network, and future dates "
             f"follow the {name} calendar."
         )
         return pd.tseries.frequencies.to_offset(alias).freqstr
     return None
 
 
-def _when(stamp: pd.Timestamp) -> str:
+def when(stamp) -> str:
+    """A date in few words: without its time at midnight; a row number as it is."""
+    if not isinstance(stamp, pd.Timestamp):
+        return f"row {stamp}"
     return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rnncast.data.dates import DATE_NAMES
 from rnncast.data.io import is_parquet, parquet_columns, parquet_series, read_table
-from rnncast.data.prepare import PreparedData, as_names, prepare, prepare_series
+from rnncast.data.prepare import NO_KNOWN, Known, PreparedData, as_names, prepare, prepare_series
 
 
 def load(
@@ -24,6 +24,7 @@ def load(
     features: str | Sequence[str] = (),
     missing: str = "interpolate",
     id: str | None = None,
+    known: Known = NO_KNOWN,
 ) -> PreparedData:
     """Read ``source`` and prepare it (see :func:`rnncast.data.prepare.prepare`).
 
@@ -31,11 +32,13 @@ def load(
     holds the whole table twice; anything else is read whole.
     """
     if id is None or not is_parquet(source):
-        return prepare(read_table(source), target, date, features, missing, id=id)
+        return prepare(read_table(source), target, date, features, missing, id=id, known=known)
     if date is None:  # detected by name, as for any table
         names = parquet_columns(Path(source))
         date = next((n for n in names if n.strip().lower() in DATE_NAMES), None)
     targets = as_names(target, "target")
     feats = as_names(features, "features") if features else ()
-    series = parquet_series(source, id, [c for c in (date, *feats, *targets) if c])
-    return prepare_series(series, targets, date, feats, missing, id)
+    columns = [c for c in (date, *feats, *known.columns, *targets) if c]
+    return prepare_series(
+        parquet_series(source, id, columns), targets, date, feats, missing, id, known
+    )

@@ -18,18 +18,56 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rnncast.data.dates import check_duplicates, detect_date, infer_freq, parse_dates
+from rnncast.data.calendar import (
+    calendar_columns,
+    calendar_frame,
+    calendar_parts,
+    check_calendar_names,
+)
+from rnncast.data.dates import check_duplicates, detect_date, infer_freq, parse_dates, when
 from rnncast.errors import ConfigError, DataError, closest
+
+
+@dataclass(frozen=True)
+class Known:
+    """Inputs known ahead of time: columns of the data whose future values the user gives,
+    calendar parts made from the dates (``"auto"`` for the frequency's), and the public
+    holidays of a country or subdivision (``"AU-VIC"``)."""
+
+    columns: tuple[str, ...] = ()
+    calendar: tuple[str, ...] | str | None = None
+    holidays: str | None = None
+
+    @classmethod
+    def of(cls, columns=(), calendar=None, holidays=None) -> Known:
+        names = as_names(columns, "known") if columns else ()
+        if isinstance(calendar, str) and calendar not in ("auto", ""):
+            calendar = tuple(c.strip() for c in calendar.split(",") if c.strip())
+        return cls(names, calendar or None, (holidays or "").strip() or None)
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.calendar or self.holidays)
+
+
+NO_KNOWN = Known()
 
 
 @dataclass
 class PreparedData:
-    """A clean series. ``frame`` holds the input columns (features first, then targets).
+    """A clean series. ``frame`` holds the input columns (features first, then known columns,
+    then targets).
 
     Attributes:
         frame: Float64 values indexed by a sorted DatetimeIndex (or a RangeIndex without dates).
         targets: Target column names (C of them).
-        features: Extra input column names (may be empty).
+        features: Extra input column names (may be empty): past covariates, known up to the
+            forecast origin only.
+        known: Columns known ahead of time (the user's, then the calendar's), in frame order.
+        calendar: The calendar parts made from the dates (see :mod:`rnncast.data.calendar`).
+        holidays: The country or subdivision whose public holidays make the ``holiday`` column.
+        future: The user's known columns on the dates after the last observed target (rows
+            of the data whose target was empty), or None; with many series one per series in
+            ``futures``.
         date: Name of the date column, or None.
         freq: Pandas frequency alias ('D', 'B', 'MS', 'h', ...), or None without dates.
         missing_filled: Number of values filled in by the missing-value policy.
@@ -60,10 +98,45 @@ class PreparedData:
     group: int = 0
     parts: tuple[pd.DataFrame, ...] = ()
     holes: tuple[np.ndarray, ...] = ()
+    known: tuple[str, ...] = ()
+    calendar: tuple[str, ...] = ()
+    holidays: str | None = None
+    future: pd.DataFrame | None = None
+    futures: tuple[pd.DataFrame | None, ...] = ()
+
+    @property
+    def user_known(self) -> tuple[str, ...]:
+        """The known columns the user gives values for (not made from the dates)."""
+        made = calendar_columns(self.calendar, self.holidays)
+        return tuple(k for k in self.known if k not in made)
+
+    def dates_after(self, n: int) -> pd.Index:
+        """The ``n`` dates (or row numbers) after the last observation of one series."""
+        index = self.frame.index
+        if isinstance(index, pd.DatetimeIndex):
+            return pd.date_range(index[-1], periods=n + 1, freq=self.freq)[1:]
+        return pd.RangeIndex(len(index), len(index) + n)
+
+    def known_ahead(self, n: int) -> np.ndarray:
+        """The known columns on the ``n`` dates after the last observation (n, K), in
+        original units: calendar columns made from the dates, the user's from ``future``
+        (NaN past its end)."""
+        out = np.full((n, len(self.known)), np.nan)
+        dates = self.dates_after(n)
+        made = calendar_columns(self.calendar, self.holidays)
+        if made:
+            cal = calendar_frame(dates, self.calendar, self.holidays)
+            for name in made:
+                out[:, self.known.index(name)] = cal[name].to_numpy()
+        if self.future is not None:
+            rows = min(n, len(self.future))
+            for name in self.user_known:
+                out[:rows, self.known.index(name)] = self.future[name].to_numpy()[:rows]
+        return out
 
     @property
     def columns(self) -> list[str]:
-        """All value columns: features, then targets."""
+        """All value columns: features, known columns, then targets."""
         return list((self.frame if self.frame is not None else self.parts[0]).columns)
 
     @property
@@ -93,6 +166,10 @@ class PreparedData:
             ids=(self.ids[g],),
             group=g,
             holes=(self.holes[g],) if self.holes and self.holes[g] is not None else (),
+            known=self.known,
+            calendar=self.calendar,
+            holidays=self.holidays,
+            future=self.futures[g] if self.futures else None,
         )
 
     @property
@@ -108,15 +185,19 @@ def prepare(
     features: Sequence[str] = (),
     missing: str = "interpolate",
     id: str | None = None,
+    known: Known = NO_KNOWN,
 ) -> PreparedData:
     """Validate columns, parse and sort dates, infer the frequency and handle missing values.
+
+    Rows after the last observed target (the target empty, known columns filled) are the
+    future part: never filled, never scored, kept as the known columns' future values.
 
     With ``id``, ``raw`` holds many series in long format (one row per series and date);
     each series is prepared on its own (missing values are never filled across series) and
     the series are stacked, sorted by name.
     """
     if id is None:
-        return _prepare_one(raw, target, date, features, missing)
+        return _prepare_one(raw, target, date, features, missing, known)
     if id not in raw.columns:
         raise DataError(
             f"Unknown id column {id!r}.{closest(id, [str(c) for c in raw.columns])} "
@@ -127,20 +208,22 @@ def prepare(
         raise DataError(f"Id column {id!r} is empty in row {row + 2} of the file; fill it in.")
     if date is None:
         date = detect_date(raw.drop(columns=id), [])
-    return _prepare_long(raw, id, target, date, features, missing)
+    return _prepare_long(raw, id, target, date, features, missing, known)
 
 
-def _prepare_long(raw: pd.DataFrame, id: str, target, date, features, missing) -> PreparedData:
+def _prepare_long(
+    raw: pd.DataFrame, id: str, target, date, features, missing, known: Known
+) -> PreparedData:
     """:func:`prepare` of many series in one table: each series comes out as
     :func:`_prepare_one` would prepare it alone, but the work over the whole table is done
     once (see :func:`_sorted_table`); only a series' frequency and missing values are handled
     series by series."""
     targets = as_names(target, "target")
     feats = as_names(features, "features") if features else ()
-    _check_columns([c for c in raw.columns if c != id], targets, feats, date)
-    _check_overlap(targets, feats)
+    _check_columns([c for c in raw.columns if c != id], targets, feats, date, known.columns)
+    _check_overlap(targets, feats, known.columns)
     notes: list[str] = list(raw.attrs.get("notes", []))
-    columns = [*feats, *targets]
+    columns = [*feats, *known.columns, *targets]
     keys, values, stamps, bounds, unsorted = _sorted_table(raw, id, columns, date, notes)
     parts = []
     for g, key in enumerate(keys):
@@ -150,8 +233,9 @@ def _prepare_long(raw: pd.DataFrame, id: str, target, date, features, missing) -
         sorted_note = f"Rows were not in date order; sorted {len(frame)} rows by {date!r}."
         notes_g = [sorted_note] if g in unsorted else []
         try:
-            freq = infer_freq(index, notes_g) if date is not None else None
-            data = PreparedData(frame, targets, feats, date, freq, notes=notes_g)
+            frame, future = _split_future(frame, targets, known.columns, notes_g)
+            freq = infer_freq(frame.index, notes_g) if date is not None else None
+            data = _with_known(frame, future, targets, feats, date, freq, notes_g, known)
             if np.isnan(values[rows]).any():
                 _apply_missing(data, missing)
         except DataError as exc:
@@ -208,12 +292,13 @@ def prepare_series(
     features: Sequence[str],
     missing: str,
     id: str,
+    known: Known = NO_KNOWN,
 ) -> PreparedData:
     """Prepare many series already split by name (e.g. read from Parquet in batches)."""
     parts, keys = [], []
     for key in sorted(series):
         try:
-            parts.append(_prepare_one(series[key], target, date, features, missing))
+            parts.append(_prepare_one(series[key], target, date, features, missing, known))
         except DataError as exc:
             raise DataError(f"Series {key!r}: {exc.raw()}") from None
         keys.append(key)
@@ -242,6 +327,10 @@ def _stack(parts: list[PreparedData], keys: list[str], id: str, notes=()) -> Pre
         bounds=bounds,
         parts=tuple(p.frame for p in parts),
         holes=tuple(p.holes[0] if p.holes else None for p in parts),
+        known=first.known,
+        calendar=first.calendar,
+        holidays=first.holidays,
+        futures=tuple(p.future for p in parts) if any(p.future is not None for p in parts) else (),
     )
 
 
@@ -251,15 +340,16 @@ def _prepare_one(
     date: str | None,
     features: Sequence[str],
     missing: str,
+    known: Known = NO_KNOWN,
 ) -> PreparedData:
     targets = as_names(target, "target")
     feats = as_names(features, "features") if features else ()
-    _check_columns(list(raw.columns), targets, feats, date)
+    _check_columns(list(raw.columns), targets, feats, date, known.columns)
     notes: list[str] = list(raw.attrs.get("notes", []))
     if date is None:
         date = detect_date(raw, notes)
-    _check_overlap(targets, feats)
-    values = raw[list(feats) + list(targets)].copy()
+    _check_overlap(targets, feats, known.columns)
+    values = raw[[*feats, *known.columns, *targets]].copy()
     if date is not None:
         values.index = parse_dates(raw[date], date, notes)
         if not values.index.is_monotonic_increasing:
@@ -270,10 +360,68 @@ def _prepare_one(
         values.index = pd.RangeIndex(len(values))
     for col in values.columns:
         values[col] = _numeric(values[col], col, date_index=date is not None)
+    values, future = _split_future(values, targets, known.columns, notes)
     freq = infer_freq(values.index, notes) if date is not None else None
-    data = PreparedData(values, targets, feats, date, freq, notes=notes)
+    data = _with_known(values, future, targets, feats, date, freq, notes, known)
     _apply_missing(data, missing)
     return data
+
+
+def _split_future(frame: pd.DataFrame, targets, known: Sequence[str], notes: list[str]):
+    """The rows up to the last observed target, and the rows after it (the future part:
+    the known columns' values ahead, or None). Nothing after the last observation is ever
+    filled in or scored."""
+    observed = frame[list(targets)].notna().to_numpy().any(axis=1)
+    if not observed.any() or observed[-1]:
+        return frame, None
+    last = len(observed) - 1 - int(np.argmax(observed[::-1]))
+    past, ahead = frame.iloc[: last + 1], frame.iloc[last + 1 :]
+    what = "the known columns' future values" if known else "not used (no --known columns)"
+    notes.append(
+        f"{len(ahead)} rows after the last observed {targets[0]!r} (from {when(ahead.index[0])}) "
+        f"are the future part: never filled in or scored; {what}."
+    )
+    return past, ahead[list(known)] if known else None
+
+
+def _with_known(frame, future, targets, feats, date, freq, notes, known: Known) -> PreparedData:
+    """The prepared series with the calendar's columns made from its dates, placed after the
+    user's known columns and before the targets."""
+    parts = calendar_parts(known.calendar, freq) if known else ()
+    made = calendar_columns(parts, known.holidays)
+    if made:
+        if not isinstance(frame.index, pd.DatetimeIndex):
+            raise ConfigError("--calendar and --holidays need a date column.")
+        check_calendar_names(frame.columns, parts, known.holidays)
+        cal = calendar_frame(frame.index, parts, known.holidays)
+        frame = pd.concat([frame.iloc[:, : -len(targets)], cal, frame[list(targets)]], axis=1)
+    if future is not None and isinstance(frame.index, pd.DatetimeIndex):
+        check_future_dates(frame.index, future.index, freq)
+    return PreparedData(
+        frame,
+        targets,
+        feats,
+        date,
+        freq,
+        notes=notes,
+        known=(*known.columns, *made),
+        calendar=tuple(parts),
+        holidays=known.holidays,
+        future=future,
+    )
+
+
+def check_future_dates(history: pd.DatetimeIndex, dates: pd.DatetimeIndex, freq) -> None:
+    """Future dates must go on from the last observation at the data's frequency."""
+    expected = pd.date_range(history[-1], periods=len(dates) + 1, freq=freq)[1:]
+    wrong = np.flatnonzero(expected != dates)
+    if len(wrong):
+        k = int(wrong[0])
+        raise DataError(
+            f"Future date {when(dates[k])} should be {when(expected[k])}: future rows must go "
+            f"on from the last observation ({when(history[-1])}) at frequency {freq!r}, one "
+            "row per date."
+        )
 
 
 def as_names(value: str | Sequence[str], what: str) -> tuple[str, ...]:
@@ -288,20 +436,25 @@ def as_names(value: str | Sequence[str], what: str) -> tuple[str, ...]:
     return names
 
 
-def _check_overlap(targets, feats) -> None:
-    overlap = set(targets) & set(feats)
-    if overlap:
-        raise ConfigError(
-            f"Column {sorted(overlap)[0]!r} is both a target and a feature; list it in one only."
-        )
+def _check_overlap(targets, feats, known=()) -> None:
+    roles = (("target", targets), ("feature", feats), ("known column", known))
+    for k, (role, names) in enumerate(roles):
+        for other, others in roles[k + 1 :]:
+            overlap = set(names) & set(others)
+            if overlap:
+                raise ConfigError(
+                    f"Column {sorted(overlap)[0]!r} is both a {role} and a {other}; list it in "
+                    "one only."
+                )
 
 
-def _check_columns(columns: list, targets, feats, date) -> None:
+def _check_columns(columns: list, targets, feats, date, known=()) -> None:
     cols = [str(c) for c in columns]
     dupes = sorted({c for c in cols if cols.count(c) > 1})
     if dupes:
         raise DataError(f"Column name {dupes[0]!r} appears more than once; rename the duplicates.")
-    for role, names in (("target", targets), ("feature", feats), ("date", (date,) if date else ())):
+    dates = (date,) if date else ()
+    for role, names in (("target", targets), ("feature", feats), ("known", known), ("date", dates)):
         for name in names:
             if name not in columns:
                 raise DataError(

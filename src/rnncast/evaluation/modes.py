@@ -33,6 +33,7 @@ def roll_forward(
     horizon: int,
     inputs: Sequence[int],
     targets: Sequence[int],
+    align_end: bool = False,
 ) -> np.ndarray:
     """Forecast ``steps`` rows from row ``start`` (or from each of several origins at once) by
     feeding predictions back in.
@@ -46,6 +47,10 @@ def roll_forward(
             each: an origin drops out of the batch once its rows are done, and ``predict`` is
             then called as ``predict(windows, rows)`` with the indices of the origins still
             forecasting (their windows in that order).
+        align_end: End the last block of ``horizon`` rows exactly at ``steps`` (it starts
+            earlier and overlaps the block before it, whose forecasts are kept), so no window
+            reads inputs beyond the rows forecast: for known inputs, which a window reads
+            ``horizon`` rows ahead. Not with an array of ``steps``.
 
     Returns:
         Scaled forecasts of the target columns: (steps, C) for one origin, (B, steps, C) for
@@ -68,10 +73,18 @@ def roll_forward(
     buffer = np.zeros((*rows.shape, values.shape[1]), dtype=values.dtype)
     buffer[inside] = values[rows[inside]]  # feature columns ahead of an origin stay as observed
     buffer[:, lookback:, targets] = 0.0  # the future target is never read from the data
-    for t in range(lookback, lookback + steps, horizon):
+    starts = list(range(lookback, lookback + steps, horizon))
+    done = lookback  # rows forecast so far
+    if align_end and each:
+        raise ValueError("align_end needs the same number of steps from every origin")
+    if align_end and steps > horizon and steps % horizon:
+        starts[-1] = lookback + steps - horizon
+    for t in starts:
         if not each:
             window = buffer[:, t - lookback : t][:, :, inputs]  # (B, L, F_in)
-            buffer[:, t : t + horizon, targets] = predict(window)  # (B, H, C)
+            new = predict(window)[:, done - t :]  # (B, H, C), less rows already forecast
+            buffer[:, done : t + horizon, targets] = new
+            done = t + horizon
             continue
         rows = np.flatnonzero(needed > t - lookback)  # origins with rows still to forecast
         window = buffer[rows, t - lookback : t][:, :, inputs]

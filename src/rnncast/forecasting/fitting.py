@@ -42,6 +42,7 @@ class Prepared:
     scaler: Scaler
     inputs: list[int]
     targets: list[int]
+    known: list[int]
 
 
 def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
@@ -56,23 +57,27 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
         [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
     )
     cfg.layers()  # a spec that does not fit the strategy is refused now, not after training
-    columns, targets = roles(cfg, data)
+    columns = roles(cfg, data)
     inputs.check_scaled(scaler, data, usable, splits[0].n_train)
-    return Prepared(data, splits, usable, season, scaler, columns, targets)
+    return Prepared(data, splits, usable, season, scaler, *columns)
 
 
-def roles(cfg: FitConfig, data: PreparedData) -> tuple[list[int], list[int]]:
-    """Positions of the network's input columns and of the targets in a series' frame
-    (features first, then targets)."""
-    n_feat = len(data.features)
-    targets = list(range(n_feat, n_feat + len(data.targets)))
+def roles(cfg: FitConfig, data: PreparedData) -> tuple[list[int], list[int], list[int]]:
+    """Positions of the network's inputs, of the targets and of the known columns in a
+    series' frame (features, known columns, targets). The network reads the known columns
+    ahead: as the extra columns after the frame's that :meth:`Predictor.scaled` adds."""
+    n_feat, n_known = len(data.features), len(data.known)
+    width = n_feat + n_known + len(data.targets)
+    targets = list(range(n_feat + n_known, width))
     if cfg.resolved_strategy() == "recursive" and data.features:
         raise ConfigError(
             "--strategy recursive feeds the model its own predictions, so every input must "
-            "be a target; with --features use --strategy direct or seq2seq, or list those "
-            "columns as targets too."
+            "be a target or known ahead; with --features use --strategy direct or seq2seq, "
+            "list those columns as targets too, or as --known if their future is known."
         )
-    return list(range(n_feat)) + (targets if cfg.target_history else []), targets
+    ahead = list(range(width, width + n_known))
+    columns = list(range(n_feat)) + ahead + (targets if cfg.target_history else [])
+    return columns, targets, list(range(n_feat, n_feat + n_known))
 
 
 def loaded_predictor(run: RunContents, where: str) -> Predictor:
@@ -105,6 +110,7 @@ def new_predictor(cfg: FitConfig, prep: Prepared, device: torch.device) -> Predi
         cfg.resolved_strategy(),
         device,
         embedded=bool(embed),
+        known=prep.known,
     )
 
 
@@ -119,11 +125,11 @@ def train_predictor(
 ) -> tuple[Predictor, History]:
     """Seed, build and train the network on every used series' training windows."""
     reach = 1 if cfg.resolved_strategy() == "recursive" else cfg.max_step  # rows a window needs
-    values, train_origins, val_origins = panel.training_origins(
-        prep.scaler, prep.data, prep.splits, prep.usable, cfg.lookback, reach
-    )
     seed_everything(cfg.seed)
     p = new_predictor(cfg, prep, device)
+    values, train_origins, val_origins = panel.training_origins(
+        p, prep.data, prep.splits, prep.usable, reach
+    )
     steps = (1,) if p.strategy == "recursive" else p.steps  # what the network emits
 
     def windows(origins) -> Windows:

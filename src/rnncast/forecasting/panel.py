@@ -16,7 +16,6 @@ import pandas as pd
 from rnncast.config import FitConfig
 from rnncast.data.io import read_table
 from rnncast.data.prepare import PreparedData, prepare
-from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
 from rnncast.data.windows import Spans, Windows, origins_between
 from rnncast.errors import ConfigError, DataError, RnncastError
@@ -25,26 +24,25 @@ from rnncast.evaluation.modes import check_history, roll_forward
 from rnncast.evaluation.scoring import one_step_origins
 from rnncast.forecasting.assess import score_series
 from rnncast.forecasting.future import forecast_series, seasonal_naive_forecast
-from rnncast.forecasting.predictor import Predictor, scale
+from rnncast.forecasting.predictor import Predictor
 from rnncast.training.loop import History
 
 FALLBACKS = ("seasonal-naive",)
 
 
 def training_origins(
-    scaler: Scaler,
+    p: Predictor,
     data: PreparedData,
     splits: list[Split],
     usable: list[int],
-    lookback: int,
     reach: int,
 ):
     """The scaled series of every used series stacked into one array, and the training and
     validation window origins into it (no window crosses from one series into the next)."""
-    arrays, train, val, offset = [], [], [], 0
+    arrays, train, val, offset, lookback = [], [], [], 0, p.lookback
     for g in usable:
         part, split = data.series(g), splits[g]
-        scaled = scale(scaler, part)
+        scaled = p.scaled(part)
         n = len(scaled)
         train.append(_run(0, split.n_train, lookback, reach, n, offset, g))
         if split.n_val:
@@ -198,9 +196,11 @@ def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -
     """
     out, chunk, xs, total = {}, [], [], 0
     todo = [g for g in groups if splits[g].n_test]
+    if p.step_by_step:  # rolled over each series' known values
+        return {g: p.one_step(data.series(g), _test_origins(p, data, splits, g)) for g in todo}
     for k, g in enumerate(todo):
         part = data.series(g)
-        origins = one_step_origins(splits[g], len(part.frame), p.lookback, p.max_step)
+        origins = _test_origins(p, data, splits, g)
         w = Windows(p.scaled(part), p.lookback, p.steps, p.inputs, p.targets, origins)
         chunk.append(g)
         xs.append(w.arrays()[0])  # (N_g, L, F_in)
@@ -212,6 +212,10 @@ def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -
                 out[h] = p.scaler.inverse(scaled, p.targets, h)
             chunk, xs, total = [], [], 0
     return out
+
+
+def _test_origins(p: Predictor, data, splits: list[Split], g: int) -> np.ndarray:
+    return one_step_origins(splits[g], len(data.series(g).frame), p.lookback, p.max_step)
 
 
 ONE_STEP_CHUNK = 256  # windows per network call: few calls for many short series, little memory
@@ -231,6 +235,10 @@ def recursive_tests(p: Predictor, data, splits: list[Split], groups: list[int]) 
     """
     if not groups:
         return {}
+    if p.known:  # each series' last block ends with its known values (see roll_forward)
+        return {
+            g: p.recursive(data.series(g), splits[g].test_start, splits[g].n_test) for g in groups
+        }
     steps = max(splits[g].n_test for g in groups)
     pad = -(-steps // p.max_step) * p.max_step  # the rows roll_forward may fill
     blocks, origins, offset = [], [], 0

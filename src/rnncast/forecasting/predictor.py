@@ -27,7 +27,7 @@ from rnncast.config import FitConfig
 from rnncast.data.prepare import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.windows import Windows
-from rnncast.errors import DataError
+from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import roll_forward
 from rnncast.nn.networks import SeriesEmbedding, build_network
 from rnncast.runtime import cores
@@ -85,6 +85,10 @@ class Predictor:
         strategy: ``direct``, ``recursive`` or ``seq2seq``.
         device: Where the network runs.
         embedded: Whether the network takes the series number beside each window.
+        known: Positions of the columns known ahead of time in a series' frame. The network
+            reads each of them *ahead*: beside row t of a window it sees the known value of
+            row t + ``reach`` (as extra columns after the frame's, see :meth:`scaled`), so a
+            window carries the known values of every step it forecasts.
     """
 
     def __init__(
@@ -98,10 +102,22 @@ class Predictor:
         strategy: str,
         device: torch.device,
         embedded: bool = False,
+        known: list[int] = (),
     ) -> None:
         self.net, self.scaler, self.inputs, self.targets = net, scaler, inputs, targets
         self.lookback, self.steps, self.strategy = lookback, tuple(steps), strategy
-        self.device, self.embedded = device, embedded
+        self.device, self.embedded, self.known = device, embedded, list(known)
+
+    @property
+    def reach(self) -> int:
+        """How far ahead the network reads known values: the rows of one network call."""
+        return 1 if self.strategy == "recursive" else self.max_step
+
+    @property
+    def step_by_step(self) -> bool:
+        """Whether recursion must run outside the network, one step per call: each new step
+        needs known values that are not in the window."""
+        return self.strategy == "recursive" and bool(self.known)
 
     @property
     def max_step(self) -> int:
@@ -113,9 +129,23 @@ class Predictor:
         return self.steps == tuple(range(1, self.max_step + 1))
 
     # -- scaled units ------------------------------------------------------------------------
-    def scaled(self, data: PreparedData) -> np.ndarray:
-        """Every column of one series (T, F), scaled with that series' scaler, as float32."""
-        return scale(self.scaler, data)
+    def scaled(self, data: PreparedData, ahead: int = 0) -> np.ndarray:
+        """Every column of one series, scaled with that series' scaler, as float32: (T, F),
+        and with known columns (T + ahead, F + K): each known column once more, ``reach``
+        rows ahead, and ``ahead`` rows past the data holding only known values (NaN where
+        a value is not known)."""
+        values = scale(self.scaler, data)
+        if not self.known:
+            return values
+        n, g, cols = len(values), data.group, self.known
+        later = data.known_ahead(ahead + self.reach)  # (ahead + reach, K), NaN where unknown
+        later = (later - self.scaler.shift_[g][cols]) / self.scaler.scale_[g][cols]
+        known = np.concatenate([values[:, cols], later])  # (T + ahead + reach, K)
+        rows = np.full((n + ahead, values.shape[1]), np.nan, dtype=np.float64)
+        rows[:n] = values
+        rows[n:, cols] = later[:ahead]
+        lead = known[self.reach : self.reach + n + ahead]
+        return np.concatenate([rows, lead], axis=1).astype(np.float32)
 
     def run(self, x: np.ndarray, group: int | np.ndarray = 0) -> np.ndarray:
         """Scaled windows (B, L, F_in) of series ``group`` (one, or one per window) ->
@@ -144,7 +174,7 @@ class Predictor:
 
     def _roll(self, xt: torch.Tensor, series: torch.Tensor | None) -> np.ndarray:
         """:meth:`run` for one shard of the windows, as tensors on the device."""
-        if self.strategy != "recursive":
+        if self.strategy != "recursive" or self.step_by_step:
             return self.net(xt, series).cpu().numpy()
         where = [self.targets.index(i) for i in self.inputs]  # inputs are all targets
         outputs = []
@@ -156,6 +186,11 @@ class Predictor:
 
     def at_steps(self, x: np.ndarray, group: int | np.ndarray = 0) -> np.ndarray:
         """Scaled forecasts (B, S, C) at exactly the configured steps."""
+        if self.step_by_step and self.max_step > 1:
+            raise ConfigError(
+                "This model reads known inputs at every step, so forecasting several steps "
+                "needs their future values: use forecast(steps, future=...) or evaluate."
+            )
         block = self.run(x, group)
         if self.strategy == "recursive":
             return block[:, np.asarray(self.steps) - 1]
@@ -164,12 +199,20 @@ class Predictor:
     # -- original units ----------------------------------------------------------------------
     def predict(self, x: np.ndarray, group: int = 0) -> np.ndarray:
         """Windows (B, L, F_in) in original units -> forecasts (B, S, C) in original units."""
+        if self.known:
+            raise ConfigError(
+                "This model reads known future inputs, which a window of the past does not "
+                "hold; forecast with forecast(steps, data=..., future=...) instead."
+            )
         cols = self.inputs
         scaled = (x - self.scaler.shift_[group][cols]) / self.scaler.scale_[group][cols]
         return self.scaler.inverse(self.at_steps(scaled, group), self.targets, group)
 
     def one_step(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
         """Forecasts (N, S, C) in original units from the true history before each origin."""
+        if self.step_by_step:  # each origin rolled one step at a time over its known values
+            block = self.recursive(data, origins, self.max_step)  # (N, max step, C)
+            return block[:, np.asarray(self.steps) - 1]
         windows = Windows(
             self.scaled(data), self.lookback, self.steps, self.inputs, self.targets, origins
         )
@@ -178,15 +221,18 @@ class Predictor:
 
     def recursive(self, data: PreparedData, start, steps: int) -> np.ndarray:
         """Forecasts (steps, C) in original units from ``start``, fed their own predictions;
-        (B, steps, C) from an array of B origins."""
+        (B, steps, C) from an array of B origins. Past the data's end the known columns take
+        their future values (:meth:`PreparedData.known_ahead`)."""
+        ahead = max(0, int(np.max(start)) + steps - len(data.frame))
         out = roll_forward(
-            self.scaled(data),
+            self.scaled(data, ahead),
             start,
             steps,
             functools.partial(self.run, group=data.group),
             self.lookback,
-            self.max_step,
+            1 if self.step_by_step else self.max_step,
             self.inputs,
             self.targets,
+            align_end=bool(self.known),
         )
         return self.scaler.inverse(out, self.targets, data.group)

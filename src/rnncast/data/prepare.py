@@ -43,6 +43,8 @@ class Known:
         names = as_names(columns, "known") if columns else ()
         if isinstance(calendar, str) and calendar not in ("auto", ""):
             calendar = tuple(c.strip() for c in calendar.split(",") if c.strip())
+        elif isinstance(calendar, list | tuple):
+            calendar = tuple(calendar)
         return cls(names, calendar or None, (holidays or "").strip() or None)
 
     def __bool__(self) -> bool:

@@ -167,5 +167,8 @@ def check_interrupted(cfg, history, net, checkpoint, data: PreparedData, source,
         "date": data.date,
         "features": list(data.features),
         "id": data.id_column,
+        "known": list(data.user_known),
+        "calendar": list(data.calendar),
+        "holidays": data.holidays,
     }
     raise interrupted(cfg, history, net, checkpoint, fit, stop.signum if stop else 0)

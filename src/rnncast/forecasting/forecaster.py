@@ -28,10 +28,12 @@ import pandas as pd
 import torch
 
 from rnncast.config import FitConfig, Size, setting_names
-from rnncast.data.prepare import PreparedData
+from rnncast.data.prepare import Known, PreparedData
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, NotFittedError
-from rnncast.forecasting import assess, fitting, future, inputs, panel
+from rnncast.forecasting import assess, fitting, inputs, panel
+from rnncast.forecasting import future as future_
+from rnncast.forecasting import known as known_inputs
 from rnncast.forecasting.predictor import window_array
 from rnncast.nn.summary import summarize
 from rnncast.persistence.checkpoint import check_place, read_checkpoint
@@ -132,6 +134,9 @@ class Forecaster:
         on_epoch=None,
         distributed: bool = False,
         checkpoint: str | None = None,
+        known: Sequence[str] | str = (),
+        calendar: Sequence[str] | str | bool | None = None,
+        holidays: str | None = None,
     ) -> Forecaster:
         """Prepare ``data``, split it in time, scale on training rows, train and score on test.
 
@@ -139,7 +144,7 @@ class Forecaster:
             data: CSV or Parquet path, DataFrame or Series.
             target: Column to forecast, or several (``"a,b,c"`` or a list) forecast at once.
             date: Date column (detected by name when omitted; none means a plain row index).
-            features: Extra input columns whose past values help predict the target.
+            features: Past covariates: extra input columns known up to the forecast origin.
             id: Column naming the series of long-format data with many series: one global
                 model is trained on windows of every series, each with its own scaler.
             on_epoch: Optional callback ``(epoch, train_loss, val_loss)`` after every epoch.
@@ -149,11 +154,22 @@ class Forecaster:
                 stops training at the next batch, writes it there and raises
                 :class:`rnncast.persistence.checkpoint.TrainingInterrupted`; :meth:`resume`
                 goes on.
+            known: Columns whose future values are known ahead (a plan, a weather forecast):
+                the network reads them for the dates it forecasts. Their future values come
+                from rows after the last observed target (target empty) or ``future=`` of
+                :meth:`forecast`.
+            calendar: Calendar inputs made from the dates, known for any date: ``"auto"``
+                (or True) for the frequency's (day of week and of year for daily data,
+                month for monthly, ...), or parts such as ``"dow,month"``
+                (see :mod:`rnncast.data.calendar`).
+            holidays: A country or subdivision (``"US"``, ``"AU-VIC"``) whose public holidays
+                make a known ``holiday`` input (from the ``holidays`` package).
 
         Returns:
             self, fitted.
         """
         names = {"target": target, "date": date, "features": features or (), "id": id}
+        names["known"] = Known.of(known, calendar, holidays)
         return self._fit(data, names, on_epoch, distributed, checkpoint, resume=None)
 
     @classmethod
@@ -168,6 +184,7 @@ class Forecaster:
         data = inputs.resume_data(ckpt.fit["source"], data, path)
         f = cls.from_config(ckpt.config, verbose=verbose)
         names = {k: ckpt.fit.get(k) for k in ("target", "date", "features", "id")}
+        names["known"] = Known.of(*(ckpt.fit.get(k) for k in ("known", "calendar", "holidays")))
         return f._fit(data, names, on_epoch, False, str(path), resume=ckpt)
 
     def _fit(self, data, names, on_epoch, distributed, checkpoint, resume) -> Forecaster:
@@ -215,7 +232,13 @@ class Forecaster:
         x = window_array(windows, p.lookback, [self.data_.columns[i] for i in p.inputs])
         return p.predict(x, panel.group_of(self.data_, series))
 
-    def forecast(self, steps: int | None = None, interval: float | None = None) -> pd.DataFrame:
+    def forecast(
+        self,
+        steps: int | None = None,
+        interval: float | None = None,
+        data: Any = None,
+        future: Any = None,
+    ) -> pd.DataFrame:
         """Forecast beyond the last observation, in original units.
 
         Args:
@@ -226,17 +249,28 @@ class Forecaster:
                 ``lower`` and ``upper`` columns (``<target>_lower`` ... with several targets),
                 calibrated on the validation part. Steps too far ahead for the validation part
                 to calibrate get no bounds (NaN).
+            data: Newer observations (path, DataFrame; the fitted columns and frequency, at
+                least ``lookback`` rows per series) to forecast from instead of the end of the
+                fitted data, scaled with the fitted scalers; rows after the last observed
+                target may hold the known columns' future values.
+            future: The known columns' values on the forecast dates (path or DataFrame: the
+                date, the id with many series, each known column); calendar and holiday
+                inputs need none.
 
         Returns:
             A DataFrame with the date column (real future dates; ``step`` without dates) and
             one column per target (and, with many series, the id and ``forecast_by``).
         """
         self._check_fitted()
-        p, cfg, data = self.predictor_, self.config_, self.data_
-        if data.ids:
-            args = (self.season_, data, self.splits_, self.usable_, steps, interval)
+        p, cfg, fitted = self.predictor_, self.config_, self.data_
+        now = known_inputs.new_observations(data, fitted, cfg) if data is not None else None
+        if future is not None:
+            base = now if now is not None else dataclasses.replace(fitted)
+            now = known_inputs.attach_future(base, future)
+        if fitted.ids:
+            args = (self.season_, fitted, self.splits_, self.usable_, steps, interval, now)
             return panel.forecast_panel(p, cfg, *args)
-        return future.forecast_series(p, cfg, data, self.split_, steps, interval)
+        return future_.forecast_series(p, cfg, fitted, self.split_, steps, interval, now)
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, data: Any = None) -> dict[str, Any]:

@@ -11,16 +11,13 @@ from rnncast.data.split import Split
 from rnncast.errors import ConfigError
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
+from rnncast.forecasting.known import check_known_ahead
 from rnncast.forecasting.predictor import Predictor
 
 
 def future_index(data: PreparedData, leads: list[int]) -> pd.Index:
     """Dates (or row numbers) of the given leads after the last row of one series."""
-    index, offsets = data.frame.index, np.asarray(leads)
-    if isinstance(index, pd.DatetimeIndex):
-        dates = pd.date_range(index[-1], periods=offsets.max() + 1, freq=data.freq)
-        return dates[offsets]
-    return pd.Index(len(index) - 1 + offsets)
+    return data.dates_after(max(leads))[np.asarray(leads) - 1]
 
 
 def forecast_series(
@@ -30,10 +27,14 @@ def forecast_series(
     split: Split,
     steps: int | None,
     interval: float | None,
+    now: PreparedData | None = None,
 ) -> pd.DataFrame:
     """The forecast of one series (``data``, split as ``split``): a date column and one
-    column per target, with bounds at ``interval`` (or the fitted level)."""
-    n = len(data.frame)
+    column per target, with bounds at ``interval`` (or the fitted level) calibrated on
+    ``data``'s validation part. ``now``: newer observations of the same series to forecast
+    from instead of the end of ``data``."""
+    now = data if now is None else now
+    n = len(now.frame)
     check_history(n, p.lookback)
     if not p.contiguous:
         if steps is not None:
@@ -41,15 +42,21 @@ def forecast_series(
                 f"With --horizon {','.join(map(str, p.steps))} the forecast holds exactly "
                 "those steps; leave out --steps."
             )
-        x = p.scaled(data)[None, n - p.lookback :][:, :, p.inputs]
-        values = p.scaler.inverse(p.at_steps(x, data.group)[0], p.targets, data.group)
+        check_known_ahead(now, p.reach if not p.step_by_step else p.max_step)
+        if p.step_by_step:
+            values = p.recursive(now, start=n, steps=p.max_step)[np.asarray(p.steps) - 1]
+        else:
+            x = p.scaled(now)[None, n - p.lookback : n][:, :, p.inputs]
+            values = p.scaler.inverse(p.at_steps(x, now.group)[0], p.targets, now.group)
         leads = list(p.steps)
     else:
         steps = check_forecast_steps(p.max_step if steps is None else steps)
-        values = p.recursive(data, start=n, steps=steps)
+        check_past_covariates(now, steps, p.max_step)
+        check_known_ahead(now, max(steps, p.reach))
+        values = p.recursive(now, start=n, steps=steps)
         leads = list(range(1, steps + 1))
     frame = pd.DataFrame(values, columns=list(data.targets))
-    frame.insert(0, data.date or "step", future_index(data, leads))
+    frame.insert(0, data.date or "step", future_index(now, leads))
     level = interval if interval is not None else cfg.interval
     if level is not None:
         check_level(level)
@@ -60,6 +67,17 @@ def forecast_series(
             half = intervals.one_step_half_widths(p, data, split, level)
         intervals.add_bounds(frame, list(data.targets), values, half)
     return frame
+
+
+def check_past_covariates(data: PreparedData, steps: int, horizon: int) -> None:
+    """Past covariates are known up to the forecast origin only: one horizon at most."""
+    if data.features and steps > horizon:
+        raise ConfigError(
+            f"Forecasting {steps} steps needs the future of --features "
+            f"{','.join(data.features)}, which are known up to the forecast origin only; "
+            f"forecast at most --horizon ({horizon}) steps, or give them as --known columns "
+            "with their future values."
+        )
 
 
 def seasonal_naive_forecast(

@@ -24,6 +24,7 @@ from rnncast.evaluation.modes import check_history, roll_forward
 from rnncast.evaluation.scoring import one_step_origins
 from rnncast.forecasting.assess import score_series
 from rnncast.forecasting.future import forecast_series, seasonal_naive_forecast
+from rnncast.forecasting.known import series_of
 from rnncast.forecasting.predictor import Predictor
 from rnncast.training.loop import History
 
@@ -98,14 +99,16 @@ def forecast_panel(
     usable: list[int],
     steps: int | None,
     interval: float | None,
+    now: PreparedData | None = None,
 ) -> pd.DataFrame:
     """Every used series' forecast in long format, and with ``fallback`` every other series'
-    seasonal-naive forecast; the ``forecast_by`` column says which is which."""
+    seasonal-naive forecast; the ``forecast_by`` column says which is which. ``now``: newer
+    observations of some or all series, to forecast those series from."""
     frames = []
-    for g in range(data.n_series):
-        part = data.series(g)
+    for g, part in _latest(data, now):
         if g in usable:
-            frame = forecast_series(p, cfg, part, splits[g], steps, interval)
+            history = part if now is not None else None
+            frame = forecast_series(p, cfg, data.series(g), splits[g], steps, interval, history)
             frame.insert(len(frame.columns), "forecast_by", "model")
         elif cfg.fallback == "seasonal-naive" and len(part.frame) > 0:
             frame = seasonal_naive_forecast(cfg, season, part, steps)
@@ -113,7 +116,16 @@ def forecast_panel(
             continue
         frame.insert(0, data.id_column, part.name)
         frames.append(frame)
+    if not frames:
+        raise DataError("None of the series given is one the model can forecast.")
     return pd.concat(frames, ignore_index=True)
+
+
+def _latest(data: PreparedData, now: PreparedData | None):
+    """(scaler row, series) of the fitted series, or of the newer observations."""
+    if now is None:
+        return ((g, data.series(g)) for g in range(data.n_series))
+    return ((data.ids.index(name), series_of(now, k, data)) for k, name in enumerate(now.ids))
 
 
 # -- scores ----------------------------------------------------------------------------------

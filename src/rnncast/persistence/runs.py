@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 
 from rnncast.config import FitConfig
+from rnncast.data.calendar import PARTS, calendar_columns
 from rnncast.data.prepare import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split
@@ -128,6 +129,9 @@ def _config_dict(run: RunContents) -> dict[str, Any]:
             **run.source,
             "target": list(d.targets),
             "features": list(d.features),
+            "known": list(d.user_known),
+            "calendar": list(d.calendar),
+            "holidays": d.holidays,
             "date": d.date,
             "freq": d.freq,
             "rows": d.n_rows,
@@ -239,7 +243,7 @@ def _check_splits(splits: list[Split], data: PreparedData, root: Path) -> None:
 
 def _check_scaler(scaler: Scaler, data: PreparedData, root: Path) -> None:
     """One row of finite statistics per series, one column per column of the data."""
-    shape = (data.n_series, len(data.features) + len(data.targets))
+    shape = (data.n_series, len(data.columns))
     finite = np.isfinite(scaler.shift_).all() and np.isfinite(scaler.scale_).all()
     if scaler.shift_.shape != shape or not finite:
         raise RunError(
@@ -335,7 +339,9 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
             raise RunError(f"{str(path)!r} has a date that is not a date; it is damaged.") from None
     else:
         frame.index = pd.RangeIndex(len(frame))
-    expected = list(meta["features"]) + list(meta["target"])
+    calendar, holidays, user = _known_roles(meta, path)
+    known = [*user, *calendar_columns(calendar, holidays)]  # none in runs before known inputs
+    expected = [*meta["features"], *known, *meta["target"]]
     if list(frame.columns) != expected:
         raise RunError(f"{str(path)!r} does not hold the columns {expected}; the run is damaged.")
     try:
@@ -362,7 +368,29 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
         ids=tuple(meta.get("ids", ())) if id_column else (),
         bounds=tuple(meta.get("bounds", ())) if id_column else (),
         parts=parts,
+        known=tuple(known),
+        calendar=calendar,
+        holidays=holidays,
     )
+
+
+def _known_roles(meta: dict, path: Path):
+    """The calendar parts, holiday region and the user's known columns config.json names,
+    checked (runs written before known inputs name none)."""
+    calendar, holidays = meta.get("calendar") or [], meta.get("holidays")
+    user = meta.get("known") or []
+    fine = (
+        isinstance(calendar, list)
+        and all(part in PARTS for part in calendar)
+        and (holidays is None or isinstance(holidays, str))
+        and isinstance(user, list)
+        and all(isinstance(name, str) for name in user)
+    )
+    if not fine:
+        raise RunError(
+            f"config.json beside {str(path)!r} names known inputs rnncast does not make."
+        )
+    return tuple(calendar), holidays, tuple(user)
 
 
 def _check_rows(frame: pd.DataFrame, path: Path, meta: dict, bounds) -> None:

@@ -1,0 +1,136 @@
+"""What a fitted model is given after training: newer observations to forecast from, and
+the future values of the columns known ahead, from a file or from the rows after the data.
+
+Everything is checked before any network runs: the columns, the frequency, the series the
+model knows, and that the future values cover every date the forecast needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnncast.config import FitConfig
+from rnncast.data.dates import parse_dates, when
+from rnncast.data.io import read_table
+from rnncast.data.load import load
+from rnncast.data.prepare import Known, PreparedData, check_future_dates
+from rnncast.errors import ConfigError, DataError
+
+
+def known_spec(data: PreparedData) -> Known:
+    """The known inputs of fitted ``data``, to prepare new data the same way."""
+    return Known(data.user_known, data.calendar or None, data.holidays)
+
+
+def new_observations(source: Any, fitted: PreparedData, cfg: FitConfig) -> PreparedData:
+    """Newer data prepared as the fitted data was: the same columns and frequency, and
+    with many series only series the model knows (each keeps its scaler's row)."""
+    fresh = load(
+        source,
+        fitted.targets,
+        fitted.date,
+        fitted.features,
+        cfg.missing,
+        id=fitted.id_column,
+        known=known_spec(fitted),
+    )
+    if fitted.freq and fresh.freq != fitted.freq:
+        raise DataError(
+            f"The new data's frequency is {fresh.freq!r}, the model's {fitted.freq!r}; give "
+            "data at the frequency the model was fitted on."
+        )
+    if fitted.ids:
+        unknown = [name for name in fresh.ids if name not in fitted.ids]
+        if unknown:
+            raise DataError(
+                f"Series {unknown[0]!r} of the new data is not one the model knows (column "
+                f"{fitted.id_column!r}); leave it out or fit a model on it."
+            )
+    return fresh
+
+
+def series_of(data: PreparedData, g: int, fitted: PreparedData) -> PreparedData:
+    """Series ``g`` of new ``data``, with the scaler row of the same series in ``fitted``."""
+    part = data.series(g)
+    if data.ids:
+        part.group = fitted.ids.index(data.ids[g])
+    return part
+
+
+def attach_future(data: PreparedData, source: Any) -> PreparedData:
+    """``data`` with the future values of its known columns read from ``source`` (a path or
+    a DataFrame: the date, the id with many series, every known column the user gives)."""
+    if not data.user_known:
+        raise ConfigError(
+            "The model has no known columns to take future values of; leave out --future "
+            "(calendar and holiday inputs need no file)."
+        )
+    raw = read_table(source)
+    date, id_column = data.date, data.id_column
+    for name in (date, id_column, *data.user_known):
+        if name and name not in raw.columns:
+            raise DataError(
+                f"The future file has no column {name!r}; it needs the date, "
+                f"{'the id, ' if id_column else ''}and every known column: "
+                f"{', '.join(data.user_known)}."
+            )
+    if date is None:
+        raise ConfigError("Future values need dates; the model was fitted without a date column.")
+    frame = raw[[c for c in (id_column, *data.user_known) if c]].copy()
+    frame.index = parse_dates(raw[date], date, [])
+    for name in data.user_known:
+        frame[name] = _numbers(frame[name], name)
+    if not data.ids:
+        data.future = _checked(frame.sort_index()[list(data.user_known)], data, None)
+        return data
+    futures = []
+    for g, name in enumerate(data.ids):
+        rows = frame[frame[id_column].astype(str) == name].sort_index()
+        futures.append(
+            _checked(rows[list(data.user_known)], data.series(g), name) if len(rows) else None
+        )
+    data.futures = tuple(futures)
+    return data
+
+
+def _numbers(column: pd.Series, name: str) -> pd.Series:
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna() & column.notna()
+    if bad.any():
+        k = int(np.argmax(bad.to_numpy()))
+        raise DataError(
+            f"The future value of {name!r} on {when(column.index[k])} is not a number: "
+            f"{column.iloc[k]!r}."
+        )
+    return values.astype("float64")
+
+
+def _checked(future: pd.DataFrame, part: PreparedData, series: str | None) -> pd.DataFrame:
+    where = f" of series {series!r}" if series is not None else ""
+    try:
+        check_future_dates(part.frame.index, future.index, part.freq)
+    except DataError as exc:
+        raise DataError(f"{exc.raw()[:-1]}{where}.") from None
+    return future
+
+
+def check_known_ahead(data: PreparedData, need: int) -> None:
+    """The known columns must have values on each of the ``need`` dates after the data."""
+    if not data.known or need <= 0:
+        return
+    values = data.known_ahead(need)  # (need, K)
+    holes = np.isnan(values)
+    if not holes.any():
+        return
+    row, col = np.argwhere(holes)[0]
+    dates = data.dates_after(need)
+    where = f" of series {data.name!r}" if data.name is not None else ""
+    raise DataError(
+        f"The forecast needs the known column {data.known[col]!r}{where} on the {need} dates "
+        f"{when(dates[0])} .. {when(dates[-1])}; it has no value on {when(dates[row])}. Give "
+        "the future values with --future or as rows after the data "
+        "with the target empty."
+    )

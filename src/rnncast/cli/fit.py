@@ -32,6 +32,10 @@ def fit(
     date: opt.Date = None,
     features: opt.Features = None,
     id: opt.Id = None,
+    known: opt.KnownColumns = None,
+    calendar: opt.Calendar = None,
+    holidays: opt.Holidays = None,
+    future: opt.Future = None,
     model: opt.Model = _D.model,
     units: opt.Units = opt.TEXT["units"],
     dropout: opt.Dropout = _D.dropout,
@@ -118,6 +122,12 @@ def fit(
             progress=not quiet,
             id=id,
             distributed=distributed,
+            known={
+                "known": known or (),
+                "calendar": calendar,
+                "holidays": holidays,
+                "future": future,
+            },
         )
     except (RnncastError, OSError) as exc:
         fail(exc)

@@ -37,7 +37,25 @@ MODEL_HELP = (
 Data = Annotated[str, typer.Argument(help="CSV or Parquet file, or a bundled dataset name.")]
 Target = Annotated[str, typer.Option(help="Column to forecast; a,b,c forecasts several.")]
 Date = Annotated[str | None, typer.Option(help="Date column (detected by name if omitted).")]
-Features = Annotated[str | None, typer.Option(help="Extra input columns, comma-separated.")]
+Features = Annotated[
+    str | None,
+    typer.Option(help="Past covariates: input columns known up to the forecast origin, a,b."),
+]
+KnownColumns = Annotated[
+    str | None,
+    typer.Option(help="Columns whose future values are known (plans, forecasts), a,b."),
+]
+Calendar = Annotated[
+    str | None,
+    typer.Option(help="Calendar inputs from the dates: auto, or parts such as dow,month,doy."),
+]
+Holidays = Annotated[
+    str | None, typer.Option(help="Public holidays as an input: a country or region, US, AU-VIC.")
+]
+Future = Annotated[
+    str | None,
+    typer.Option(help="CSV or Parquet of the known columns' values after the data."),
+]
 Id = Annotated[
     str | None, typer.Option(help="Column naming the series: many series in long format.")
 ]

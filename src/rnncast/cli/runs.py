@@ -32,13 +32,24 @@ def forecast(
         float | None, typer.Option(help="Add a prediction interval at this level, e.g. 0.9.")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+    data: Annotated[
+        str | None,
+        typer.Option(help="Newer observations (the run's columns) to forecast from."),
+    ] = None,
+    future: Annotated[
+        str | None,
+        typer.Option(help="CSV or Parquet of the known columns' values on the forecast dates."),
+    ] = None,
 ) -> None:
-    """Forecast beyond the last observation, with real future dates, in original units."""
+    """Forecast beyond the last observation (of the run's data, or of --data), with real
+    future dates, in original units."""
     try:
         from rnncast.forecasting.forecaster import Forecaster
         from rnncast.persistence.files import write_text_atomic
 
-        frame = Forecaster.load(run).forecast(steps, interval=interval)
+        f = Forecaster.load(run)
+        new = resolve_data(data) if data else None
+        frame = f.forecast(steps, interval=interval, data=new, future=future)
         if out_file:
             write_text_atomic(out_file, frame.to_csv(index=False), overwrite=overwrite)
             out.print(f"Wrote {len(frame)} forecast steps to {out_file}")

@@ -137,6 +137,8 @@ class Forecaster:
         known: Sequence[str] | str = (),
         calendar: Sequence[str] | str | bool | None = None,
         holidays: str | None = None,
+        future: Any = None,
+        forecast_steps: int | None = None,
     ) -> Forecaster:
         """Prepare ``data``, split it in time, scale on training rows, train and score on test.
 
@@ -164,13 +166,18 @@ class Forecaster:
                 (see :mod:`rnncast.data.calendar`).
             holidays: A country or subdivision (``"US"``, ``"AU-VIC"``) whose public holidays
                 make a known ``holiday`` input (from the ``holidays`` package).
+            future: The known columns' values after the data (path or DataFrame: the date,
+                the id with many series, each known column), kept for :meth:`forecast`.
+            forecast_steps: The forecast this fit is for: checked before training (past
+                covariates reach one horizon; the future values must cover it).
 
         Returns:
             self, fitted.
         """
         names = {"target": target, "date": date, "features": features or (), "id": id}
         names["known"] = Known.of(known, calendar, holidays)
-        return self._fit(data, names, on_epoch, distributed, checkpoint, resume=None)
+        ahead = (future, forecast_steps)
+        return self._fit(data, names, on_epoch, distributed, checkpoint, None, ahead)
 
     @classmethod
     def resume(cls, path: str, data: Any = None, on_epoch=None, verbose: bool = False):
@@ -187,11 +194,18 @@ class Forecaster:
         names["known"] = Known.of(*(ckpt.fit.get(k) for k in ("known", "calendar", "holidays")))
         return f._fit(data, names, on_epoch, False, str(path), resume=ckpt)
 
-    def _fit(self, data, names, on_epoch, distributed, checkpoint, resume) -> Forecaster:
+    def _fit(
+        self, data, names, on_epoch, distributed, checkpoint, resume, ahead=(None, None)
+    ) -> Forecaster:
         cfg = self.config()
         if checkpoint is not None and resume is None:
             check_place(checkpoint)  # before training: a stop must not cost a run or files
         prep = fitting.prepare_fit(cfg, data, names)
+        future, steps = ahead
+        if future is not None:
+            known_inputs.attach_future(prep.data, future)
+        if steps is not None:  # the forecast asked for must be possible, before training
+            known_inputs.check_forecast(prep.data, prep.usable, cfg, steps)
         source = inputs.describe_source(data)
         ctx = dist.start(cfg.batch_size) if distributed else dist.SINGLE
         device = dist.device_for(ctx, resolve_device(cfg.device))

@@ -11,7 +11,7 @@ from rnncast.data.split import Split
 from rnncast.errors import ConfigError
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
-from rnncast.forecasting.known import check_known_ahead
+from rnncast.forecasting.known import check_known_ahead, check_past_covariates
 from rnncast.forecasting.predictor import Predictor
 
 
@@ -51,7 +51,7 @@ def forecast_series(
         leads = list(p.steps)
     else:
         steps = check_forecast_steps(p.max_step if steps is None else steps)
-        check_past_covariates(now, steps, p.max_step)
+        check_past_covariates(now.features, steps, p.max_step)
         check_known_ahead(now, max(steps, p.reach))
         values = p.recursive(now, start=n, steps=steps)
         leads = list(range(1, steps + 1))
@@ -67,17 +67,6 @@ def forecast_series(
             half = intervals.one_step_half_widths(p, data, split, level)
         intervals.add_bounds(frame, list(data.targets), values, half)
     return frame
-
-
-def check_past_covariates(data: PreparedData, steps: int, horizon: int) -> None:
-    """Past covariates are known up to the forecast origin only: one horizon at most."""
-    if data.features and steps > horizon:
-        raise ConfigError(
-            f"Forecasting {steps} steps needs the future of --features "
-            f"{','.join(data.features)}, which are known up to the forecast origin only; "
-            f"forecast at most --horizon ({horizon}) steps, or give them as --known columns "
-            "with their future values."
-        )
 
 
 def seasonal_naive_forecast(

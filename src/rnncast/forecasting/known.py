@@ -7,12 +7,13 @@ model knows, and that the future values cover every date the forecast needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rnncast.config import FitConfig
+from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.data.dates import parse_dates, when
 from rnncast.data.io import read_table
 from rnncast.data.load import load
@@ -134,3 +135,30 @@ def check_known_ahead(data: PreparedData, need: int) -> None:
         "the future values with --future or as rows after the data "
         "with the target empty."
     )
+
+
+def check_forecast(data: PreparedData, usable: list[int], cfg: FitConfig, steps: int) -> None:
+    """What a forecast of ``steps`` past ``data`` needs, checked before any training: past
+    covariates reach one horizon at most, and the known columns have values on every date
+    it needs (of every series the model forecasts)."""
+    check_forecast_steps(steps, "forecast_steps")
+    if not cfg.contiguous:
+        raise ConfigError(
+            f"With --horizon {','.join(map(str, cfg.steps))} the forecast holds exactly those "
+            "steps; leave out --forecast N (forecast.png shows them)."
+        )
+    check_past_covariates(data.features, steps, cfg.max_step)
+    reach = 1 if cfg.resolved_strategy() == "recursive" else cfg.max_step
+    for g in usable:
+        check_known_ahead(data.series(g), max(steps, reach))
+
+
+def check_past_covariates(features: Sequence[str], steps: int, horizon: int) -> None:
+    """Past covariates are known up to the forecast origin only: one horizon at most."""
+    if features and steps > horizon:
+        raise ConfigError(
+            f"Forecasting {steps} steps needs the future of --features "
+            f"{','.join(features)}, which are known up to the forecast origin only; "
+            f"forecast at most --horizon ({horizon}) steps, or give them as --known "
+            "columns with their future values."
+        )

@@ -8,11 +8,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from rich.console import Console
 
 from rnncast.config import FitConfig, check_forecast_steps
+from rnncast.data.prepare import as_names
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
+from rnncast.forecasting.known import check_past_covariates
 from rnncast.forecasting.panel import skipped
 from rnncast.persistence.checkpoint import FILES as CHECKPOINT_FILES
 from rnncast.persistence.checkpoint import check_place, is_checkpoint, read_checkpoint
@@ -48,8 +51,11 @@ def fit_and_report(
     progress: bool = True,
     id: str | None = None,
     distributed: bool = False,
+    known: dict[str, Any] | None = None,
 ) -> Forecaster:
-    """Fit, print data notes, progress, metrics and verdict, and save the run directory."""
+    """Fit, print data notes, progress, metrics and verdict, and save the run directory.
+    ``known``: :meth:`Forecaster.fit`'s ``known``, ``calendar``, ``holidays`` and
+    ``future``."""
     console = console or Console()
     main = int(os.environ.get("RANK", "0")) == 0 or not distributed  # only rank 0 reports
     progress = progress and main
@@ -60,6 +66,10 @@ def fit_and_report(
         raise ConfigError(
             f"With --horizon {','.join(map(str, cfg.steps))} the forecast holds exactly those "
             "steps; leave out --forecast N (forecast.png shows them)."
+        )
+    if forecast_steps is not None:  # before reading the data
+        check_past_covariates(
+            as_names(features, "features") if features else (), forecast_steps, cfg.max_step
         )
     checkpoint = checkpoint_place(out_dir) if not distributed else None
     lock = writer_lock(out_dir) if main else contextlib.nullcontext()
@@ -75,6 +85,8 @@ def fit_and_report(
                 on_epoch=on_epoch,
                 distributed=distributed,
                 checkpoint=checkpoint,
+                forecast_steps=forecast_steps,
+                **(known or {}),
             )
         if not main:
             return f
@@ -144,12 +156,21 @@ def save_run(
     """Write a fitted model's run directory with its plots and HTML report, atomically:
     :meth:`Forecaster.save`'s files, ``loss.png``, ``fit.png``, ``forecast.png`` (the
     forecast of ``forecast.csv``, or of one horizon) and ``report.html``."""
-    forecast = f.forecast(forecast_steps)  # one forecast for forecast.csv and forecast.png
+    forecast = _forecast(f, forecast_steps)  # one forecast for forecast.csv and forecast.png
     with atomic_directory(path, overwrite) as tmp:
         write_run(f.contents(), tmp, forecast if forecast_steps else None)
         plots.write_all(f, tmp, forecast)
         (tmp / "report.html").write_text(pages.fit_page(f, tmp), encoding="utf-8")
     return str(path)
+
+
+def _forecast(f: Forecaster, steps: int | None) -> pd.DataFrame | None:
+    """The run's forecast; none for the plot of a model whose known columns have no values
+    past the data yet (``forecast --future`` makes it later)."""
+    d = f.data_
+    if steps is None and d.user_known and d.future is None and not d.futures:
+        return None
+    return f.forecast(steps)
 
 
 def print_data(f: Forecaster, console: Console) -> None:
@@ -158,7 +179,8 @@ def print_data(f: Forecaster, console: Console) -> None:
     span = f"{first.date()} to {last.date()}, frequency {d.freq}" if d.date else "no dates"
     console.print(
         f"Data: {d.n_rows} rows ({span}); target {', '.join(d.targets)}"
-        + (f", features {', '.join(d.features)}" if d.features else ""),
+        + (f", past covariates {', '.join(d.features)}" if d.features else "")
+        + (f", known ahead {', '.join(d.known)}" if d.known else ""),
         highlight=False,
     )
     for note in d.notes:

@@ -24,12 +24,15 @@ if TYPE_CHECKING:
 COLORS = {"actual": "#222222", "one_step": "#1f77b4", "recursive": "#d62728", "forecast": "#d62728"}
 
 
-def write_all(f: Forecaster, out: Path, forecast: pd.DataFrame) -> list[Path]:
-    """Draw every plot of a run into ``out``, ``forecast`` among them; returns the paths."""
-    paths = [out / "loss.png", out / "fit.png", out / "forecast.png"]
+def write_all(f: Forecaster, out: Path, forecast: pd.DataFrame | None) -> list[Path]:
+    """Draw every plot of a run into ``out``, ``forecast`` among them (none without one);
+    returns the paths."""
+    paths = [out / "loss.png", out / "fit.png"]
     plot_loss(f, paths[0])
     plot_fit(f, paths[1])
-    plot_forecast(f, forecast, paths[2])
+    if forecast is not None:
+        paths.append(out / "forecast.png")
+        plot_forecast(f, forecast, paths[2])
     return paths
 
 

@@ -196,7 +196,7 @@ def test_features_with_and_without_target_history(daily_frame):
     assert f.predictor_.inputs == [0] and f.predictor_.net.blocks[0].rnn.input_size == 1
     g = Forecaster(**TINY).fit(daily_frame, target="y", features=["x"])
     assert g.predictor_.inputs == [0, 1]
-    with pytest.raises(ConfigError, match="future values of the feature columns"):
+    with pytest.raises(ConfigError, match="needs the future of `features` x, which are known"):
         g.forecast(steps=5)
     with pytest.raises(ConfigError, match="target_history=False needs `features`"):
         Forecaster(**TINY, target_history=False).fit(daily_frame, target="y")

@@ -1,0 +1,222 @@
+"""Forecasting from what is known now: inputs known ahead (the user's, calendar, holidays),
+future values from a file or from rows after the data, and newer observations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnncast import Forecaster
+from rnncast.errors import ConfigError, DataError, RnncastError
+from rnncast.evaluation.modes import roll_forward
+
+FAST = dict(model="gru", units=12, lookback=8, epochs=60, lr=0.01, batch_size=32, seed=0)
+
+
+def promotions(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    """Daily sales that are 10 on a plain day and 30 on a promotion day: the promotion is
+    random, so only a model told the future promotions can forecast the jumps."""
+    rng = np.random.default_rng(seed)
+    promo = (rng.random(n) < 0.3).astype(float)
+    return pd.DataFrame(
+        {
+            "date": pd.date_range("2023-01-01", periods=n, freq="D"),
+            "sales": 10 + 20 * promo,
+            "promo": promo,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def with_promo():
+    return Forecaster(**FAST, horizon=3).fit(promotions(), target="sales", known="promo")
+
+
+def _rmse(metrics, mode):
+    return metrics["test"][mode]["model"]["rmse"]
+
+
+def test_a_known_input_is_read_for_the_dates_forecast(with_promo):
+    """Told the promotions, the free-running forecast finds the jumps; without them it
+    cannot, and neither can the seasonal naive forecast."""
+    without = Forecaster(**FAST, horizon=3).fit(promotions(), target="sales")
+    known, blind = with_promo.metrics_, without.metrics_
+    assert _rmse(known, "recursive") < 2.0 < 6.0 < _rmse(blind, "recursive")
+    assert _rmse(known, "recursive") < known["test"]["recursive"]["seasonal_naive"]["rmse"] / 4
+
+
+def test_future_rows_of_the_data_file_are_the_future_part(with_promo):
+    """Rows with the target empty after the last observation are never filled or scored:
+    the model is the same, and their known values drive the forecast."""
+    frame = promotions(314)
+    frame.loc[300:, "sales"] = np.nan
+    f = Forecaster(**FAST, horizon=3).fit(frame, target="sales", known="promo")
+    assert len(f.data_.frame) == 300 and f.data_.missing_filled == 0
+    for mode in ("one_step", "recursive"):
+        assert _rmse(f.metrics_, mode) == _rmse(with_promo.metrics_, mode)
+    assert f.metrics_["n_test"] == with_promo.metrics_["n_test"]
+    forecast = f.forecast(14)
+    assert forecast["date"].iloc[0] == pd.Timestamp("2023-10-28")  # the day after the last sale
+    promo = frame["promo"].to_numpy()[300:]
+    np.testing.assert_allclose(forecast["sales"], 10 + 20 * promo, atol=3.0)
+    future = frame.iloc[300:][["date", "promo"]]
+    pd.testing.assert_frame_equal(with_promo.forecast(14, future=future), forecast)
+
+
+def test_a_forecast_without_future_values_is_refused_naming_the_date(with_promo):
+    with pytest.raises(DataError, match=r"'promo' on the 5 dates 2023-10-28 .. 2023-11-01; "):
+        with_promo.forecast(5)
+    short = pd.DataFrame({"date": pd.date_range("2023-10-28", periods=3), "promo": 1.0})
+    with pytest.raises(DataError, match="it has no value on 2023-10-31"):
+        with_promo.forecast(5, future=short)
+    gap = pd.DataFrame({"date": pd.to_datetime(["2023-10-28", "2023-10-30"]), "promo": 1.0})
+    with pytest.raises(DataError, match="Future date 2023-10-30 should be 2023-10-29"):
+        with_promo.forecast(2, future=gap)
+    text = short.astype({"promo": object}).assign(promo=["1", "yes", "0"])
+    with pytest.raises(DataError, match="future value of 'promo' on 2023-10-29 is not a number"):
+        with_promo.forecast(3, future=text)
+    with pytest.raises(DataError, match="The future file has no column 'promo'"):
+        with_promo.forecast(3, future=short.rename(columns={"promo": "promotion"}))
+
+
+@pytest.mark.parametrize("strategy, horizon", [("direct", 3), ("recursive", 3), ("seq2seq", 3)])
+def test_every_strategy_forecasts_with_known_inputs(strategy, horizon):
+    frame = promotions(200)
+    f = Forecaster(**{**FAST, "epochs": 2}, horizon=horizon, strategy=strategy).fit(
+        frame, target="sales", known="promo", calendar="dow"
+    )
+    for mode in ("one_step", "recursive"):  # test parts of 20 rows: a last partial block
+        assert np.isfinite(_rmse(f.metrics_, mode))
+    future = pd.DataFrame({"date": pd.date_range("2023-07-20", periods=10), "promo": 0.0})
+    out = f.forecast(10, future=future)
+    assert len(out) == 10 and np.isfinite(out["sales"]).all()
+
+
+def test_scalers_of_known_columns_see_training_rows_only():
+    frame = promotions(200).assign(temp=np.arange(200.0))
+    f = Forecaster(**{**FAST, "epochs": 1}).fit(frame, target="sales", known="temp")
+    column = f.data_.columns.index("temp")
+    n_train = f.split_.n_train
+    assert f.predictor_.scaler.shift_[0][column] == 0.0
+    assert f.predictor_.scaler.scale_[0][column] == pytest.approx(n_train - 1)
+
+
+def test_calendar_and_holidays_are_made_for_any_date(tmp_path):
+    frame = promotions(200)
+    f = Forecaster(**{**FAST, "epochs": 1}).fit(
+        frame, target="sales", calendar="auto", holidays="US"
+    )
+    assert f.data_.known == ("dow_sin", "dow_cos", "doy_sin", "doy_cos", "holiday")
+    july4 = f.data_.frame.loc["2023-07-04", "holiday"]
+    assert july4 == 1.0 and f.data_.frame.loc["2023-07-05", "holiday"] == 0.0
+    out = f.forecast(30)  # no file needed
+    g = Forecaster.load(f.save(str(tmp_path / "run")))
+    pd.testing.assert_frame_equal(g.forecast(30), out)
+    with pytest.raises(ConfigError, match="'XX': Country XX not available"):
+        Forecaster(**FAST).fit(frame, target="sales", holidays="XX")
+    with pytest.raises(ConfigError, match="Unknown calendar part 'dayofweek'"):
+        Forecaster(**FAST).fit(frame, target="sales", calendar="dayofweek")
+
+
+def test_forecast_from_newer_observations(with_promo):
+    frame = promotions(300)
+    future = pd.DataFrame({"date": pd.date_range("2023-10-28", periods=3), "promo": 1.0})
+    latest = with_promo.forecast(3, future=future)
+    pd.testing.assert_frame_equal(
+        with_promo.forecast(3, data=frame.tail(40), future=future), latest
+    )
+    later = promotions(310, seed=0)  # ten more days: the forecast starts after them
+    nxt = pd.DataFrame({"date": pd.date_range("2023-11-07", periods=3), "promo": 0.0})
+    out = with_promo.forecast(3, data=later, future=nxt)
+    assert out["date"].iloc[0] == pd.Timestamp("2023-11-07")
+    np.testing.assert_allclose(out["sales"], 10.0, atol=3.0)
+    with pytest.raises(RnncastError, match="Only 5 rows precede the forecast origin"):
+        with_promo.forecast(3, data=frame.tail(5), future=future)
+    weekly = frame.iloc[::7]
+    with pytest.raises(DataError, match="frequency is 'W-SUN', the model's 'D'"):
+        with_promo.forecast(3, data=weekly, future=future)
+
+
+def test_forecast_from_newer_observations_of_many_series():
+    frames = [promotions(120, seed=s).assign(shop=f"s{s}") for s in range(3)]
+    panel = pd.concat(frames, ignore_index=True)
+    f = Forecaster(**{**FAST, "epochs": 3}).fit(panel, target="sales", id="shop", known="promo")
+    future = pd.concat(
+        [
+            pd.DataFrame({"date": pd.date_range("2023-05-01", periods=2), "promo": 1.0, "shop": s})
+            for s in ("s0", "s1", "s2")
+        ]
+    )
+    newer = panel[panel["shop"] != "s1"]
+    out = f.forecast(2, data=newer, future=future)
+    assert out["shop"].tolist() == ["s0", "s0", "s2", "s2"]
+    pd.testing.assert_frame_equal(
+        out[out["shop"] == "s2"].reset_index(drop=True),
+        f.forecast(2, future=future).query("shop == 's2'").reset_index(drop=True),
+    )
+    with pytest.raises(DataError, match="'promo' of series 's1' on the 2 dates"):
+        f.forecast(2, future=future[future["shop"] != "s1"])
+    with pytest.raises(DataError, match="Series 'zz' of the new data is not one the model knows"):
+        f.forecast(2, data=frames[0].assign(shop="zz"), future=future)
+
+
+def test_the_last_block_ends_at_the_last_step():
+    """With align_end no window reads a row past the rows forecast: a known value ahead
+    that is not there (NaN) would make the forecast NaN."""
+    values = np.zeros((12, 2), dtype=np.float32)
+    values[:, 0] = np.arange(12)
+    values[6:, 0] = np.nan  # known column: unknown from row 6 on
+
+    def predict(window):  # (B, L, F) -> (B, 3, 1): the last known value, three times
+        return np.repeat(window[:, -1:, :1], 3, axis=1)
+
+    out = roll_forward(values, 2, 7, predict, 2, 3, [0, 1], [1], align_end=True)
+    assert np.isfinite(out).all() and out.shape == (7, 1)
+    blind = roll_forward(values, 2, 7, predict, 2, 3, [0, 1], [1])
+    assert np.isnan(blind).any()  # without it the last block reads the unknown rows
+
+
+def test_cli_known_inputs_end_to_end(tmp_path):
+    frame = promotions(120)
+    frame.loc[110:, "sales"] = np.nan
+    data = tmp_path / "sales.csv"
+    frame.to_csv(data, index=False)
+    rnncast = [sys.executable, "-m", "rnncast"]
+    fit = [*rnncast, "fit", str(data), "--target", "sales", "--epochs", "1", "-q"]
+    run = tmp_path / "run"
+    done = subprocess.run([*fit, "--known", "promo", "--forecast", "10", "--out", str(run)])
+    assert done.returncode == 0 and len(pd.read_csv(run / "forecast.csv")) == 10
+    out = tmp_path / "f.csv"
+    refused = subprocess.run(
+        [*rnncast, "forecast", str(run), "--steps", "3", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "'promo' on the 3 dates" in refused.stderr and not out.exists()
+    future = tmp_path / "future.csv"
+    frame.iloc[110:][["date", "promo"]].to_csv(future, index=False)
+    ok = subprocess.run(
+        [*rnncast, "forecast", str(run), "--steps", "3", "--future", str(future), "--out", str(out)]
+    )
+    assert ok.returncode == 0 and len(pd.read_csv(out)) == 3
+
+
+def test_past_covariates_beyond_one_horizon_are_refused_before_training(tmp_path):
+    frame = promotions(120)
+    data = tmp_path / "sales.csv"
+    frame.to_csv(data, index=False)
+    args = ["fit", str(data), "--target", "sales", "--features", "promo", "--forecast", "14"]
+    done = subprocess.run(
+        [sys.executable, "-m", "rnncast", *args, "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "Epoch" not in done.stdout
+    assert "needs the future of --features promo" in done.stderr and "--known" in done.stderr
+    assert not (tmp_path / "run").exists()

@@ -81,7 +81,17 @@ def test_evaluate_and_summary(run_dir, tmp_path):
     raw = datasets.load("bitcoin").iloc[:400]
     raw.to_csv(tmp_path / "older.csv", index=False)
     result = invoke("evaluate", run_dir, "--data", tmp_path / "older.csv")
+    assert result.exit_code == 2 and "0 rows from 2021-04-11 on" in result.output  # trained on
+    result = invoke("evaluate", run_dir, "--data", tmp_path / "older.csv", "--since", "2021-01-01")
     assert result.exit_code == 0, result.output
+    assert "Scored 34 rows of the new data, 2021-01-01 to 2021-02-03" in result.output
+    datasets.load("bitcoin").to_csv(tmp_path / "all.csv", index=False)
+    result = invoke("evaluate", run_dir, "--data", tmp_path / "all.csv")
+    assert "Scored 200 rows of the new data, 2021-04-11 to 2021-10-27" in result.output
+    weekly = datasets.load("bitcoin").iloc[::7]
+    weekly.to_csv(tmp_path / "weekly.csv", index=False)
+    result = invoke("evaluate", run_dir, "--data", tmp_path / "weekly.csv")
+    assert result.exit_code == 2 and "frequency is 'W-WED', the model's 'D'" in result.output
     result = invoke("summary", run_dir)
     assert (
         result.exit_code == 0 and "LSTM" in result.output and "Total params: 361" in result.output

@@ -206,7 +206,7 @@ def test_evaluate_on_new_data_uses_the_fitted_scaler(daily_frame):
     f = Forecaster(**TINY).fit(daily_frame, target="y")
     shifted = daily_frame.assign(y=daily_frame["y"] + 1000)
     m = f.evaluate(shifted)
-    assert m["n_test"] == f.split_.n_test
+    assert m["n_test"] == f.split_.n_val + f.split_.n_test  # the rows after training
     assert m["test"]["one_step"]["model"]["rmse"] > 100  # far outside what the scaler saw
 
 

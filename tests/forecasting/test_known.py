@@ -220,3 +220,50 @@ def test_past_covariates_beyond_one_horizon_are_refused_before_training(tmp_path
     assert done.returncode == 2 and "Epoch" not in done.stdout
     assert "needs the future of --features promo" in done.stderr and "--known" in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_predict_on_a_frame_returns_dated_steps_and_names_a_bad_row(daily_frame):
+    f = Forecaster(**{**FAST, "epochs": 1}, horizon=3).fit(daily_frame, target="y", features="x")
+    window = daily_frame.iloc[50:58]
+    out = f.predict(window)
+    assert out.columns.tolist() == ["date", "y"]
+    assert out["date"].tolist() == list(pd.date_range(window["date"].iloc[-1], periods=4)[1:])
+    np.testing.assert_array_equal(out["y"], f.predict(window[["x", "y"]].to_numpy())[0, :, 0])
+    holed = window.copy()
+    holed.loc[holed.index[3], "x"] = np.nan
+    with pytest.raises(DataError, match=r"nan in column 'x' at row 53; every value"):
+        f.predict(holed)
+    arrays = window[["x", "y"]].to_numpy()[None].repeat(2, axis=0)
+    arrays[1, 6, 1] = np.inf
+    with pytest.raises(DataError, match=r"inf in column 'y' at window 1, row 6"):
+        f.predict(arrays)
+
+
+def test_predict_refuses_a_model_with_known_inputs(with_promo):
+    with pytest.raises(ConfigError, match="reads known future inputs"):
+        with_promo.predict(promotions().tail(8))
+
+
+def test_evaluate_scores_only_rows_the_model_never_learned_from(with_promo):
+    later = promotions(330)  # thirty more days than the fit saw
+    m = with_promo.evaluate(later)
+    first = with_promo.data_.frame.index[with_promo.split_.n_train]
+    assert m["scored"] == {"from": str(first.date()), "to": "2023-11-26", "rows": 330 - 210}
+    m = with_promo.evaluate(later, since="2023-10-28")
+    assert m["scored"]["rows"] == 30 and m["n_train"] == 300
+    with pytest.raises(DataError, match=r"needs 8 rows before it \(`lookback`\); the new data has 5"):
+        with_promo.evaluate(later.tail(40), since=later["date"].iloc[-35])
+    with pytest.raises(ConfigError, match="`since` applies to new data"):
+        with_promo.evaluate(since="2023-10-28")
+
+
+def test_evaluate_newer_observations_of_many_series():
+    frames = [promotions(120, seed=s).assign(shop=f"s{s}") for s in range(3)]
+    f = Forecaster(**{**FAST, "epochs": 2}).fit(
+        pd.concat(frames, ignore_index=True), target="sales", id="shop", known="promo"
+    )
+    newer = pd.concat([promotions(150, seed=s).assign(shop=f"s{s}") for s in (0, 2)])
+    m = f.evaluate(newer, since="2023-04-20")
+    assert m["n_series_scored"] == 2 and m["scored"]["rows"] == 2 * 41
+    assert m["scored"]["from"] == "2023-04-20" and m["scored"]["to"] == "2023-05-30"
+    assert m["series"]["shop"].tolist() == ["s0", "s2"]

@@ -62,20 +62,41 @@ def forecast(
 @app.command()
 def evaluate(
     run: Annotated[str, typer.Argument(help="Run directory of a fit.")],
-    data: Annotated[str | None, typer.Option(help="Score on this data instead.")] = None,
+    data: Annotated[
+        str | None, typer.Option(help="Score newer observations (the run's columns) instead.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="With --data: the first date to score (default: after training)."),
+    ] = None,
 ) -> None:
-    """Re-score a saved run on its own data, or on new data with the same columns."""
+    """Re-score a saved run on its own test part, or on newer observations: only the rows
+    after its training data (or from --since), at the run's frequency."""
     try:
         from rnncast.forecasting.forecaster import Forecaster
         from rnncast.jobs import print_metrics
 
         f = Forecaster.load(run)
-        metrics = f.evaluate(resolve_data(data) if data else None)
+        if since is not None and data is None:
+            raise RnncastError("--since applies to --data; give the newer observations too.")
+        metrics = f.evaluate(resolve_data(data) if data else None, since=_row_or_date(since))
         if metrics is None or metrics.get("test") is None:
             raise RnncastError("This run has no test part to score; pass --data.")
+        if "scored" in metrics:
+            s = metrics["scored"]
+            out.print(
+                f"Scored {s['rows']} rows of the new data, {s['from']} to {s['to']}; the rows "
+                "before are history only.",
+                highlight=False,
+            )
         print_metrics(f, metrics, out)
     except (RnncastError, OSError) as exc:
         fail(exc)
+
+
+def _row_or_date(text: str | None):
+    """--since: a row number (data without dates) or a date."""
+    return int(text) if text is not None and text.strip().isdigit() else text
 
 
 @app.command()

@@ -34,7 +34,7 @@ from rnncast.errors import ConfigError, NotFittedError
 from rnncast.forecasting import assess, fitting, inputs, panel
 from rnncast.forecasting import future as future_
 from rnncast.forecasting import known as known_inputs
-from rnncast.forecasting.predictor import window_array
+from rnncast.forecasting.predictor import NO_WINDOWS, window_array
 from rnncast.nn.summary import summarize
 from rnncast.persistence.checkpoint import check_place, read_checkpoint
 from rnncast.persistence.files import atomic_directory
@@ -230,21 +230,33 @@ class Forecaster:
         return assess.score_series(p, cfg, season, data, splits[0], history)
 
     # -- forecasting -----------------------------------------------------------------------
-    def predict(self, windows: np.ndarray | pd.DataFrame, series: str | None = None) -> np.ndarray:
+    def predict(
+        self, windows: np.ndarray | pd.DataFrame, series: str | None = None
+    ) -> np.ndarray | pd.DataFrame:
         """Forecast from windows in original units.
 
         Args:
             windows: Array (B, L, F_in) or (L, F_in) of input columns (features, then the
-                targets), or a DataFrame holding those columns whose last L rows are used.
+                targets), or a DataFrame holding those columns (and the date column, or
+                dates as its index) whose last L rows are used.
             series: With many series, whose scaler to use (its name in the id column).
 
         Returns:
-            Forecasts in original units, shape (B, S, C): one row per forecast step.
+            From arrays, forecasts in original units, shape (B, S, C). From a DataFrame, a
+            DataFrame of the forecast steps after its last row: the date column (``step``
+            without dates) and one column per target.
         """
         self._check_fitted()
-        p = self.predictor_
-        x = window_array(windows, p.lookback, [self.data_.columns[i] for i in p.inputs])
-        return p.predict(x, panel.group_of(self.data_, series))
+        p, data = self.predictor_, self.data_
+        if p.known:
+            raise ConfigError(NO_WINDOWS)
+        x = window_array(windows, p.lookback, [data.columns[i] for i in p.inputs])
+        values = p.predict(x, panel.group_of(data, series))
+        if not isinstance(windows, pd.DataFrame):
+            return values
+        frame = pd.DataFrame(values[0], columns=list(data.targets))
+        frame.insert(0, data.date or "step", future_.steps_after(windows, data, p.steps))
+        return frame
 
     def forecast(
         self,
@@ -287,24 +299,34 @@ class Forecaster:
         return future_.forecast_series(p, cfg, fitted, self.split_, steps, interval, now)
 
     # -- evaluation ------------------------------------------------------------------------
-    def evaluate(self, data: Any = None) -> dict[str, Any]:
+    def evaluate(self, data: Any = None, since: Any = None) -> dict[str, Any]:
         """Test metrics in original units for the model and the baselines, in both modes.
 
         Args:
-            data: New data with the same columns, split with the same settings and scaled
-                with the fitted scaler; by default the data the model was fitted on.
+            data: Newer observations with the fitted columns and frequency, scaled with the
+                fitted scalers; by default the fitted data's own test part.
+            since: The first date of ``data`` to score (a row number without dates); by
+                default the first date after the fitted training rows, so no scored row is
+                one the model learned from. The rows before it are history only.
 
         Returns:
-            The ``metrics.json`` dictionary (see docs/evaluation.md).
+            The ``metrics.json`` dictionary (see docs/evaluation.md); with ``data``, its
+            ``scored`` entry says which dates were scored.
         """
         self._check_fitted()
         if data is None:
+            if since is not None:
+                raise ConfigError("`since` applies to new data; pass data= as well.")
             return self.metrics_
+        fresh = known_inputs.new_observations(data, self.data_, self.config_)
+        cfg = dataclasses.replace(self.config_, interval=None)  # calibrated on the fit only
+        p, season = self.predictor_, self.season_
         if self.data_.ids:
-            args = (self.season_, self.data_, data, self.history_)
-            return panel.evaluate_panel(self.predictor_, self.config_, *args)
-        fresh, split = self._prepared(data)
-        return self._score(fresh, [split], [0])
+            return panel.evaluate_panel(p, cfg, season, self.data_, self.splits_, fresh, since)
+        split = known_inputs.scored_part(fresh, self.data_, self.split_.n_train, since, cfg)
+        metrics = assess.score_series(p, cfg, season, fresh, split, self.history_)
+        metrics["scored"] = known_inputs.scored_dates(fresh, split)
+        return metrics
 
     def _prepared(self, data: Any = None) -> tuple[PreparedData, Split]:
         if data is None and not self.data_.ids:

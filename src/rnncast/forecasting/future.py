@@ -8,7 +8,7 @@ import pandas as pd
 from rnncast.config import FitConfig, check_forecast_steps, check_level
 from rnncast.data.prepare import PreparedData
 from rnncast.data.split import Split
-from rnncast.errors import ConfigError
+from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
 from rnncast.forecasting.known import check_known_ahead, check_past_covariates
@@ -18,6 +18,22 @@ from rnncast.forecasting.predictor import Predictor
 def future_index(data: PreparedData, leads: list[int]) -> pd.Index:
     """Dates (or row numbers) of the given leads after the last row of one series."""
     return data.dates_after(max(leads))[np.asarray(leads) - 1]
+
+
+def steps_after(frame: pd.DataFrame, data: PreparedData, steps) -> pd.Index:
+    """The dates of forecast ``steps`` after the last row of ``frame`` (its date column, or
+    its dates as index) at the fitted frequency; the step numbers without dates."""
+    leads = np.asarray(steps)
+    if data.date is None:
+        return pd.Index(leads, name="step")
+    dates = frame[data.date] if data.date in frame.columns else frame.index
+    try:
+        last = pd.Timestamp(pd.to_datetime(pd.Series(dates)).iloc[-1])
+    except (TypeError, ValueError):
+        raise DataError(
+            f"predict() needs the dates of the window: a {data.date!r} column or a date index."
+        ) from None
+    return pd.date_range(last, periods=leads.max() + 1, freq=data.freq)[leads]
 
 
 def forecast_series(

@@ -17,6 +17,7 @@ from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
 from rnncast.errors import ConfigError, DataError, RnncastError
 from rnncast.forecasting.intervals import check_calibration
+from rnncast.forecasting.known import known_spec
 from rnncast.forecasting.predictor import scale
 
 
@@ -124,7 +125,8 @@ def prepare_like(data: Any, fitted: PreparedData, cfg: FitConfig) -> tuple[Prepa
     """New data of one series prepared and split as the ``fitted`` data was."""
     if fitted.ids:
         raise ConfigError("This needs one series; it does not take data with --id yet.")
-    fresh = load(data, fitted.targets, fitted.date, fitted.features, cfg.missing)
+    known = known_spec(fitted)
+    fresh = load(data, fitted.targets, fitted.date, fitted.features, cfg.missing, known=known)
     split = chronological_split(fresh.frame.index, cfg.test_size, cfg.val_size)
     refill_before_boundaries(fresh, [split])
     return fresh, split

@@ -18,6 +18,7 @@ from rnncast.data.dates import parse_dates, when
 from rnncast.data.io import read_table
 from rnncast.data.load import load
 from rnncast.data.prepare import Known, PreparedData, check_future_dates
+from rnncast.data.split import Split
 from rnncast.errors import ConfigError, DataError
 
 
@@ -162,3 +163,42 @@ def check_past_covariates(features: Sequence[str], steps: int, horizon: int) -> 
             f"forecast at most --horizon ({horizon}) steps, or give them as --known "
             "columns with their future values."
         )
+
+
+def scored_part(
+    fresh: PreparedData, fitted: PreparedData, n_train: int, since: Any, cfg: FitConfig
+) -> Split:
+    """The split of newer observations of one series for ``evaluate``: the rows from
+    ``since`` on are scored (by default those after the fitted series' training rows, which
+    the model never learned from); the rows before are history only."""
+    index = fresh.frame.index
+    if since is None:
+        if n_train >= len(fitted.frame):
+            raise DataError("The model was trained on every row it was given; name --since.")
+        since = fitted.frame.index[n_train]
+    if isinstance(index, pd.DatetimeIndex):
+        try:
+            since = pd.Timestamp(since)
+        except (TypeError, ValueError):
+            raise ConfigError(f"--since {since!r} is not a date.") from None
+    elif not isinstance(since, int | np.integer):
+        raise ConfigError("Without dates --since is a row number of the new data.")
+    start = int(index.searchsorted(since))
+    where = f" of series {fresh.name!r}" if fresh.name is not None else ""
+    if start < cfg.lookback:
+        raise DataError(
+            f"Scoring from {when(since)} needs {cfg.lookback} rows before it (--lookback); "
+            f"the new data{where} has {start}. Give earlier rows or a later --since."
+        )
+    if len(index) - start < cfg.max_step:
+        raise DataError(
+            f"The new data{where} has {len(index) - start} rows from {when(since)} on, fewer "
+            f"than --horizon {cfg.max_step}; give newer rows or an earlier --since."
+        )
+    return Split(start, 0, len(index) - start)
+
+
+def scored_dates(fresh: PreparedData, split: Split) -> dict[str, Any]:
+    """What ``evaluate`` scored, for the metrics and the terminal."""
+    index = fresh.frame.index
+    return {"from": when(index[split.test_start]), "to": when(index[-1]), "rows": split.n_test}

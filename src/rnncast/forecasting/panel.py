@@ -14,17 +14,17 @@ import numpy as np
 import pandas as pd
 
 from rnncast.config import FitConfig
-from rnncast.data.io import read_table
-from rnncast.data.prepare import PreparedData, prepare
-from rnncast.data.split import Split, chronological_split
+from rnncast.data.dates import when
+from rnncast.data.prepare import PreparedData
+from rnncast.data.split import Split
 from rnncast.data.windows import Spans, Windows, origins_between
-from rnncast.errors import ConfigError, DataError, RnncastError
+from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.metrics import METRICS
 from rnncast.evaluation.modes import check_history, roll_forward
 from rnncast.evaluation.scoring import one_step_origins
 from rnncast.forecasting.assess import score_series
 from rnncast.forecasting.future import forecast_series, seasonal_naive_forecast
-from rnncast.forecasting.known import series_of
+from rnncast.forecasting.known import scored_part, series_of
 from rnncast.forecasting.predictor import Predictor
 from rnncast.training.loop import History
 
@@ -322,38 +322,37 @@ def _mean(values: list) -> float | None:
 
 
 def evaluate_panel(
-    p: Predictor, cfg: FitConfig, season: int, d: PreparedData, data: Any, history: History
+    p: Predictor,
+    cfg: FitConfig,
+    season: int,
+    fitted: PreparedData,
+    splits: list[Split],
+    fresh: PreparedData,
+    since: Any,
 ) -> dict[str, Any]:
-    """Score new long-format ``data``, series by series, with each series' scaler in the
-    fitted data ``d``."""
-    fresh = prepare(read_table(data), d.targets, d.date, d.features, cfg.missing, id=d.id_column)
-    known = [name for name in fresh.ids if name in d.ids]
-    if not known:
-        raise DataError(
-            f"None of the series in the new data is one the model knows (column {d.id_column!r})."
-        )
-    splits, usable = [], []
-    parts = []
-    for g, name in enumerate(fresh.ids):
-        part = fresh.series(g)
-        part.group = d.ids.index(name) if name in d.ids else -1
+    """Score newer observations of many series (:func:`rnncast.forecasting.known.new_observations`),
+    each with its own scaler, from ``since`` (by default each series' first date after its
+    fitted training rows)."""
+    parts, new_splits, used = [], [], []
+    for k, name in enumerate(fresh.ids):
+        g = fitted.ids.index(name)
+        part = series_of(fresh, k, fitted)
+        split = scored_part(part, fitted.series(g), splits[g].n_train, since, cfg)
         parts.append(part)
-        try:
-            split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
-        except RnncastError:
-            split = Split(len(part.frame), 0, 0)  # too short to split: not scored
-        splits.append(split)
-        if name in d.ids and split.n_test >= cfg.max_step and split.test_start >= cfg.lookback:
-            usable.append(g)
-    fresh_view = _Parts(fresh, parts)
-    return score_panel(p, cfg, season, fresh_view, splits, usable, history)
+        new_splits.append(split)
+        used.append(k)
+    metrics = score_panel(p, cfg, season, _Parts(fresh, parts), new_splits, used, None)
+    first = min(parts[k].frame.index[s.test_start] for k, s in enumerate(new_splits))
+    last = max(part.frame.index[-1] for part in parts)
+    metrics["scored"] = {"from": when(first), "to": when(last), "rows": metrics["n_test"]}
+    return metrics
 
 
 class _Parts:
     """New data whose series keep the fitted model's scaler rows."""
 
     def __init__(self, data: PreparedData, parts: list[PreparedData]) -> None:
-        self.ids, self._parts = data.ids, parts
+        self.ids, self.id_column, self._parts = data.ids, data.id_column, parts
 
     def series(self, g: int) -> PreparedData:
         return self._parts[g]

@@ -55,11 +55,14 @@ def scale(scaler: Scaler, data: PreparedData) -> np.ndarray:
 
 def window_array(windows, lookback: int, names: list[str]) -> np.ndarray:
     """Windows for :meth:`Predictor.predict`: an array (B, L, F_in) or (L, F_in), or a
-    DataFrame holding the input columns ``names`` whose last ``lookback`` rows are used."""
+    DataFrame holding the input columns ``names`` whose last ``lookback`` rows are used.
+    A missing or infinite value is an error that names where it is."""
+    rows = None
     if isinstance(windows, pd.DataFrame):
         missing = [c for c in names if c not in windows.columns]
         if missing:
             raise DataError(f"predict() needs column {missing[0]!r}; it is not in the frame.")
+        rows = windows.index[-lookback:]
         windows = windows[names].to_numpy(dtype=np.float64)[-lookback:]
     x = np.asarray(windows, dtype=np.float64)
     x = x[None] if x.ndim == 2 else x
@@ -68,7 +71,21 @@ def window_array(windows, lookback: int, names: list[str]) -> np.ndarray:
             f"predict() needs windows of shape (B, {lookback}, {len(names)}) for columns "
             f"{', '.join(names)}; got {x.shape}."
         )
+    bad = ~np.isfinite(x)
+    if bad.any():
+        b, t, c = np.argwhere(bad)[0]
+        where = f"row {rows[t]!r}" if rows is not None else f"window {b}, row {t}"
+        raise DataError(
+            f"predict() got {x[b, t, c]} in column {names[c]!r} at {where}; every value of a "
+            "window must be a finite number (fill or drop the gap first)."
+        )
     return x
+
+
+NO_WINDOWS = (
+    "This model reads known future inputs, which a window of the past does not hold; "
+    "forecast with forecast(steps, data=..., future=...) instead."
+)
 
 
 class Predictor:
@@ -200,10 +217,7 @@ class Predictor:
     def predict(self, x: np.ndarray, group: int = 0) -> np.ndarray:
         """Windows (B, L, F_in) in original units -> forecasts (B, S, C) in original units."""
         if self.known:
-            raise ConfigError(
-                "This model reads known future inputs, which a window of the past does not "
-                "hold; forecast with forecast(steps, data=..., future=...) instead."
-            )
+            raise ConfigError(NO_WINDOWS)
         cols = self.inputs
         scaled = (x - self.scaler.shift_[group][cols]) / self.scaler.scale_[group][cols]
         return self.scaler.inverse(self.at_steps(scaled, group), self.targets, group)

@@ -3,16 +3,22 @@ future values from a file or from rows after the data, and newer observations.""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from rnncast import Forecaster
 from rnncast.errors import ConfigError, DataError, RnncastError
 from rnncast.evaluation.modes import roll_forward
+from rnncast.persistence.checkpoint import TrainingInterrupted
+from rnncast.studies.compare import compare_models
+from rnncast.studies.tuning import tune
 
 FAST = dict(model="gru", units=12, lookback=8, epochs=60, lr=0.01, batch_size=32, seed=0)
 
@@ -251,7 +257,9 @@ def test_evaluate_scores_only_rows_the_model_never_learned_from(with_promo):
     assert m["scored"] == {"from": str(first.date()), "to": "2023-11-26", "rows": 330 - 210}
     m = with_promo.evaluate(later, since="2023-10-28")
     assert m["scored"]["rows"] == 30 and m["n_train"] == 300
-    with pytest.raises(DataError, match=r"needs 8 rows before it \(`lookback`\); the new data has 5"):
+    with pytest.raises(
+        DataError, match=r"needs 8 rows before it \(`lookback`\); the new data has 5"
+    ):
         with_promo.evaluate(later.tail(40), since=later["date"].iloc[-35])
     with pytest.raises(ConfigError, match="`since` applies to new data"):
         with_promo.evaluate(since="2023-10-28")
@@ -267,3 +275,48 @@ def test_evaluate_newer_observations_of_many_series():
     assert m["n_series_scored"] == 2 and m["scored"]["rows"] == 2 * 41
     assert m["scored"]["from"] == "2023-04-20" and m["scored"]["to"] == "2023-05-30"
     assert m["series"]["shop"].tolist() == ["s0", "s2"]
+
+
+def test_an_interrupted_fit_with_known_inputs_resumes_to_the_same_weights(tmp_path):
+    data = tmp_path / "sales.csv"
+    promotions(150).to_csv(data, index=False)
+    inputs = dict(target="sales", known="promo", calendar="dow", holidays="US")
+    settings = {**FAST, "epochs": 4}
+    whole = Forecaster(**settings).fit(str(data), **inputs)
+
+    def interrupt(epoch, train_loss, val_loss):
+        if epoch == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    ckpt = tmp_path / "ckpt"
+    with pytest.raises(TrainingInterrupted):
+        Forecaster(**settings).fit(str(data), on_epoch=interrupt, checkpoint=str(ckpt), **inputs)
+    resumed = Forecaster.resume(str(ckpt))
+    assert resumed.data_.known == whole.data_.known
+    for a, b in zip(
+        whole.predictor_.net.state_dict().values(),
+        resumed.predictor_.net.state_dict().values(),
+        strict=True,
+    ):
+        assert torch.equal(a, b)
+
+
+def test_compare_backtest_and_tune_feed_the_recorded_known_values(tmp_path):
+    frame = promotions(200)
+    result = compare_models(
+        frame,
+        "sales",
+        ["gru"],
+        {**FAST, "epochs": 30, "horizon": 3},
+        folds=2,
+        known={"known": "promo", "calendar": "dow"},
+    )
+    assert any(
+        "known inputs (promo, dow_sin, dow_cos) take their recorded" in n for n in result.notes
+    )
+    assert all(f.data_.known == ("promo", "dow_sin", "dow_cos") for f in result.fitted)
+    board = result.leaderboard
+    model, seasonal = board.loc[["gru", "seasonal naive"], "recursive_rmse_mean"]
+    assert model < seasonal / 2  # told the promotions, it wins in the free-running mode too
+    study = tune(frame, "sales", {**FAST, "epochs": 2}, 1, str(tmp_path), known={"known": "promo"})
+    assert len(study.trials) == 1 and study.trials[0].value is not None

@@ -28,6 +28,11 @@ def settings(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k in names}
 
 
+def known_inputs(known: str | None, calendar: str | None, holidays: str | None) -> dict:
+    """The known-ahead inputs of a command, as :meth:`Forecaster.fit` takes them."""
+    return {"known": known or (), "calendar": calendar, "holidays": holidays}
+
+
 MODEL_HELP = (
     "lstm, gru, rnn or dense (shaped by --units, --dropout, --activation); a preset such as "
     "stacked-lstm, bilstm, bigru, cnn-lstm, convlstm, seq2seq, mixed; or a spec such as "

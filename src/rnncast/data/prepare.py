@@ -39,8 +39,9 @@ class Known:
     holidays: str | None = None
 
     @classmethod
-    def of(cls, columns=(), calendar=None, holidays=None) -> Known:
-        names = as_names(columns, "known") if columns else ()
+    def of(cls, known=(), calendar=None, holidays=None) -> Known:
+        """From the arguments of :meth:`Forecaster.fit` (``known`` the user's columns)."""
+        names = as_names(known, "known") if known else ()
         if isinstance(calendar, str) and calendar not in ("auto", ""):
             calendar = tuple(c.strip() for c in calendar.split(",") if c.strip())
         elif isinstance(calendar, list | tuple):

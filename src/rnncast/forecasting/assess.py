@@ -64,6 +64,8 @@ def score_series(
     (N, S, C) are its test forecasts when already made (many series are forecast
     together)."""
     metrics = header(cfg, season, split, p.strategy, data.targets, history)
+    if data.known:
+        metrics["known_inputs"] = known_note(data.known)
     if split.n_test == 0:
         return metrics
     check_history(split.test_start, p.lookback)
@@ -80,6 +82,14 @@ def score_series(
         score(y, split, season, p.steps, list(data.targets), origins, one_step, recursive, interval)
     )
     return metrics
+
+
+def known_note(known) -> str:
+    """What the scores of a model with inputs known ahead mean, beside the mode labels."""
+    return (
+        f"known inputs ({', '.join(known)}) take their recorded values over the test part in "
+        "both modes, as they would have been known in advance"
+    )
 
 
 def calibrate(p: Predictor, data: PreparedData, split: Split, level: float, leads: int):

@@ -155,7 +155,7 @@ def score_panel(
     metrics = {
         k: v
         for k, v in first.items()
-        if k not in ("test", "skill_rmse", "skill_rmse_recursive", "interval")
+        if k not in ("test", "skill_rmse", "skill_rmse_recursive", "interval", "known_inputs")
     }
     metrics.update(
         n_train=sum(s.n_train for s in splits),
@@ -171,6 +171,8 @@ def score_panel(
     for key in ("skill_rmse", "skill_rmse_recursive"):
         metrics[key] = _mean([m[key] for m in scored])
     metrics["aggregate"] = _aggregate(scored)
+    if first.get("known_inputs"):
+        metrics["known_inputs"] = first["known_inputs"]
     metrics["series"] = series_table(per, data.id_column)
     return metrics
 

@@ -264,6 +264,8 @@ def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
         )
     if metrics.get("recursive_note"):
         console.print(f"Recursive mode {metrics['recursive_note']}.", highlight=False)
+    if metrics.get("known_inputs"):
+        console.print(f"In both modes the {metrics['known_inputs']}.", highlight=False)
 
 
 def _num(value) -> str:

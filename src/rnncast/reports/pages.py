@@ -38,7 +38,7 @@ def fit_page(f: Forecaster, run_dir: Path) -> str:
             html.section(
                 "Test metrics (original units)",
                 metrics_html(f.metrics_, name),
-                html.paragraphs([LEGEND]),
+                html.paragraphs([LEGEND] + _known_lines(f.metrics_)),
             )
         )
     sections += [
@@ -91,6 +91,11 @@ def metrics_html(metrics: dict, name: str) -> str:
                 (cells + [block[who][m] for m in METRICS], "model" if who == "model" else "")
             )
     return html.table(head, rows)
+
+
+def _known_lines(metrics: dict) -> list[str]:
+    note = metrics.get("known_inputs")
+    return [f"In both modes the {note}."] if note else []
 
 
 def interval_lines(metrics: dict) -> list[str]:

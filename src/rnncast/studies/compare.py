@@ -19,7 +19,7 @@ import pandas as pd
 from rnncast.config import SIMPLE_MODELS, FitConfig
 from rnncast.data.folds import Fold, make_folds
 from rnncast.data.io import read_table
-from rnncast.data.prepare import prepare
+from rnncast.data.prepare import Known, prepare
 from rnncast.data.sizes import parse_size
 from rnncast.data.split import chronological_split
 from rnncast.errors import ConfigError
@@ -27,6 +27,7 @@ from rnncast.evaluation import statistical
 from rnncast.evaluation.baselines import drift, naive, seasonal_naive
 from rnncast.evaluation.metrics import METRICS
 from rnncast.evaluation.scoring import mode_scores
+from rnncast.forecasting.assess import known_note
 from rnncast.forecasting.forecaster import Forecaster
 from rnncast.nn.spec import RECURRENT_KINDS
 
@@ -127,6 +128,7 @@ def compare_models(
     refit: bool = True,
     rank_by: tuple[str, str] = ("one_step", "rmse"),
     on_run: Callable[[str], None] | None = None,
+    known: dict[str, Any] | None = None,
 ) -> Comparison:
     """Train every model ``repeats`` times on each split and score all against baselines.
 
@@ -143,6 +145,9 @@ def compare_models(
             fold only and scores that model on every fold.
         rank_by: (mode, metric) whose mean ranks the table.
         on_run: Called with a short description before each training run.
+        known: :meth:`Forecaster.fit`'s ``known``, ``calendar`` and ``holidays``: inputs known
+            ahead, which take their recorded values over each test part (they would have
+            been known in advance).
     """
     settings = dict(settings or {})
     settings.pop("model", None)
@@ -152,7 +157,8 @@ def compare_models(
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ConfigError(f"`repeats` must be a whole number >= 1, got {repeats!r}.")
     members = _ensemble_members(configs, ensemble)
-    prepared = prepare(read_table(data), target, date, features or (), base.missing)
+    ahead = Known.of(**(known or {}))
+    prepared = prepare(read_table(data), target, date, features or (), base.missing, known=ahead)
     frame, splits = prepared.frame, _splits(prepared.frame.index, base, folds, step, window)
     if prepared.holes:  # each fold fills its own gaps, so none reads past its own cut-off
         frame = frame.mask(prepared.holes[0])
@@ -161,6 +167,8 @@ def compare_models(
         runner.run_fold(fold, frame.iloc[fold.start : fold.end], list(models), members)
     records = pd.DataFrame(runner.records)
     notes = []
+    if prepared.known:
+        notes.append(f"In both modes the {known_note(prepared.known)}.")
     if len(models) > 1 and len(members) < 2:
         notes.append("No ensemble row: it needs two or more recurrent members (--ensemble).")
     board = leaderboard(records, rank_by)
@@ -250,8 +258,8 @@ class _Runner:
         d = self.prepared
         test_rows = fold.end - fold.cut
         settings = {**model_settings(self.settings, model), "seed": seed, "test_size": test_rows}
-        f = Forecaster(**settings).fit(
-            part, target=list(d.targets), date=d.date, features=list(d.features)
+        f = Forecaster(**settings).fit(  # calendar columns are in the frame already
+            part, target=list(d.targets), date=d.date, features=list(d.features), known=d.known
         )
         self._first[key] = f
         self.fitted.append(f)

@@ -56,8 +56,10 @@ def tune(
     features=(),
     id: str | None = None,
     on_trial=None,
+    known: dict[str, Any] | None = None,
 ):
-    """Run ``trials`` more trials of the study; returns it (best settings in ``best.json``)."""
+    """Run ``trials`` more trials of the study; returns it (best settings in ``best.json``).
+    ``known``: :meth:`Forecaster.fit`'s ``known``, ``calendar`` and ``holidays``."""
     import optuna
 
     base = FitConfig(**settings)
@@ -97,7 +99,13 @@ def tune(
                 raise optuna.TrialPruned()
 
         f = Forecaster(**chosen).fit(
-            data, target=target, date=date, features=features, id=id, on_epoch=report
+            data,
+            target=target,
+            date=date,
+            features=features,
+            id=id,
+            on_epoch=report,
+            **(known or {}),
         )
         if on_trial is not None:
             on_trial(trial.number, min(f.history_.val_loss))

@@ -320,3 +320,22 @@ def test_compare_backtest_and_tune_feed_the_recorded_known_values(tmp_path):
     assert model < seasonal / 2  # told the promotions, it wins in the free-running mode too
     study = tune(frame, "sales", {**FAST, "epochs": 2}, 1, str(tmp_path), known={"known": "promo"})
     assert len(study.trials) == 1 and study.trials[0].value is not None
+
+
+def test_past_covariates_are_never_read_beyond_the_forecast_origin():
+    """The free-running mode would need the past covariates' future: it is not scored, and
+    says why; the same columns given as known are scored in both modes."""
+    frame = promotions(200)
+    past = Forecaster(**{**FAST, "epochs": 1}, horizon=3).fit(
+        frame, target="sales", features="promo"
+    )
+    assert past.metrics_["test"]["recursive"] is None
+    assert (
+        "past covariates (--features) are known up to the forecast origin only"
+        in (past.metrics_["recursive_note"])
+    )
+    assert past.test_forecasts().get("recursive") is None
+    known = Forecaster(**{**FAST, "epochs": 1}, horizon=3).fit(frame, target="sales", known="promo")
+    assert (
+        known.metrics_["test"]["recursive"] is not None and "recursive_note" not in known.metrics_
+    )

@@ -2,7 +2,7 @@
 
 >>> from rnncast import datasets
 >>> names()
-['airline', 'bitcoin', 'electricity']
+['airline', 'bitcoin', 'chicago', 'electricity']
 >>> df = load("electricity")
 >>> list(df.columns), len(df)
 (['date', 'total', 'commercial', 'industrial'], 255)

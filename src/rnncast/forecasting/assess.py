@@ -73,7 +73,7 @@ def score_series(
     origins = one_step_origins(split, len(y), p.lookback, p.max_step)
     if one_step is None:
         one_step = p.one_step(data, origins)
-    if p.contiguous and recursive is None:
+    if p.free_running and recursive is None:
         recursive = p.recursive(data, split.test_start, split.n_test)
     interval = None
     if cfg.interval is not None:
@@ -81,7 +81,16 @@ def score_series(
     metrics.update(
         score(y, split, season, p.steps, list(data.targets), origins, one_step, recursive, interval)
     )
+    if p.contiguous and p.past:
+        metrics["recursive_note"] = PAST_NOTE
     return metrics
+
+
+PAST_NOTE = (
+    "not scored: past covariates (--features) are known up to the forecast origin only, so "
+    "no forecast runs free over the whole test part; give them as --known columns if their "
+    "future is known"
+)
 
 
 def known_note(known) -> str:
@@ -96,7 +105,7 @@ def calibrate(p: Predictor, data: PreparedData, split: Split, level: float, lead
     """The half-widths of intervals at ``level``: one-step (S, C) and, where the steps
     chain, free-running for leads 1..``leads`` (leads, C)."""
     out = {"level": level, "one_step": intervals.one_step_half_widths(p, data, split, level)}
-    if p.contiguous:
+    if p.free_running:
         out["recursive"] = intervals.recursive_half_widths(p, data, split, level, leads)
     return out
 
@@ -121,7 +130,7 @@ def test_forecasts(p: Predictor, data: PreparedData, split: Split) -> dict[str, 
         "history": y,
         "split": split,
     }
-    if p.contiguous and split.n_test:
+    if p.free_running and split.n_test:
         out["recursive"] = p.recursive(data, split.test_start, split.n_test)
     return out
 
@@ -137,7 +146,7 @@ def predictions(p: Predictor, data: PreparedData, split: Split, c: int) -> pd.Da
     col = frame.columns.get_loc("one_step")
     frame.iloc[origins + lead - 1, col] = p.one_step(data, origins)[:, 0, c]
     frame["recursive"] = np.nan
-    if split.n_test and p.contiguous:
+    if split.n_test and p.free_running:
         rec = p.recursive(data, split.test_start, split.n_test)[:, c]
         frame.iloc[split.test_start :, frame.columns.get_loc("recursive")] = rec
     return frame

@@ -147,7 +147,7 @@ def score_panel(
 
     per = {}
     scored = [g for g in usable if splits[g].n_test >= cfg.max_step]
-    recursive = recursive_tests(p, data, splits, scored) if cfg.contiguous else {}
+    recursive = recursive_tests(p, data, splits, scored) if p.free_running else {}
     one_step = one_step_tests(p, data, splits, scored)
     for g in scored:
         per[data.series(g).name] = scored_one(g, recursive.get(g), one_step.get(g))

@@ -131,6 +131,17 @@ class Predictor:
         return 1 if self.strategy == "recursive" else self.max_step
 
     @property
+    def past(self) -> list[int]:
+        """Positions of the past covariates among the inputs: known up to an origin only."""
+        return [i for i in self.inputs if i < min(self.known + self.targets)]
+
+    @property
+    def free_running(self) -> bool:
+        """Whether the model can forecast a whole test part fed its own forecasts: the steps
+        chain, and no input is a past covariate (unknown beyond one horizon)."""
+        return self.contiguous and not self.past
+
+    @property
     def step_by_step(self) -> bool:
         """Whether recursion must run outside the network, one step per call: each new step
         needs known values that are not in the window."""

@@ -110,10 +110,13 @@ def test_datasets_lists_source_and_licence():
 def test_demo_runs_end_to_end(tmp_path):
     result = invoke("demo", "--out", tmp_path, "--epochs", "2")
     assert result.exit_code == 0, result.output
-    for name in ("bitcoin", "electricity"):
+    for name in ("bitcoin", "electricity", "chicago"):
         for plot in ("fit.png", "forecast.png", "loss.png"):
             assert (tmp_path / name / plot).stat().st_size > 10_000
     assert "Reports and plots:" in result.output
+    assert "The 14 withheld days (2016-08-15 to 2016-08-28)" in result.output
+    forecast = pd.read_csv(tmp_path / "chicago" / "forecast.csv")
+    assert forecast["date"].iloc[0] == "2016-08-15" and len(forecast) == 14
     assert (tmp_path / "electricity" / "report.html").exists()
 
 

@@ -96,8 +96,8 @@ PAST_NOTE = (
 def known_note(known) -> str:
     """What the scores of a model with inputs known ahead mean, beside the mode labels."""
     return (
-        f"known inputs ({', '.join(known)}) take their recorded values over the test part in "
-        "both modes, as they would have been known in advance"
+        f"known inputs ({', '.join(known)}) take their recorded values over the test part, "
+        "as they would have been known in advance"
     )
 
 

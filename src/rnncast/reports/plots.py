@@ -182,10 +182,29 @@ def _draw_forecast(ax, f: Forecaster, label, history, rows, lower, upper) -> Non
         label="naive (last value), for reference",
     )
     ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
+    if f.data_.known:
+        ax.text(
+            0.01,
+            0.02,
+            "known for the forecast dates: " + known_words(f.data_),
+            transform=ax.transAxes,
+            fontsize=8,
+            color="#444444",
+        )
     ax.set_title(f"{_model_name(f)}: {label} forecast from {_fmt(recent.index[-1])}")
     ax.set_ylabel(label.split(",")[0])
     ax.set_xlabel(date)
     ax.legend(loc="best", fontsize=8)
+
+
+def known_words(data) -> str:
+    """The inputs known ahead, in words: the user's columns, the calendar, the holidays."""
+    words = list(data.user_known)
+    if data.calendar:
+        words.append(f"calendar ({', '.join(data.calendar)})")
+    if data.holidays:
+        words.append(f"{data.holidays} public holidays")
+    return ", ".join(words)
 
 
 def _bound_columns(target: str, n_targets: int) -> tuple[str, str]:

@@ -339,3 +339,89 @@ def test_past_covariates_are_never_read_beyond_the_forecast_origin():
     assert (
         known.metrics_["test"]["recursive"] is not None and "recursive_note" not in known.metrics_
     )
+
+
+def shops(n_shops: int = 6, n: int = 120) -> pd.DataFrame:
+    """Shops whose level is set by their size and kind, with a promotion on top."""
+    rng = np.random.default_rng(1)
+    frames = []
+    for s in range(n_shops):
+        size, kind = [1.0, 2.0, 3.0][s % 3], ["city", "mall"][s % 2]
+        promo = (rng.random(n) < 0.3).astype(float)
+        sales = 10 * size + (5 if kind == "mall" else 0) + 5 * promo + rng.normal(0, 0.3, n)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": pd.date_range("2023-01-01", periods=n),
+                    "shop": f"s{s}",
+                    "sales": sales,
+                    "promo": promo,
+                    "size": size,
+                    "kind": kind,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+STATIC = dict(FAST, epochs=80, scaler="none", target_history=False)
+
+
+@pytest.fixture(scope="module")
+def with_static():
+    return Forecaster(**STATIC).fit(
+        shops(), target="sales", id="shop", known="promo", static="size,kind"
+    )
+
+
+def test_static_covariates_tell_the_series_apart(with_static):
+    """Fed only the promotions, a model cannot know a shop's level; told its size and kind
+    (numbers and a category) it can."""
+    blind = Forecaster(**STATIC).fit(shops(), target="sales", id="shop", known="promo")
+    seen = with_static.metrics_["test"]["recursive"]["model"]["rmse"]
+    assert seen < 1.5 < 5.0 < blind.metrics_["test"]["recursive"]["model"]["rmse"]
+    assert with_static.data_.static == {"size": None, "kind": ["city", "mall"]}
+    columns = ["size", "kind=city", "kind=mall"]
+    assert with_static.data_.known == ("promo", *columns)
+    minmax = Forecaster(**{**FAST, "epochs": 1}).fit(
+        shops(), target="sales", id="shop", static="size,kind"
+    )
+    scaler, data = minmax.predictor_.scaler, minmax.data_
+    cols = [data.columns.index(c) for c in columns]
+    assert (scaler.shift_[:, cols] == scaler.shift_[0, cols]).all()  # one scale across series
+    assert scaler.shift_[0, cols].tolist() == [1.0, 0.0, 0.0]  # not each series' own value
+    assert scaler.scale_[0, cols].tolist() == [2.0, 1.0, 1.0]  # sizes 1..3, one-hot 0..1
+
+
+def test_static_covariates_need_no_future_values_and_survive_save_and_load(with_static, tmp_path):
+    future = pd.concat(
+        pd.DataFrame(
+            {"date": pd.date_range("2023-05-01", periods=2), "promo": 1.0, "shop": f"s{s}"}
+        )
+        for s in range(6)
+    )
+    out = with_static.forecast(2, future=future)
+    expected = {"s0": 15, "s1": 30, "s2": 35, "s3": 20, "s4": 25, "s5": 40}  # level + promo
+    for shop, level in expected.items():
+        np.testing.assert_allclose(out.loc[out["shop"] == shop, "sales"], level, atol=2.0)
+    g = Forecaster.load(with_static.save(str(tmp_path / "run")))
+    pd.testing.assert_frame_equal(g.forecast(2, future=future), out)
+    newer = shops().query("shop == 's1'")
+    np.testing.assert_allclose(
+        g.forecast(2, data=newer, future=future)["sales"], out.query("shop == 's1'")["sales"]
+    )
+    with pytest.raises(DataError, match="Static column 'kind' holds 'kiosk', a category the model"):
+        g.forecast(2, data=newer.assign(kind="kiosk"), future=future)
+
+
+def test_static_covariates_are_checked():
+    data = shops(2, 40)
+    moving = data.assign(size=np.arange(len(data), dtype=float))
+    with pytest.raises(DataError, match="Static column 'size' changes within series 's0'"):
+        Forecaster(**STATIC).fit(moving, target="sales", id="shop", known="promo", static="size")
+    holed = data.assign(kind=data["kind"].where(data.index != 3))
+    with pytest.raises(DataError, match="Static column 'kind' is empty in row 5"):
+        Forecaster(**STATIC).fit(holed, target="sales", id="shop", known="promo", static="kind")
+    one = data.query("shop == 's0'")
+    with pytest.raises(ConfigError, match="`static` gives each of many series its values"):
+        Forecaster(**STATIC).fit(one, target="sales", known="promo", static="size")

@@ -35,6 +35,7 @@ def fit(
     known: opt.KnownColumns = None,
     calendar: opt.Calendar = None,
     holidays: opt.Holidays = None,
+    static: opt.Static = None,
     future: opt.Future = None,
     model: opt.Model = _D.model,
     units: opt.Units = opt.TEXT["units"],

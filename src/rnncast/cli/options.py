@@ -28,9 +28,12 @@ def settings(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k in names}
 
 
-def known_inputs(known: str | None, calendar: str | None, holidays: str | None) -> dict:
+def known_inputs(
+    known: str | None, calendar: str | None, holidays: str | None, static: str | None = None
+) -> dict:
     """The known-ahead inputs of a command, as :meth:`Forecaster.fit` takes them."""
-    return {"known": known or (), "calendar": calendar, "holidays": holidays}
+    inputs = {"known": known or (), "calendar": calendar, "holidays": holidays}
+    return {**inputs, "static": static} if static else inputs
 
 
 MODEL_HELP = (
@@ -56,6 +59,10 @@ Calendar = Annotated[
 ]
 Holidays = Annotated[
     str | None, typer.Option(help="Public holidays as an input: a country or region, US, AU-VIC.")
+]
+Static = Annotated[
+    str | None,
+    typer.Option(help="With --id: columns of one value per series (numbers or categories), a,b."),
 ]
 Future = Annotated[
     str | None,

@@ -195,6 +195,7 @@ def tune(
     known: opt.KnownColumns = None,
     calendar: opt.Calendar = None,
     holidays: opt.Holidays = None,
+    static: opt.Static = None,
     id: opt.Id = None,
     units: opt.Units = opt.TEXT["units"],
     dropout: opt.Dropout = _D.dropout,
@@ -241,7 +242,7 @@ def tune(
             study,
             date=date,
             features=split_names(features),
-            known=opt.known_inputs(known, calendar, holidays),
+            known=opt.known_inputs(known, calendar, holidays, static),
             id=id,
             on_trial=on_trial,
         )

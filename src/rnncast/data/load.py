@@ -38,7 +38,7 @@ def load(
         date = next((n for n in names if n.strip().lower() in DATE_NAMES), None)
     targets = as_names(target, "target")
     feats = as_names(features, "features") if features else ()
-    columns = [c for c in (date, *feats, *known.columns, *targets) if c]
+    columns = [c for c in (date, *feats, *known.columns, *known.static, *targets) if c]
     return prepare_series(
         parquet_series(source, id, columns), targets, date, feats, missing, id, known
     )

@@ -12,6 +12,7 @@ and missing values handled by an explicit policy whose work is counted.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from rnncast.data.calendar import (
     check_calendar_names,
 )
 from rnncast.data.dates import check_duplicates, detect_date, infer_freq, parse_dates, when
+from rnncast.data.static import encode_static, static_names, static_spec
 from rnncast.errors import ConfigError, DataError, closest
 
 
@@ -37,19 +39,33 @@ class Known:
     columns: tuple[str, ...] = ()
     calendar: tuple[str, ...] | str | None = None
     holidays: str | None = None
+    static: tuple[str, ...] = ()
+    static_spec: dict | None = None  # how the static columns were encoded when fitted
 
     @classmethod
-    def of(cls, known=(), calendar=None, holidays=None) -> Known:
+    def of(cls, known=(), calendar=None, holidays=None, static=()) -> Known:
         """From the arguments of :meth:`Forecaster.fit` (``known`` the user's columns)."""
         names = as_names(known, "known") if known else ()
+        fixed = as_names(static, "static") if static else ()
         if isinstance(calendar, str) and calendar not in ("auto", ""):
             calendar = tuple(c.strip() for c in calendar.split(",") if c.strip())
         elif isinstance(calendar, list | tuple):
             calendar = tuple(calendar)
-        return cls(names, calendar or None, (holidays or "").strip() or None)
+        return cls(names, calendar or None, (holidays or "").strip() or None, fixed)
 
     def __bool__(self) -> bool:
-        return bool(self.columns or self.calendar or self.holidays)
+        return bool(self.columns or self.calendar or self.holidays or self.static)
+
+    def encoded(self, frames: Sequence[pd.DataFrame], id: str | None) -> Known:
+        """With the static columns' encoding (from ``frames``, unless fitted already), and
+        their network columns among the known columns."""
+        if not self.static:
+            return self
+        if id is None:
+            raise ConfigError("--static gives each of many series its values; it needs --id.")
+        spec = self.static_spec or static_spec(frames, id, self.static)
+        columns = (*self.columns, *static_names(spec))
+        return dataclasses.replace(self, columns=columns, static_spec=spec)
 
 
 NO_KNOWN = Known()
@@ -106,11 +122,18 @@ class PreparedData:
     holidays: str | None = None
     future: pd.DataFrame | None = None
     futures: tuple[pd.DataFrame | None, ...] = ()
+    static: dict | None = None
+
+    @property
+    def static_columns(self) -> list[str]:
+        """The network columns of the static covariates (constant within a series)."""
+        return static_names(self.static) if self.static else []
 
     @property
     def user_known(self) -> tuple[str, ...]:
-        """The known columns the user gives values for (not made from the dates)."""
-        made = calendar_columns(self.calendar, self.holidays)
+        """The known columns the user gives future values for (not made from the dates, not
+        static)."""
+        made = {*calendar_columns(self.calendar, self.holidays), *self.static_columns}
         return tuple(k for k in self.known if k not in made)
 
     def dates_after(self, n: int) -> pd.Index:
@@ -135,6 +158,8 @@ class PreparedData:
             rows = min(n, len(self.future))
             for name in self.user_known:
                 out[:rows, self.known.index(name)] = self.future[name].to_numpy()[:rows]
+        for name in self.static_columns:  # the same on every date
+            out[:, self.known.index(name)] = self.frame[name].iloc[-1]
         return out
 
     @property
@@ -173,6 +198,7 @@ class PreparedData:
             calendar=self.calendar,
             holidays=self.holidays,
             future=self.futures[g] if self.futures else None,
+            static=self.static,
         )
 
     @property
@@ -200,7 +226,7 @@ def prepare(
     the series are stacked, sorted by name.
     """
     if id is None:
-        return _prepare_one(raw, target, date, features, missing, known)
+        return _prepare_one(raw, target, date, features, missing, known.encoded([raw], None))
     if id not in raw.columns:
         raise DataError(
             f"Unknown id column {id!r}.{closest(id, [str(c) for c in raw.columns])} "
@@ -211,6 +237,9 @@ def prepare(
         raise DataError(f"Id column {id!r} is empty in row {row + 2} of the file; fill it in.")
     if date is None:
         date = detect_date(raw.drop(columns=id), [])
+    if known.static:
+        known = known.encoded([raw], id)
+        raw, _ = encode_static(raw, id, known.static_spec)
     return _prepare_long(raw, id, target, date, features, missing, known)
 
 
@@ -299,6 +328,10 @@ def prepare_series(
 ) -> PreparedData:
     """Prepare many series already split by name (e.g. read from Parquet in batches)."""
     parts, keys = [], []
+    if known.static:
+        series = {key: frame.assign(**{id: key}) for key, frame in series.items()}
+        known = known.encoded(list(series.values()), id)
+        series = {k: encode_static(frame, id, known.static_spec)[0] for k, frame in series.items()}
     for key in sorted(series):
         try:
             parts.append(_prepare_one(series[key], target, date, features, missing, known))
@@ -334,6 +367,7 @@ def _stack(parts: list[PreparedData], keys: list[str], id: str, notes=()) -> Pre
         calendar=first.calendar,
         holidays=first.holidays,
         futures=tuple(p.future for p in parts) if any(p.future is not None for p in parts) else (),
+        static=first.static,
     )
 
 
@@ -411,6 +445,7 @@ def _with_known(frame, future, targets, feats, date, freq, notes, known: Known) 
         calendar=tuple(parts),
         holidays=known.holidays,
         future=future,
+        static=known.static_spec,
     )
 
 

@@ -49,6 +49,14 @@ class Scaler:
         self.scale_ = np.stack([p[1] for p in pairs])
         return self
 
+    def share(self, columns: list[int], rows: np.ndarray) -> Scaler:
+        """Give ``columns`` one shift and scale for every series, from ``rows`` (N, len
+        (columns)) of all series: a column constant within each series (a static covariate)
+        would otherwise scale to 0 in every one of them."""
+        shift, scale = self._shift_scale(np.asarray(rows, dtype=np.float64))
+        self.shift_[:, columns], self.scale_[:, columns] = shift, scale
+        return self
+
     def _shift_scale(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.kind == "minmax":
             shift, scale = rows.min(axis=0), rows.max(axis=0) - rows.min(axis=0)

@@ -11,6 +11,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from rnncast.config import FitConfig
@@ -56,6 +57,10 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     scaler = Scaler(cfg.scaler).fit_groups(
         [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
     )
+    if data.static:  # one scale across series, from every used series' training rows
+        cols = [data.columns.index(name) for name in data.static_columns]
+        rows = [data.series(g).frame.to_numpy()[: splits[g].n_train, cols] for g in usable]
+        scaler.share(cols, np.concatenate(rows))
     cfg.layers()  # a spec that does not fit the strategy is refused now, not after training
     columns = roles(cfg, data)
     inputs.check_scaled(scaler, data, usable, splits[0].n_train)
@@ -168,6 +173,7 @@ def check_interrupted(cfg, history, net, checkpoint, data: PreparedData, source,
         "features": list(data.features),
         "id": data.id_column,
         "known": list(data.user_known),
+        "static": list(data.static or {}),
         "calendar": list(data.calendar),
         "holidays": data.holidays,
     }

@@ -137,6 +137,7 @@ class Forecaster:
         known: Sequence[str] | str = (),
         calendar: Sequence[str] | str | bool | None = None,
         holidays: str | None = None,
+        static: Sequence[str] | str = (),
         future: Any = None,
         forecast_steps: int | None = None,
     ) -> Forecaster:
@@ -166,6 +167,9 @@ class Forecaster:
                 (see :mod:`rnncast.data.calendar`).
             holidays: A country or subdivision (``"US"``, ``"AU-VIC"``) whose public holidays
                 make a known ``holiday`` input (from the ``holidays`` package).
+            static: With many series (``id``), columns holding one value per series (a
+                store's size, a product's category): numbers as they are, categories as one
+                0/1 input each; known on every date, scaled across series.
             future: The known columns' values after the data (path or DataFrame: the date,
                 the id with many series, each known column), kept for :meth:`forecast`.
             forecast_steps: The forecast this fit is for: checked before training (past
@@ -175,7 +179,7 @@ class Forecaster:
             self, fitted.
         """
         names = {"target": target, "date": date, "features": features or (), "id": id}
-        names["known"] = Known.of(known, calendar, holidays)
+        names["known"] = Known.of(known, calendar, holidays, static)
         ahead = (future, forecast_steps)
         return self._fit(data, names, on_epoch, distributed, checkpoint, None, ahead)
 
@@ -191,7 +195,8 @@ class Forecaster:
         data = inputs.resume_data(ckpt.fit["source"], data, path)
         f = cls.from_config(ckpt.config, verbose=verbose)
         names = {k: ckpt.fit.get(k) for k in ("target", "date", "features", "id")}
-        names["known"] = Known.of(*(ckpt.fit.get(k) for k in ("known", "calendar", "holidays")))
+        roles = ("known", "calendar", "holidays", "static")
+        names["known"] = Known.of(*(ckpt.fit.get(k) for k in roles))
         return f._fit(data, names, on_epoch, False, str(path), resume=ckpt)
 
     def _fit(

@@ -111,8 +111,11 @@ def check_scaled(scaler: Scaler, data: PreparedData, usable: list[int], n_train:
 
 def check_many_series_options(cfg: FitConfig, data: PreparedData) -> None:
     """Options that need inputs beside the target, or many series."""
-    if not cfg.target_history and not data.features:
-        raise ConfigError("--no-target-history needs --features: the network needs inputs.")
+    if not cfg.target_history and not data.features and not data.known:
+        raise ConfigError(
+            "--no-target-history needs --features or inputs known ahead: the network needs "
+            "inputs."
+        )
     for name, value in (("--fallback", cfg.fallback), ("--embed", cfg.embed)):
         if value and not data.ids:
             raise ConfigError(

@@ -24,7 +24,9 @@ from rnncast.errors import ConfigError, DataError
 
 def known_spec(data: PreparedData) -> Known:
     """The known inputs of fitted ``data``, to prepare new data the same way."""
-    return Known(data.user_known, data.calendar or None, data.holidays)
+    static = tuple(data.static or ())
+    spec = data.static or None
+    return Known(data.user_known, data.calendar or None, data.holidays, static, spec)
 
 
 def new_observations(source: Any, fitted: PreparedData, cfg: FitConfig) -> PreparedData:

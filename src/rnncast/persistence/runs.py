@@ -24,6 +24,7 @@ from rnncast.data.calendar import PARTS, calendar_columns
 from rnncast.data.prepare import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split
+from rnncast.data.static import static_names
 from rnncast.errors import ConfigError, RunError
 from rnncast.persistence.files import (
     check_not_temporary,
@@ -130,6 +131,7 @@ def _config_dict(run: RunContents) -> dict[str, Any]:
             "target": list(d.targets),
             "features": list(d.features),
             "known": list(d.user_known),
+            "static": d.static,
             "calendar": list(d.calendar),
             "holidays": d.holidays,
             "date": d.date,
@@ -339,8 +341,9 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
             raise RunError(f"{str(path)!r} has a date that is not a date; it is damaged.") from None
     else:
         frame.index = pd.RangeIndex(len(frame))
-    calendar, holidays, user = _known_roles(meta, path)
-    known = [*user, *calendar_columns(calendar, holidays)]  # none in runs before known inputs
+    calendar, holidays, user, static = _known_roles(meta, path)
+    made = calendar_columns(calendar, holidays)
+    known = [*user, *static_names(static or {}), *made]  # none in runs before known inputs
     expected = [*meta["features"], *known, *meta["target"]]
     if list(frame.columns) != expected:
         raise RunError(f"{str(path)!r} does not hold the columns {expected}; the run is damaged.")
@@ -371,6 +374,7 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
         known=tuple(known),
         calendar=calendar,
         holidays=holidays,
+        static=static,
     )
 
 
@@ -378,19 +382,29 @@ def _known_roles(meta: dict, path: Path):
     """The calendar parts, holiday region and the user's known columns config.json names,
     checked (runs written before known inputs name none)."""
     calendar, holidays = meta.get("calendar") or [], meta.get("holidays")
-    user = meta.get("known") or []
+    user, static = meta.get("known") or [], meta.get("static") or None
     fine = (
         isinstance(calendar, list)
         and all(part in PARTS for part in calendar)
         and (holidays is None or isinstance(holidays, str))
         and isinstance(user, list)
         and all(isinstance(name, str) for name in user)
+        and (static is None or _is_static_spec(static))
     )
     if not fine:
         raise RunError(
             f"config.json beside {str(path)!r} names known inputs rnncast does not make."
         )
-    return tuple(calendar), holidays, tuple(user)
+    return tuple(calendar), holidays, tuple(user), static
+
+
+def _is_static_spec(spec) -> bool:
+    """A static encoding as rnncast writes it: name -> null (numeric) or a list of text."""
+    return isinstance(spec, dict) and all(
+        isinstance(name, str)
+        and (cats is None or (isinstance(cats, list) and all(isinstance(c, str) for c in cats)))
+        for name, cats in spec.items()
+    )
 
 
 def _check_rows(frame: pd.DataFrame, path: Path, meta: dict, bounds) -> None:

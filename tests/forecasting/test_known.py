@@ -3,6 +3,7 @@ future values from a file or from rows after the data, and newer observations.""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 import torch
 
 from rnncast import Forecaster
-from rnncast.errors import ConfigError, DataError, RnncastError
+from rnncast.errors import ConfigError, DataError, RnncastError, RunError
 from rnncast.evaluation.modes import roll_forward
 from rnncast.persistence.checkpoint import TrainingInterrupted
 from rnncast.studies.compare import compare_models
@@ -425,3 +426,35 @@ def test_static_covariates_are_checked():
     one = data.query("shop == 's0'")
     with pytest.raises(ConfigError, match="`static` gives each of many series its values"):
         Forecaster(**STATIC).fit(one, target="sales", known="promo", static="size")
+
+
+def test_a_run_saved_before_known_inputs_still_loads(tmp_path, daily_frame):
+    f = Forecaster(**{**FAST, "epochs": 1}).fit(daily_frame, target="y", features="x")
+    run = tmp_path / "run"
+    f.save(str(run))
+    config = json.loads((run / "config.json").read_text())
+    for key in ("known", "calendar", "holidays", "static"):
+        del config["data"][key]  # as written before these roles existed
+    (run / "config.json").write_text(json.dumps(config))
+    pd.testing.assert_frame_equal(Forecaster.load(str(run)).forecast(1), f.forecast(1))
+    config["data"]["calendar"] = ["weekday"]
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(RunError, match="names inputs rnncast does not make; the run is damaged"):
+        Forecaster.load(str(run))
+
+
+def test_a_short_future_file_is_refused_before_training(tmp_path):
+    frame = promotions(120)
+    data, future = tmp_path / "sales.csv", tmp_path / "ahead.csv"
+    frame.to_csv(data, index=False)
+    pd.DataFrame({"date": pd.date_range("2023-05-01", periods=10), "promo": 0.0}).to_csv(
+        future, index=False
+    )
+    args = ["fit", str(data), "--target", "sales", "--known", "promo", "--forecast", "20"]
+    args += ["--future", str(future), "--out", str(tmp_path / "run"), "--epochs", "500"]
+    done = subprocess.run([sys.executable, "-m", "rnncast", *args], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.count("Error:") == 1
+    assert "'promo' on the 20 dates 2023-05-01 .. 2023-05-20; it has no value on 2023-05-11" in (
+        done.stderr
+    )
+    assert "Trained" not in done.stdout and not (tmp_path / "run").exists()

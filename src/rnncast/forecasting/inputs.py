@@ -113,8 +113,7 @@ def check_many_series_options(cfg: FitConfig, data: PreparedData) -> None:
     """Options that need inputs beside the target, or many series."""
     if not cfg.target_history and not data.features and not data.known:
         raise ConfigError(
-            "--no-target-history needs --features or inputs known ahead: the network needs "
-            "inputs."
+            "--no-target-history needs --features or inputs known ahead: the network needs inputs."
         )
     for name, value in (("--fallback", cfg.fallback), ("--embed", cfg.embed)):
         if value and not data.ids:

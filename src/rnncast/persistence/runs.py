@@ -393,7 +393,8 @@ def _known_roles(meta: dict, path: Path):
     )
     if not fine:
         raise RunError(
-            f"config.json beside {str(path)!r} names known inputs rnncast does not make."
+            f"config.json in {str(path.parent)!r} names inputs rnncast does not make; the run "
+            "is damaged or was edited."
         )
     return tuple(calendar), holidays, tuple(user), static
 

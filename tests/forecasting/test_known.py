@@ -458,3 +458,21 @@ def test_a_short_future_file_is_refused_before_training(tmp_path):
         done.stderr
     )
     assert "Trained" not in done.stdout and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive", "seq2seq"])
+def test_many_series_with_known_inputs_in_every_strategy(strategy):
+    panel = pd.concat([promotions(100, seed=s).assign(shop=f"s{s}") for s in range(3)])
+    future = pd.concat(
+        pd.DataFrame(
+            {"date": pd.date_range("2023-04-11", periods=5), "promo": 1.0, "shop": f"s{s}"}
+        )
+        for s in range(3)
+    )
+    f = Forecaster(**{**FAST, "epochs": 1}, horizon=3, strategy=strategy, interval=0.8).fit(
+        panel, target="sales", id="shop", known="promo", calendar="dow"
+    )
+    for mode in ("one_step", "recursive"):
+        assert np.isfinite(f.metrics_["test"][mode]["model"]["rmse"])
+    out = f.forecast(5, future=future)
+    assert len(out) == 15 and np.isfinite(out[["sales", "lower", "upper"]].to_numpy()).all()

@@ -15,6 +15,7 @@ would need 12 or 24).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import holidays as package
@@ -100,18 +101,19 @@ def calendar_frame(
         columns[f"{part}_sin"], columns[f"{part}_cos"] = np.sin(angle), np.cos(angle)
     if holidays:
         days = pd.DatetimeIndex(dates).normalize()
-        found = holiday_dates(holidays, sorted(set(days.year)))
+        found = holiday_dates(holidays, tuple(sorted(set(days.year))))
         columns["holiday"] = days.isin(found).astype(float)
     return pd.DataFrame(columns, index=dates)
 
 
-def holiday_dates(code: str, years: list[int]) -> pd.DatetimeIndex:
+@functools.cache  # asked again for the same years by every series of a panel
+def holiday_dates(code: str, years: tuple[int, ...]) -> pd.DatetimeIndex:
     """Public holidays of ``code`` (a country, ``AU``, or a subdivision, ``AU-VIC``) in
     ``years``, computed by the ``holidays`` package (no network)."""
     country, _, subdiv = code.strip().partition("-")
     try:
         found = package.country_holidays(
-            country.upper(), subdiv=subdiv.upper() or None, years=years
+            country.upper(), subdiv=subdiv.upper() or None, years=list(years)
         )
     except NotImplementedError as exc:
         raise ConfigError(

@@ -29,7 +29,8 @@ SIMPLE_MODELS = ("lstm", "gru", "rnn", "dense")
 STRATEGIES = ("direct", "recursive", "seq2seq")
 ACTIVATIONS = ("tanh", "relu")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
-LOSSES = ("mse", "mae", "huber")
+LOSSES = ("mse", "mae", "huber", "smape")
+WINDOW_NORMS = ("last", "mean")
 SCALERS = ("minmax", "standard", "none")
 MISSING = ("interpolate", "ffill", "drop", "error")
 DEVICES = ("auto", "cpu", "cuda")
@@ -84,7 +85,8 @@ class FitConfig:
         optimizer: ``adam``, ``rmsprop`` or ``sgd`` (SGD uses Nesterov momentum).
         lr: Learning rate.
         momentum: Momentum of SGD (ignored by the other optimizers).
-        loss: ``mse``, ``mae`` or ``huber``, on scaled values.
+        loss: ``mse``, ``mae`` or ``huber`` on scaled values, or ``smape`` (symmetric
+            absolute percentage error, scale-free across series).
         epochs: Maximum passes over the training windows.
         batch_size: Windows per gradient step.
         clip_norm: Largest gradient norm; 0 turns clipping off.
@@ -101,6 +103,11 @@ class FitConfig:
             part by split conformal prediction; None for point forecasts only.
         fallback: With many series, ``seasonal-naive`` forecasts the series too short for the
             model by that baseline (flagged in the output); None leaves them out.
+        window_norm: Normalise each window by its own ``last`` value or ``mean`` (of each
+            target) before the network, and put the forecast back on that level (see
+            :class:`rnncast.nn.networks.WindowNorm`); None: no per-window normalisation.
+        log: With ``window_norm``, log ratios to the level instead of differences (positive
+            values only).
         embed: With many series, the size of a learned vector per series appended to every
             step's inputs (0: none), so one global model can tell the series apart.
     """
@@ -131,6 +138,8 @@ class FitConfig:
     interval: float | None = None
     fallback: str | None = None
     embed: int = 0
+    window_norm: str | None = None
+    log: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", _parse_units(self.units))
@@ -156,6 +165,16 @@ class FitConfig:
             check_level(self.interval)
         if self.fallback is not None:
             _check_choice("fallback", self.fallback, ("seasonal-naive",))
+        if self.window_norm is not None:
+            _check_choice("window_norm", self.window_norm, WINDOW_NORMS)
+        if not isinstance(self.log, bool):
+            raise SettingTypeError(f"`log` must be True or False, got {self.log!r}.")
+        if self.log and self.window_norm is None:
+            raise ConfigError("--log takes log ratios to a window's level; give --window-norm.")
+        if self.window_norm is not None and not self.target_history:
+            raise ConfigError(
+                "--window-norm normalises the target's own past; it needs the target history."
+            )
         if self.season is not None:
             _check_int("season", self.season, minimum=1, maximum=MAX_ROWS)
         _check_float("dropout", self.dropout, low=0.0, high=1.0, high_open=True)

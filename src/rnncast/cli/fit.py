@@ -60,6 +60,8 @@ def fit(
     val_size: opt.ValSize = opt.TEXT["val_size"],
     season: opt.Season = _D.season,
     target_history: opt.TargetHistory = _D.target_history,
+    window_norm: opt.WindowNormOption = _D.window_norm,
+    log: opt.Log = _D.log,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,
     embed: opt.Embed = _D.embed,

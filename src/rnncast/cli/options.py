@@ -84,7 +84,12 @@ Strategy = Annotated[str | None, typer.Option(help="Multi-step: direct, recursiv
 Optimizer = Annotated[str, typer.Option(help="adam, rmsprop or sgd (Nesterov).")]
 Lr = Annotated[float, typer.Option(help="Learning rate.")]
 Momentum = Annotated[float, typer.Option(help="SGD momentum.")]
-Loss = Annotated[str, typer.Option(help="mse, mae or huber.")]
+Loss = Annotated[str, typer.Option(help="mse, mae, huber or smape.")]
+WindowNormOption = Annotated[
+    str | None,
+    typer.Option("--window-norm", help="Normalise each window by its last or mean value."),
+]
+Log = Annotated[bool, typer.Option(help="With --window-norm: log ratios (positive data).")]
 Epochs = Annotated[int, typer.Option(help="Maximum epochs.")]
 BatchSize = Annotated[int, typer.Option(help="Windows per step.")]
 ClipNorm = Annotated[float, typer.Option(help="Gradient norm clip; 0 = off.")]

@@ -70,6 +70,8 @@ def compare(
     val_size: opt.ValSize = opt.TEXT["val_size"],
     season: opt.Season = _D.season,
     target_history: opt.TargetHistory = _D.target_history,
+    window_norm: opt.WindowNormOption = _D.window_norm,
+    log: opt.Log = _D.log,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -143,6 +145,8 @@ def backtest(
     val_size: opt.ValSize = opt.TEXT["val_size"],
     season: opt.Season = _D.season,
     target_history: opt.TargetHistory = _D.target_history,
+    window_norm: opt.WindowNormOption = _D.window_norm,
+    log: opt.Log = _D.log,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -219,6 +223,8 @@ def tune(
     val_size: opt.ValSize = opt.TEXT["val_size"],
     season: opt.Season = _D.season,
     target_history: opt.TargetHistory = _D.target_history,
+    window_norm: opt.WindowNormOption = _D.window_norm,
+    log: opt.Log = _D.log,
     quiet: opt.Quiet = False,
 ) -> None:
     """Search lookback, units, layers, dropout, learning rate and batch size with Optuna

@@ -64,6 +64,8 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     cfg.layers()  # a spec that does not fit the strategy is refused now, not after training
     columns = roles(cfg, data)
     inputs.check_scaled(scaler, data, usable, splits[0].n_train)
+    if cfg.log:
+        inputs.check_positive(scaler, data, usable, splits)
     return Prepared(data, splits, usable, season, scaler, *columns)
 
 

@@ -109,6 +109,22 @@ def check_scaled(scaler: Scaler, data: PreparedData, usable: list[int], n_train:
                 )
 
 
+def check_positive(scaler: Scaler, data: PreparedData, usable: list[int], splits) -> None:
+    """``--log`` takes logs of the targets as the network sees them: every training value of
+    every used series must be above 0 once scaled."""
+    targets = [data.columns.index(t) for t in data.targets]
+    for g in usable:
+        part = data.series(g)
+        rows = scale(scaler, part)[: splits[g].n_train, targets]
+        if (rows <= 0).any():
+            where = f" of series {part.name!r}" if part.name is not None else ""
+            raise ConfigError(
+                f"--log needs positive values, but a training value{where} is {rows.min():.4g} "
+                f"as the network sees it (--scaler {scaler.kind}; minmax maps the minimum to "
+                "0). Use --scaler none with positive data, or leave out --log."
+            )
+
+
 def check_many_series_options(cfg: FitConfig, data: PreparedData) -> None:
     """Options that need inputs beside the target, or many series."""
     if not cfg.target_history and not data.features and not data.known:

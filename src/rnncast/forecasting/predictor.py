@@ -29,7 +29,7 @@ from rnncast.data.scaling import Scaler
 from rnncast.data.windows import Windows
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import roll_forward
-from rnncast.nn.networks import SeriesEmbedding, build_network
+from rnncast.nn.networks import SeriesEmbedding, WindowNorm, build_network
 from rnncast.runtime import cores
 
 
@@ -40,7 +40,11 @@ def build_net(
     columns; with ``embed``, each of ``n_series`` series also gets a learned vector."""
     steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
     net = build_network(cfg.layers(), n_inputs + embed, cfg.lookback, steps, n_targets)
-    return SeriesEmbedding(net, n_series, embed) if embed else net
+    net = SeriesEmbedding(net, n_series, embed) if embed else net
+    if cfg.window_norm is None:
+        return net
+    targets = range(n_inputs - n_targets, n_inputs)  # the target history is the last inputs
+    return WindowNorm(net, list(targets), cfg.window_norm, cfg.log)
 
 
 # Windows per network call: a recurrent layer holds its whole output sequence, (B, L, hidden)

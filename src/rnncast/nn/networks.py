@@ -174,6 +174,52 @@ class SeriesEmbedding(nn.Module):
         return self.net(torch.cat([x, vectors], dim=-1))  # (B, L, F + D) -> (B, S, C)
 
 
+class WindowNorm(nn.Module):
+    """Each window normalised by its own level before the network it wraps, and the forecast
+    put back on that level: one network sees every window, of any series and any trend, on
+    one scale. The level is the window's last value (``last``) or its mean (``mean``) of each
+    target, so it reads the window's inputs only (no leak), and the inverse is exact.
+
+    Without ``log`` the level is subtracted from the targets' inputs and added to the
+    forecasts; with ``log`` the inputs become log ratios to the level and the forecasts
+    ``level * exp(output)`` (positive inputs only, as in ES-RNN and N-BEATS' recipes).
+
+    Args:
+        net: The network (any strategy; with an embedding, the embedding wrapper).
+        targets: Positions of the targets among the inputs (C of them).
+        level: ``last`` or ``mean``.
+        log: Log ratios instead of differences.
+
+    >>> core = build_network("gru(4) > dense", input_size=1, lookback=6)
+    >>> norm = WindowNorm(core, targets=[0], level="last")
+    >>> x = torch.rand(5, 6, 1)
+    >>> torch.allclose(norm(x + 100.0), norm(x) + 100.0, atol=1e-4)  # level-free
+    True
+    """
+
+    def __init__(self, net: nn.Module, targets: Sequence[int], level: str, log: bool = False):
+        super().__init__()
+        self.net, self.targets, self.level, self.log = net, list(targets), level, log
+
+    @property
+    def spec(self) -> str:
+        kind = "log ratio to" if self.log else "difference from"
+        return f"{self.net.spec} (windows as {kind} their {self.level} value)"
+
+    def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
+        t = x[..., self.targets]  # (B, L, C)
+        level = t[:, -1] if self.level == "last" else t.mean(dim=1)  # (B, C)
+        inputs = x.clone()
+        if self.log:
+            floor = torch.finfo(x.dtype).tiny  # a zero reads as the smallest positive value
+            base = torch.log(level.clamp_min(floor))
+            inputs[..., self.targets] = torch.log(t.clamp_min(floor)) - base[:, None]
+            out = self.net(inputs, series)  # (B, S, C), log ratios
+            return torch.exp(out.clamp(-30.0, 30.0) + base[:, None])
+        inputs[..., self.targets] = t - level[:, None]
+        return self.net(inputs, series) + level[:, None]
+
+
 def build_network(
     spec: str | Sequence,
     input_size: int,

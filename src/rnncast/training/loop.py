@@ -115,7 +115,22 @@ def make_optimizer(cfg: FitConfig, params) -> Optimizer:
 
 
 def make_loss(name: str, reduction: str = "mean") -> nn.Module:
-    return {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}[name](reduction=reduction)
+    kinds = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss, "smape": SmapeLoss}
+    return kinds[name](reduction=reduction)
+
+
+class SmapeLoss(nn.Module):
+    """Symmetric absolute percentage error, ``2 |y - f| / (|y| + |f|)`` per value (0 to 2):
+    scale-free, so series of any size weigh alike (the M competitions' sMAPE / 100)."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, forecast: torch.Tensor, actual: torch.Tensor) -> torch.Tensor:
+        size = (actual.abs() + forecast.abs()).clamp_min(1e-8)  # both 0: no error, no NaN
+        errors = 2 * (actual - forecast).abs() / size
+        return errors.sum() if self.reduction == "sum" else errors.mean()
 
 
 def train(

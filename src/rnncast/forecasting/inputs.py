@@ -118,10 +118,11 @@ def check_positive(scaler: Scaler, data: PreparedData, usable: list[int], splits
         rows = scale(scaler, part)[: splits[g].n_train, targets]
         if (rows <= 0).any():
             where = f" of series {part.name!r}" if part.name is not None else ""
+            why = " (--scaler minmax maps the minimum to 0)" if scaler.kind == "minmax" else ""
             raise ConfigError(
                 f"--log needs positive values, but a training value{where} is {rows.min():.4g} "
-                f"as the network sees it (--scaler {scaler.kind}; minmax maps the minimum to "
-                "0). Use --scaler none with positive data, or leave out --log."
+                f"as the network sees it{why}. Use --scaler none with positive data, or leave "
+                "out --log."
             )
 
 

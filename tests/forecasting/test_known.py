@@ -211,6 +211,14 @@ def test_cli_known_inputs_end_to_end(tmp_path):
         [*rnncast, "forecast", str(run), "--steps", "3", "--future", str(future), "--out", str(out)]
     )
     assert ok.returncode == 0 and len(pd.read_csv(out)) == 3
+    past = tmp_path / "past.csv"
+    frame.iloc[:110].to_csv(past, index=False)  # the future only in the file
+    again = [*rnncast, "fit", str(past), "--target", "sales", "--epochs", "1", "-q", "--known"]
+    again += ["promo", "--forecast", "10", "--future", str(future), "--out", str(tmp_path / "b")]
+    assert subprocess.run(again).returncode == 0
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "b" / "forecast.csv"), pd.read_csv(run / "forecast.csv")
+    )
 
 
 def test_past_covariates_beyond_one_horizon_are_refused_before_training(tmp_path):

@@ -62,6 +62,7 @@ LIMITS = {  # whole-number settings: (lowest, highest)
     "patience": (0, 1_000_000),
     "seed": (0, 2**32 - 1),
     "embed": (0, MAX_UNITS),
+    "members": (1, 100),
 }
 
 
@@ -108,6 +109,9 @@ class FitConfig:
             :class:`rnncast.nn.networks.WindowNorm`); None: no per-window normalisation.
         log: With ``window_norm``, log ratios to the level instead of differences (positive
             values only).
+        members: Networks whose forecast is their median: each starts from its own weights
+            (all drawn from ``seed``) and trains with its own shuffling and dropout (seed
+            ``seed + k``); an ensemble saved, loaded and resumed as one model.
         embed: With many series, the size of a learned vector per series appended to every
             step's inputs (0: none), so one global model can tell the series apart.
     """
@@ -140,6 +144,7 @@ class FitConfig:
     embed: int = 0
     window_norm: str | None = None
     log: bool = False
+    members: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", _parse_units(self.units))

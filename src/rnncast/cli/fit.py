@@ -62,6 +62,7 @@ def fit(
     target_history: opt.TargetHistory = _D.target_history,
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
+    members: opt.Members = _D.members,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,
     embed: opt.Embed = _D.embed,

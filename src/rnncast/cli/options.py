@@ -89,6 +89,9 @@ WindowNormOption = Annotated[
     str | None,
     typer.Option("--window-norm", help="Normalise each window by its last or mean value."),
 ]
+Members = Annotated[
+    int, typer.Option(help="Networks trained from successive seeds; forecast their median.")
+]
 Log = Annotated[bool, typer.Option(help="With --window-norm: log ratios (positive data).")]
 Epochs = Annotated[int, typer.Option(help="Maximum epochs.")]
 BatchSize = Annotated[int, typer.Option(help="Windows per step.")]

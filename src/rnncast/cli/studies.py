@@ -72,6 +72,7 @@ def compare(
     target_history: opt.TargetHistory = _D.target_history,
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
+    members: opt.Members = _D.members,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -147,6 +148,7 @@ def backtest(
     target_history: opt.TargetHistory = _D.target_history,
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
+    members: opt.Members = _D.members,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -225,6 +227,7 @@ def tune(
     target_history: opt.TargetHistory = _D.target_history,
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
+    members: opt.Members = _D.members,
     quiet: opt.Quiet = False,
 ) -> None:
     """Search lookback, units, layers, dropout, learning rate and batch size with Optuna

@@ -8,6 +8,7 @@ checkpoint when given one.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +21,11 @@ from rnncast.data.prepare import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split
 from rnncast.data.windows import Windows
-from rnncast.errors import ConfigError
+from rnncast.errors import ConfigError, RunError
 from rnncast.evaluation.baselines import infer_season
 from rnncast.forecasting import inputs, panel
 from rnncast.forecasting.predictor import Predictor, build_net
+from rnncast.nn.networks import Ensemble
 from rnncast.persistence.checkpoint import Checkpoint, interrupted, restore, stop_on_signals
 from rnncast.persistence.files import check_weights
 from rnncast.persistence.runs import RunContents
@@ -144,9 +146,37 @@ def train_predictor(
         return Windows(values, *args, with_series=p.embedded)
 
     val_set = windows(val_origins) if len(val_origins) else None
-    state = restore(resume, p.net, "the checkpoint") if resume is not None else None
+    train_set = windows(train_origins)
+    nets = list(p.net.members) if isinstance(p.net, Ensemble) else [p.net]
+    first, state = 0, None
+    if resume is not None:
+        first = resume.progress.member
+        if first >= len(nets):
+            raise RunError(f"The checkpoint's ensemble member {first} is not in the model.")
+        state = restore(resume, p.net, "the checkpoint", nets[first])
     p.net = p.net.to(device)
-    history = train(p.net, windows(train_origins), val_set, cfg, device, on_epoch, ctx, stop, state)
+    seconds, windows_seen = 0.0, 0
+    for k in range(first, len(nets)):
+        member_cfg = dataclasses.replace(cfg, seed=cfg.seed + k)  # its own shuffling, dropout
+        resumed = k == first and state is not None  # the checkpoint holds its random state
+        if k > 0 and not resumed:  # the first goes on from the seed that built the networks
+            seed_everything(member_cfg.seed)
+        history = train(
+            nets[k],
+            train_set,
+            val_set,
+            member_cfg,
+            device,
+            on_epoch,
+            ctx,
+            stop,
+            state if k == first else None,
+        )
+        seconds, windows_seen = seconds + history.seconds, windows_seen + history.train_windows
+        if history.interrupted is not None:
+            history.interrupted.member = k
+            break
+    history.seconds, history.train_windows = seconds, windows_seen  # of every member
     p.net = p.net.eval()
     return p, history
 

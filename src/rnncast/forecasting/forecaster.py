@@ -83,6 +83,7 @@ class Forecaster:
         embed: int = _D.embed,
         window_norm: str | None = _D.window_norm,
         log: bool = _D.log,
+        members: int = _D.members,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -94,7 +95,7 @@ class Forecaster:
         self.test_size, self.val_size, self.season = test_size, val_size, season
         self.target_history, self.interval, self.verbose = target_history, interval, verbose
         self.fallback, self.embed = fallback, embed
-        self.window_norm, self.log = window_norm, log
+        self.window_norm, self.log, self.members = window_norm, log, members
 
     @classmethod
     def from_config(cls, cfg: FitConfig, verbose: bool = False) -> Forecaster:

@@ -17,6 +17,7 @@ object; none of them reaches into the :class:`rnncast.Forecaster`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -29,7 +30,7 @@ from rnncast.data.scaling import Scaler
 from rnncast.data.windows import Windows
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import roll_forward
-from rnncast.nn.networks import SeriesEmbedding, WindowNorm, build_network
+from rnncast.nn.networks import Ensemble, SeriesEmbedding, WindowNorm, build_network
 from rnncast.runtime import cores
 
 
@@ -37,7 +38,13 @@ def build_net(
     cfg: FitConfig, n_inputs: int, n_targets: int, n_series: int = 1, embed: int = 0
 ) -> torch.nn.Module:
     """The untrained network of ``cfg`` for ``n_inputs`` input and ``n_targets`` target
-    columns; with ``embed``, each of ``n_series`` series also gets a learned vector."""
+    columns; with ``embed``, each of ``n_series`` series also gets a learned vector; with
+    ``members``, that many such networks whose forecast is their median."""
+    if cfg.members > 1:
+        one = dataclasses.replace(cfg, members=1)
+        return Ensemble(
+            [build_net(one, n_inputs, n_targets, n_series, embed) for _ in range(cfg.members)]
+        )
     steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
     net = build_network(cfg.layers(), n_inputs + embed, cfg.lookback, steps, n_targets)
     net = SeriesEmbedding(net, n_series, embed) if embed else net

@@ -220,6 +220,29 @@ class WindowNorm(nn.Module):
         return self.net(inputs, series) + level[:, None]
 
 
+class Ensemble(nn.Module):
+    """Several networks of the same shape, trained apart (each from its own seed); their
+    forecast is the median of theirs, value by value, which a member gone astray cannot pull
+    far.
+
+    >>> members = [build_network("gru(4) > dense", input_size=1, lookback=6) for _ in range(3)]
+    >>> Ensemble(members)(torch.zeros(5, 6, 1)).shape
+    torch.Size([5, 1, 1])
+    """
+
+    def __init__(self, members: Sequence[nn.Module]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    @property
+    def spec(self) -> str:
+        return f"median of {len(self.members)} x {self.members[0].spec}"
+
+    def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
+        outputs = torch.stack([member(x, series) for member in self.members])  # (M, B, S, C)
+        return torch.quantile(outputs, 0.5, dim=0)  # the middle two's mean for an even M
+
+
 def build_network(
     spec: str | Sequence,
     input_size: int,

@@ -146,6 +146,7 @@ def write_checkpoint(
             "loss_count": p.loss_count,
             "best_score": p.best_score if math.isfinite(p.best_score) else None,
             "shuffle_state": p.shuffle_state,
+            "member": p.member,
         },
         "history": {
             "train_loss": h.train_loss,
@@ -214,17 +215,20 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
         best_state=_unprefixed("best", tensors),
         optimizer_state=_join_optimizer(tensors, meta["optimizer"], root),
         torch_rng=_unprefixed("rng", tensors),
+        member=pos.get("member", 0),  # 0 in checkpoints written before ensembles
     )
     if "cpu" not in progress.torch_rng or progress.torch_rng["cpu"].dtype != torch.uint8:
         raise RunError(f"checkpoint.safetensors in {str(root)!r} has no usable random state.")
     return Checkpoint(config, meta["fit"], history, progress, _unprefixed("net", tensors))
 
 
-def restore(ckpt: Checkpoint, net: torch.nn.Module, where: str) -> tuple:
-    """Load the checkpoint's weights into ``net``; return ``train``'s ``resume`` argument."""
-    expected = net.state_dict()
-    check_weights(ckpt.weights, expected, where)
-    check_weights(ckpt.progress.best_state, expected, where)
+def restore(
+    ckpt: Checkpoint, net: torch.nn.Module, where: str, training: torch.nn.Module | None = None
+) -> tuple:
+    """Load the checkpoint's weights into ``net``; return ``train``'s ``resume`` argument for
+    the network that was training (``net`` itself, or the ensemble member ``training``)."""
+    check_weights(ckpt.weights, net.state_dict(), where)
+    check_weights(ckpt.progress.best_state, (training or net).state_dict(), where)
     try:
         np.random.default_rng().bit_generator.state = ckpt.progress.shuffle_state
     except (TypeError, ValueError, KeyError) as exc:
@@ -288,7 +292,8 @@ def _check_meta(meta: Any, root: Path) -> None:
         and all(_count(pos.get(k)) for k in ("epoch", "batch", "loss_count"))
         and isinstance(pos.get("loss_sum"), (int, float))
         and (pos.get("best_score") is None or isinstance(pos["best_score"], (int, float)))
-        and isinstance(pos.get("shuffle_state"), dict),
+        and isinstance(pos.get("shuffle_state"), dict)
+        and _count(pos.get("member", 0)),
         "history": isinstance(hist, dict)
         and set(hist) == {f for f in History.__dataclass_fields__ if f not in _NOT_SAVED}
         and all(isinstance(hist[k], list) for k in ("train_loss", "val_loss"))

@@ -68,6 +68,7 @@ class Progress:
         best_state: Weights of the best epoch so far.
         optimizer_state: The optimizer's ``state_dict()``.
         torch_rng: PyTorch's CPU generator state (dropout), and CUDA's when on a GPU.
+        member: With an ensemble, the member being trained (the ones before it are done).
     """
 
     epoch: int
@@ -79,6 +80,7 @@ class Progress:
     best_state: dict[str, torch.Tensor]
     optimizer_state: dict
     torch_rng: dict[str, torch.Tensor]
+    member: int = 0
 
 
 class Stop:

@@ -1,0 +1,69 @@
+"""Ensembles of networks (``members``): the median of their forecasts, saved, loaded and
+resumed as one model."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pandas as pd
+import pytest
+import torch
+
+from rnncast import Forecaster, datasets
+from rnncast.nn.networks import Ensemble, build_network
+from rnncast.persistence.checkpoint import TrainingInterrupted
+
+SETTINGS = dict(model="gru", units=8, lookback=12, horizon=3, epochs=3, batch_size=16, seed=0)
+
+
+def test_the_forecast_is_the_median_of_the_members():
+    torch.manual_seed(0)
+    members = [build_network("gru(4) > dense", 1, 6, 2, 1) for _ in range(3)]
+    x = torch.rand(5, 6, 1)
+    outputs = torch.stack([m(x) for m in members])
+    torch.testing.assert_close(Ensemble(members)(x), outputs.median(dim=0).values)
+    pair = Ensemble(members[:2])(x)
+    torch.testing.assert_close(pair, outputs[:2].mean(dim=0))  # an even count: the middle two
+
+
+def test_members_train_apart_and_save_load_as_one(tmp_path):
+    data = datasets.load("airline")
+    f = Forecaster(**SETTINGS, members=3).fit(data, target="passengers")
+    net = f.predictor_.net
+    assert isinstance(net, Ensemble) and len(net.members) == 3
+    first, second = (list(m.parameters())[0] for m in net.members[:2])
+    assert not torch.equal(first, second)
+    g = Forecaster.load(f.save(str(tmp_path / "run")))
+    pd.testing.assert_frame_equal(g.forecast(6), f.forecast(6))
+    single = Forecaster(**SETTINGS).fit(data, target="passengers")
+    for a, b in zip(single.predictor_.net.parameters(), net.members[0].parameters(), strict=True):
+        assert a.shape == b.shape
+
+
+@pytest.mark.parametrize("stop_at", [2, 5])  # in the first member, in the second
+def test_an_interrupted_ensemble_resumes_to_the_uninterrupted_weights(tmp_path, stop_at):
+    data = tmp_path / "airline.csv"
+    datasets.load("airline").to_csv(data, index=False)
+    settings = {**SETTINGS, "members": 3, "dropout": 0.2}
+    whole = Forecaster(**settings).fit(str(data), target="passengers")
+    calls = []
+
+    def interrupt(epoch, train_loss, val_loss):
+        calls.append(epoch)
+        if len(calls) == stop_at:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    ckpt = tmp_path / "ckpt"
+    with pytest.raises(TrainingInterrupted):
+        Forecaster(**settings).fit(
+            str(data), target="passengers", on_epoch=interrupt, checkpoint=str(ckpt)
+        )
+    resumed = Forecaster.resume(str(ckpt))
+    for (name, a), b in zip(
+        whole.predictor_.net.state_dict().items(),
+        resumed.predictor_.net.state_dict().values(),
+        strict=True,
+    ):
+        assert torch.equal(a, b), name
+    pd.testing.assert_frame_equal(resumed.forecast(3), whole.forecast(3))

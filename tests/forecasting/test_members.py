@@ -9,8 +9,10 @@ import signal
 import pandas as pd
 import pytest
 import torch
+from typer.testing import CliRunner
 
 from rnncast import Forecaster, datasets
+from rnncast.cli.app import app
 from rnncast.nn.networks import Ensemble, build_network
 from rnncast.persistence.checkpoint import TrainingInterrupted
 
@@ -67,3 +69,10 @@ def test_an_interrupted_ensemble_resumes_to_the_uninterrupted_weights(tmp_path, 
     ):
         assert torch.equal(a, b), name
     pd.testing.assert_frame_equal(resumed.forecast(3), whole.forecast(3))
+
+
+def test_the_cli_says_it_trained_an_ensemble(tmp_path):
+    args = ["fit", "airline", "--target", "passengers", "--members", "2", "--epochs", "1"]
+    result = CliRunner().invoke(app, [*args, "-q", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert "Trained 2 members in" in result.output and "median of 2 LSTM(64)" in result.output

@@ -227,9 +227,20 @@ def print_training(f: Forecaster, console: Console) -> None:
     console.print(
         f"Model: {f.predictor_.net.spec}; {params:,} parameters, lookback {f.config_.lookback}, "
         f"steps {','.join(map(str, f.config_.steps))}, strategy {f.predictor_.strategy}. "
-        f"Trained {h.epochs_run} epochs in {h.seconds:.1f} s "
-        f"({h.train_windows:,} windows); {h.stop_reason}; kept epoch {h.best_epoch}.",
+        + _trained(f.config_.members, h),
         highlight=False,
+    )
+
+
+def _trained(members: int, h) -> str:
+    if members == 1:
+        return (
+            f"Trained {h.epochs_run} epochs in {h.seconds:.1f} s ({h.train_windows:,} "
+            f"windows); {h.stop_reason}; kept epoch {h.best_epoch}."
+        )
+    return (
+        f"Trained {members} members in {h.seconds:.1f} s ({h.train_windows:,} windows); the "
+        f"last {h.stop_reason}, ran {h.epochs_run} epochs, kept epoch {h.best_epoch}."
     )
 
 

@@ -37,6 +37,8 @@ def model_name(cfg) -> str:
         name = f"{cfg.model.upper()}({','.join(str(u) for u in cfg.units)})"
     else:
         name = cfg.model if len(cfg.model) <= 60 else cfg.model[:57] + "..."
+    if cfg.members > 1:
+        name = f"median of {cfg.members} {name}"
     strategy = cfg.resolved_strategy()
     return name if strategy == "direct" or cfg.max_step == 1 else f"{name} [{strategy}]"
 

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rnncast.data.ahead import NO_KNOWN, Known
 from rnncast.data.dates import DATE_NAMES
 from rnncast.data.io import is_parquet, parquet_columns, parquet_series, read_table
-from rnncast.data.prepare import NO_KNOWN, Known, PreparedData, as_names, prepare, prepare_series
+from rnncast.data.prepare import prepare, prepare_series
+from rnncast.data.prepared import PreparedData, as_names
 
 
 def load(

@@ -12,199 +12,16 @@ and missing values handled by an explicit policy whose work is counted.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from rnncast.data.calendar import (
-    calendar_columns,
-    calendar_frame,
-    calendar_parts,
-    check_calendar_names,
-)
-from rnncast.data.dates import check_duplicates, detect_date, infer_freq, parse_dates, when
-from rnncast.data.static import encode_static, static_names, static_spec
+from rnncast.data.ahead import NO_KNOWN, Known, split_future, with_known
+from rnncast.data.dates import check_duplicates, detect_date, infer_freq, parse_dates
+from rnncast.data.prepared import PreparedData, as_names
+from rnncast.data.static import encode_static
 from rnncast.errors import ConfigError, DataError, closest
-
-
-@dataclass(frozen=True)
-class Known:
-    """Inputs known ahead of time: columns of the data whose future values the user gives,
-    calendar parts made from the dates (``"auto"`` for the frequency's), and the public
-    holidays of a country or subdivision (``"AU-VIC"``)."""
-
-    columns: tuple[str, ...] = ()
-    calendar: tuple[str, ...] | str | None = None
-    holidays: str | None = None
-    static: tuple[str, ...] = ()
-    static_spec: dict | None = None  # how the static columns were encoded when fitted
-
-    @classmethod
-    def of(cls, known=(), calendar=None, holidays=None, static=()) -> Known:
-        """From the arguments of :meth:`Forecaster.fit` (``known`` the user's columns)."""
-        names = as_names(known, "known") if known else ()
-        fixed = as_names(static, "static") if static else ()
-        if isinstance(calendar, str) and calendar not in ("auto", ""):
-            calendar = tuple(c.strip() for c in calendar.split(",") if c.strip())
-        elif isinstance(calendar, list | tuple):
-            calendar = tuple(calendar)
-        return cls(names, calendar or None, (holidays or "").strip() or None, fixed)
-
-    def __bool__(self) -> bool:
-        return bool(self.columns or self.calendar or self.holidays or self.static)
-
-    def encoded(self, frames: Sequence[pd.DataFrame], id: str | None) -> Known:
-        """With the static columns' encoding (from ``frames``, unless fitted already), and
-        their network columns among the known columns."""
-        if not self.static:
-            return self
-        if id is None:
-            raise ConfigError("--static gives each of many series its values; it needs --id.")
-        spec = self.static_spec or static_spec(frames, id, self.static)
-        columns = (*self.columns, *static_names(spec))
-        return dataclasses.replace(self, columns=columns, static_spec=spec)
-
-
-NO_KNOWN = Known()
-
-
-@dataclass
-class PreparedData:
-    """A clean series. ``frame`` holds the input columns (features first, then known columns,
-    then targets).
-
-    Attributes:
-        frame: Float64 values indexed by a sorted DatetimeIndex (or a RangeIndex without dates).
-        targets: Target column names (C of them).
-        features: Extra input column names (may be empty): past covariates, known up to the
-            forecast origin only.
-        known: Columns known ahead of time (the user's, then the calendar's), in frame order.
-        calendar: The calendar parts made from the dates (see :mod:`rnncast.data.calendar`).
-        holidays: The country or subdivision whose public holidays make the ``holiday`` column.
-        future: The user's known columns on the dates after the last observed target (rows
-            of the data whose target was empty), or None; with many series one per series in
-            ``futures``.
-        date: Name of the date column, or None.
-        freq: Pandas frequency alias ('D', 'B', 'MS', 'h', ...), or None without dates.
-        missing_filled: Number of values filled in by the missing-value policy.
-        rows_dropped: Number of rows removed by the ``drop`` policy.
-        notes: Plain sentences about what was done to the data, for the run summary.
-        id_column: The column naming the series in long-format data with many series.
-        ids: The series' names, in order; empty for a single series.
-        bounds: Row offsets of the series as if stacked (series g is rows
-            ``bounds[g]:bounds[g + 1]``); empty for a single series.
-        group: Which series this is, when it is one series of many (its scaler's row).
-        parts: With many series, one frame per series and ``frame`` None: the panel is
-            never held as one pandas frame.
-        holes: Where values were missing and interpolated, one (T, F) mask per series; kept
-            so that :func:`refill_causally` can redo the rows before a split boundary.
-    """
-
-    frame: pd.DataFrame | None
-    targets: tuple[str, ...]
-    features: tuple[str, ...]
-    date: str | None
-    freq: str | None
-    missing_filled: int = 0
-    rows_dropped: int = 0
-    notes: list[str] = field(default_factory=list)
-    id_column: str | None = None
-    ids: tuple[str, ...] = ()
-    bounds: tuple[int, ...] = ()
-    group: int = 0
-    parts: tuple[pd.DataFrame, ...] = ()
-    holes: tuple[np.ndarray, ...] = ()
-    known: tuple[str, ...] = ()
-    calendar: tuple[str, ...] = ()
-    holidays: str | None = None
-    future: pd.DataFrame | None = None
-    futures: tuple[pd.DataFrame | None, ...] = ()
-    static: dict | None = None
-
-    @property
-    def static_columns(self) -> list[str]:
-        """The network columns of the static covariates (constant within a series)."""
-        return static_names(self.static) if self.static else []
-
-    @property
-    def user_known(self) -> tuple[str, ...]:
-        """The known columns the user gives future values for (not made from the dates, not
-        static)."""
-        made = {*calendar_columns(self.calendar, self.holidays), *self.static_columns}
-        return tuple(k for k in self.known if k not in made)
-
-    def dates_after(self, n: int) -> pd.Index:
-        """The ``n`` dates (or row numbers) after the last observation of one series."""
-        index = self.frame.index
-        if isinstance(index, pd.DatetimeIndex):
-            return pd.date_range(index[-1], periods=n + 1, freq=self.freq)[1:]
-        return pd.RangeIndex(len(index), len(index) + n)
-
-    def known_ahead(self, n: int) -> np.ndarray:
-        """The known columns on the ``n`` dates after the last observation (n, K), in
-        original units: calendar columns made from the dates, the user's from ``future``
-        (NaN past its end)."""
-        out = np.full((n, len(self.known)), np.nan)
-        dates = self.dates_after(n)
-        made = calendar_columns(self.calendar, self.holidays)
-        if made:
-            cal = calendar_frame(dates, self.calendar, self.holidays)
-            for name in made:
-                out[:, self.known.index(name)] = cal[name].to_numpy()
-        if self.future is not None:
-            rows = min(n, len(self.future))
-            for name in self.user_known:
-                out[:rows, self.known.index(name)] = self.future[name].to_numpy()[:rows]
-        for name in self.static_columns:  # the same on every date
-            out[:, self.known.index(name)] = self.frame[name].iloc[-1]
-        return out
-
-    @property
-    def columns(self) -> list[str]:
-        """All value columns: features, known columns, then targets."""
-        return list((self.frame if self.frame is not None else self.parts[0]).columns)
-
-    @property
-    def n_rows(self) -> int:
-        return len(self.frame) if self.frame is not None else self.bounds[-1]
-
-    def first_last(self) -> tuple:
-        """The earliest and latest date (or row) over every series."""
-        frames = [self.frame] if self.frame is not None else self.parts
-        return min(f.index.min() for f in frames), max(f.index.max() for f in frames)
-
-    @property
-    def n_series(self) -> int:
-        return max(1, len(self.ids))
-
-    def series(self, g: int) -> PreparedData:
-        """Series ``g`` alone (the data itself when there is only one)."""
-        if not self.ids:
-            return self
-        return PreparedData(
-            self.parts[g],
-            self.targets,
-            self.features,
-            self.date,
-            self.freq,
-            id_column=self.id_column,
-            ids=(self.ids[g],),
-            group=g,
-            holes=(self.holes[g],) if self.holes and self.holes[g] is not None else (),
-            known=self.known,
-            calendar=self.calendar,
-            holidays=self.holidays,
-            future=self.futures[g] if self.futures else None,
-            static=self.static,
-        )
-
-    @property
-    def name(self) -> str | None:
-        """The series' name, when it is one series of many."""
-        return self.ids[0] if len(self.ids) == 1 else None
 
 
 def prepare(
@@ -265,9 +82,9 @@ def _prepare_long(
         sorted_note = f"Rows were not in date order; sorted {len(frame)} rows by {date!r}."
         notes_g = [sorted_note] if g in unsorted else []
         try:
-            frame, future = _split_future(frame, targets, known.columns, notes_g)
+            frame, future = split_future(frame, targets, known.columns, notes_g)
             freq = infer_freq(frame.index, notes_g) if date is not None else None
-            data = _with_known(frame, future, targets, feats, date, freq, notes_g, known)
+            data = with_known(frame, future, targets, feats, date, freq, notes_g, known)
             if np.isnan(values[rows]).any():
                 _apply_missing(data, missing)
         except DataError as exc:
@@ -397,81 +214,11 @@ def _prepare_one(
         values.index = pd.RangeIndex(len(values))
     for col in values.columns:
         values[col] = _numeric(values[col], col, date_index=date is not None)
-    values, future = _split_future(values, targets, known.columns, notes)
+    values, future = split_future(values, targets, known.columns, notes)
     freq = infer_freq(values.index, notes) if date is not None else None
-    data = _with_known(values, future, targets, feats, date, freq, notes, known)
+    data = with_known(values, future, targets, feats, date, freq, notes, known)
     _apply_missing(data, missing)
     return data
-
-
-def _split_future(frame: pd.DataFrame, targets, known: Sequence[str], notes: list[str]):
-    """The rows up to the last observed target, and the rows after it (the future part:
-    the known columns' values ahead, or None). Nothing after the last observation is ever
-    filled in or scored."""
-    observed = frame[list(targets)].notna().to_numpy().any(axis=1)
-    if not observed.any() or observed[-1]:
-        return frame, None
-    last = len(observed) - 1 - int(np.argmax(observed[::-1]))
-    past, ahead = frame.iloc[: last + 1], frame.iloc[last + 1 :]
-    what = "the known columns' future values" if known else "not used (no --known columns)"
-    notes.append(
-        f"{len(ahead)} rows after the last observed {targets[0]!r} (from {when(ahead.index[0])}) "
-        f"are the future part: never filled in or scored; {what}."
-    )
-    return past, ahead[list(known)] if known else None
-
-
-def _with_known(frame, future, targets, feats, date, freq, notes, known: Known) -> PreparedData:
-    """The prepared series with the calendar's columns made from its dates, placed after the
-    user's known columns and before the targets."""
-    parts = calendar_parts(known.calendar, freq) if known else ()
-    made = calendar_columns(parts, known.holidays)
-    if made:
-        if not isinstance(frame.index, pd.DatetimeIndex):
-            raise ConfigError("--calendar and --holidays need a date column.")
-        check_calendar_names(frame.columns, parts, known.holidays)
-        cal = calendar_frame(frame.index, parts, known.holidays)
-        frame = pd.concat([frame.iloc[:, : -len(targets)], cal, frame[list(targets)]], axis=1)
-    if future is not None and isinstance(frame.index, pd.DatetimeIndex):
-        check_future_dates(frame.index, future.index, freq)
-    return PreparedData(
-        frame,
-        targets,
-        feats,
-        date,
-        freq,
-        notes=notes,
-        known=(*known.columns, *made),
-        calendar=tuple(parts),
-        holidays=known.holidays,
-        future=future,
-        static=known.static_spec,
-    )
-
-
-def check_future_dates(history: pd.DatetimeIndex, dates: pd.DatetimeIndex, freq) -> None:
-    """Future dates must go on from the last observation at the data's frequency."""
-    expected = pd.date_range(history[-1], periods=len(dates) + 1, freq=freq)[1:]
-    wrong = np.flatnonzero(expected != dates)
-    if len(wrong):
-        k = int(wrong[0])
-        raise DataError(
-            f"Future date {when(dates[k])} should be {when(expected[k])}: future rows must go "
-            f"on from the last observation ({when(history[-1])}) at frequency {freq!r}, one "
-            "row per date."
-        )
-
-
-def as_names(value: str | Sequence[str], what: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        names = tuple(v.strip() for v in value.split(",") if v.strip())
-    else:
-        names = tuple(value)
-    if not names:
-        raise ConfigError(f"`{what}` is empty; name at least one column.")
-    if len(set(names)) != len(names):
-        raise ConfigError(f"`{what}` names a column twice: {', '.join(names)}.")
-    return names
 
 
 def _check_overlap(targets, feats, known=()) -> None:

@@ -17,7 +17,7 @@ import torch
 
 from rnncast.config import FitConfig
 from rnncast.data.load import load
-from rnncast.data.prepare import PreparedData
+from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split
 from rnncast.data.windows import Windows

@@ -28,7 +28,8 @@ import pandas as pd
 import torch
 
 from rnncast.config import FitConfig, Size, setting_names
-from rnncast.data.prepare import Known, PreparedData
+from rnncast.data.ahead import Known
+from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, NotFittedError
 from rnncast.forecasting import assess, fitting, inputs, panel

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rnncast.config import FitConfig, check_forecast_steps, check_level
-from rnncast.data.prepare import PreparedData
+from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import check_history

@@ -12,7 +12,8 @@ import numpy as np
 from rnncast.config import FitConfig
 from rnncast.data.io import file_sha256
 from rnncast.data.load import load
-from rnncast.data.prepare import PreparedData, refill_causally
+from rnncast.data.prepare import refill_causally
+from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
 from rnncast.errors import ConfigError, DataError, RnncastError

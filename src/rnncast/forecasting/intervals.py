@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from rnncast.config import FitConfig
-from rnncast.data.prepare import PreparedData
+from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.data.windows import origins_between
 from rnncast.errors import ConfigError

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from rnncast.config import FitConfig, check_forecast_steps
+from rnncast.data.ahead import Known, check_future_dates
 from rnncast.data.dates import parse_dates, when
 from rnncast.data.io import read_table
 from rnncast.data.load import load
-from rnncast.data.prepare import Known, PreparedData, check_future_dates
+from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, DataError
 

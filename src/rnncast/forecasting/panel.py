@@ -15,7 +15,7 @@ import pandas as pd
 
 from rnncast.config import FitConfig
 from rnncast.data.dates import when
-from rnncast.data.prepare import PreparedData
+from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.data.windows import Spans, Windows, origins_between
 from rnncast.errors import ConfigError, DataError

@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 
 from rnncast.config import FitConfig
-from rnncast.data.prepare import PreparedData
+from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.windows import Windows
 from rnncast.errors import ConfigError, DataError

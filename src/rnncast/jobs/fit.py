@@ -12,7 +12,7 @@ import pandas as pd
 from rich.console import Console
 
 from rnncast.config import FitConfig, check_forecast_steps
-from rnncast.data.prepare import as_names
+from rnncast.data.prepared import as_names
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
 from rnncast.forecasting.known import check_past_covariates

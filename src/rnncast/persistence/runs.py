@@ -21,7 +21,7 @@ import torch
 
 from rnncast.config import FitConfig
 from rnncast.data.calendar import PARTS, calendar_columns
-from rnncast.data.prepare import PreparedData
+from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split
 from rnncast.data.static import static_names

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from rnncast.config import SIMPLE_MODELS, FitConfig
+from rnncast.data.ahead import Known
 from rnncast.data.folds import Fold, make_folds
 from rnncast.data.io import read_table
-from rnncast.data.prepare import Known, prepare
+from rnncast.data.prepare import prepare
 from rnncast.data.sizes import parse_size
 from rnncast.data.split import chronological_split
 from rnncast.errors import ConfigError

@@ -87,3 +87,13 @@ def test_smape_loss():
     actual, forecast = torch.tensor([100.0, 0.0, 50.0]), torch.tensor([110.0, 0.0, 0.0])
     expected = (2 * 10 / 210 + 0 + 2) / 3  # both zero: no error; one zero: the maximum, 2
     assert loss(forecast, actual).item() == pytest.approx(expected)
+
+
+def test_a_stack_of_dilated_layers_fits_saves_and_loads(airline, tmp_path):
+    spec = "lstm(8, dilation=3) > lstm(8, dilation=12) > dense"
+    settings = {k: v for k, v in SETTINGS.items() if k != "units"}
+    f = Forecaster(**{**settings, "epochs": 2, "model": spec}).fit(airline, target="passengers")
+    blocks = [b for b in f.predictor_.net.blocks if hasattr(b, "dilation")]
+    assert [b.dilation for b in blocks] == [3, 12]
+    g = Forecaster.load(f.save(str(tmp_path / "run")))
+    pd.testing.assert_frame_equal(g.forecast(12), f.forecast(12))

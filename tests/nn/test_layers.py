@@ -36,3 +36,31 @@ def test_a_bad_cell_or_activation_is_refused():
         RecurrentLayer("lstn", 1, 4)
     with pytest.raises(ValueError, match="SimpleRNN's activation must be tanh or relu"):
         RecurrentLayer("rnn", 1, 4, activation="sigmoid")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("dilation, steps", [(2, 8), (3, 10), (12, 30)])
+def test_a_dilated_layer_runs_interleaved_subsequences_through_one_cell(cell, dilation, steps):
+    """Step t's state comes from step t - d: the output at each step equals the cell run
+    alone over the steps congruent to it (after the zero padding in front)."""
+    torch.manual_seed(0)
+    layer = RecurrentLayer(cell, input_size=2, hidden_size=4, dilation=dilation)
+    x = torch.rand(3, steps, 2)
+    out = layer(x)
+    assert out.shape == (3, steps, 4)
+    pad = -steps % dilation
+    padded = torch.nn.functional.pad(x, (0, 0, pad, 0))
+    for j in range(dilation):
+        alone, _ = layer.rnn(padded[:, j::dilation])  # (3, n, 4)
+        positions = torch.arange(j, steps + pad, dilation) - pad
+        kept = positions >= 0
+        torch.testing.assert_close(out[:, positions[kept]], alone[:, kept], rtol=1e-5, atol=1e-6)
+
+
+def test_dilation_one_is_the_ordinary_layer():
+    torch.manual_seed(0)
+    plain = RecurrentLayer("lstm", 2, 4)
+    torch.manual_seed(0)
+    dilated = RecurrentLayer("lstm", 2, 4, dilation=1)
+    x = torch.rand(2, 7, 2)
+    torch.testing.assert_close(plain(x), dilated(x), rtol=0, atol=0)

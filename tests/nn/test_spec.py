@@ -25,6 +25,7 @@ def test_a_list_of_layers_equals_the_text():
         ("lstn", "Unknown model 'lstn'. Did you mean 'lstm'?"),
         ("lstm(8) > > dense", "has an empty layer"),
         ([], "The model spec is empty"),
+        ("lstm(8, dilation=0)", r"lstm\(dilation=...\) must be a whole number >= 1; got 0"),
     ],
 )
 def test_bad_specs_say_what_is_wrong(spec, message):

@@ -52,6 +52,10 @@ class RecurrentLayer(nn.Module):
         orthogonal: Orthogonal recurrent weights, one square block per gate.
         forget_bias: LSTM forget-gate bias (1 is the common choice; PyTorch's default is 0 on
             average). PyTorch keeps two bias vectors; the second one's forget part is set to 0.
+        dilation: Each step's state comes from ``dilation`` steps back (a dilated recurrent
+            layer, as in Smyl's ES-RNN): the sequence runs as ``dilation`` interleaved
+            subsequences through the same cell, the first steps zero-padded so that the last
+            step ends every subsequence. 1 is the ordinary layer.
 
     Shape:
         input (B, L, F) -> output (B, L, hidden_size), or (B, L, 2 * hidden_size) when
@@ -72,8 +76,10 @@ class RecurrentLayer(nn.Module):
         merge: str = "concat",
         orthogonal: bool = False,
         forget_bias: float = 0.0,
+        dilation: int = 1,
     ) -> None:
         super().__init__()
+        self.dilation = dilation
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {', '.join(CELLS)}; got {cell!r}.")
         if activation not in ACTIVATIONS:
@@ -112,7 +118,17 @@ class RecurrentLayer(nn.Module):
         return ["", "_reverse"] if self.rnn.bidirectional else [""]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_with_state(x)[0]
+        if self.dilation == 1:
+            return self.forward_with_state(x)[0]
+        d, (batch, steps, width) = self.dilation, x.shape
+        pad = -steps % d
+        x = torch.nn.functional.pad(x, (0, 0, pad, 0))  # (B, L + pad, F), zeros first
+        n = (steps + pad) // d
+        # step t * d + j is step t of subsequence j: (B, n, d, F) -> (B * d, n, F)
+        parts = x.reshape(batch, n, d, width).transpose(1, 2).reshape(batch * d, n, width)
+        out = self.forward_with_state(parts)[0]  # (B * d, n, H)
+        out = out.reshape(batch, d, n, -1).transpose(1, 2).reshape(batch, n * d, -1)
+        return out[:, pad:]  # (B, L, H)
 
     def forward_with_state(self, x: torch.Tensor, state=None, loop: bool = False):
         """Run the sequence from ``state`` (PyTorch's layout: h, or (h, c) for LSTM, each

@@ -112,6 +112,7 @@ class StackNet(nn.Module):
             merge=a.get("merge", "concat"),
             orthogonal=a["orthogonal"],
             forget_bias=a.get("forget_bias", 0.0),
+            dilation=a.get("dilation", 1),
         )
         blocks.append(block)
         return _Flow("seq", block.output_size, flow.length, recurrent=True)

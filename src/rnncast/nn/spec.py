@@ -22,7 +22,13 @@ from typing import Any
 
 from rnncast.errors import ConfigError, SettingTypeError, closest
 
-_RECURRENT = {"units": 50, "activation": "tanh", "orthogonal": False, "forget_bias": 0.0}
+_RECURRENT = {
+    "units": 50,
+    "activation": "tanh",
+    "orthogonal": False,
+    "forget_bias": 0.0,
+    "dilation": 1,
+}
 _BIDIRECTIONAL = {**_RECURRENT, "merge": "concat"}
 
 # name -> parameters in positional order with their defaults (None: required).
@@ -208,7 +214,7 @@ def _check_arg(kind: str, key: str, value: Any) -> None:
     if key in CHOICES:
         if value not in CHOICES[key]:
             raise ConfigError(f"{where} must be one of {', '.join(CHOICES[key])}; got {value!r}.")
-    elif key in ("units", "filters", "kernel", "sub", "pool"):
+    elif key in ("units", "filters", "kernel", "sub", "pool", "dilation"):
         if value is None and key == "units" and kind == "dense":
             return
         if value is None and kind == "dense":

@@ -112,6 +112,8 @@ def run_recipe(recipe: dict, series: list[dict]) -> tuple[list[list[float]], flo
         # on each series' own min-max scale (chosen on Tourism quarterly's training parts)
         settings.update(log=False, scaler="minmax")
     settings["lookback"] = max(2, round(settings.pop("lookback_x") * h))
+    if settings["model"] not in ("lstm", "gru", "rnn", "dense"):
+        settings.pop("units", None)  # a spec carries its own sizes
     f = Forecaster(**settings, horizon=h, test_size=0, val_size=0, fallback="seasonal-naive")
     start = time.perf_counter()
     f.fit(long_table(series), target="y", date="date", id="id")

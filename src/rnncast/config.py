@@ -31,7 +31,7 @@ ACTIVATIONS = ("tanh", "relu")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 LOSSES = ("mse", "mae", "huber", "smape")
 WINDOW_NORMS = ("last", "mean")
-SCALERS = ("minmax", "standard", "none")
+SCALERS = ("minmax", "standard", "none", "mase")
 MISSING = ("interpolate", "ffill", "drop", "error")
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -94,7 +94,9 @@ class FitConfig:
         patience: Epochs without validation improvement before stopping (0: never stop early).
         seed: Seed of weights, dropout and shuffling; same seed, same numbers on a CPU.
         device: ``auto`` (CUDA when present), ``cpu`` or ``cuda``.
-        scaler: ``minmax``, ``standard`` or ``none``, fitted on the training rows only.
+        scaler: ``minmax``, ``standard``, ``none``, or ``mase`` (divided by the seasonal
+            naive forecast's mean absolute error: an MAE loss becomes MASE), fitted on the
+            training rows only.
         missing: What to do with missing values: ``interpolate``, ``ffill``, ``drop``, ``error``.
         test_size: Test part: a fraction, a row count or a start date.
         val_size: Validation part, just before the test part; 0 trains without one.

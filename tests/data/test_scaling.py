@@ -39,3 +39,14 @@ def test_state_round_trips_through_json_exactly():
 def test_not_fitted():
     with pytest.raises(NotFittedError, match="not fitted"):
         Scaler().transform(np.ones((1, 1)))
+
+
+def test_the_mase_scaler_divides_by_the_seasonal_naive_error():
+    """Scaled by the training rows' seasonal naive MAE (no shift): an absolute error in
+    scaled units is the error's MASE."""
+    rows = np.array([[1.0, 10.0], [2.0, 10.0], [4.0, 10.0], [7.0, 10.0], [11.0, 10.0]])
+    s = Scaler("mase", season=2).fit(rows)
+    np.testing.assert_allclose(s.shift_[0], [0.0, 0.0])
+    np.testing.assert_allclose(s.scale_[0], [(3 + 5 + 7) / 3, 1.0])  # a flat column: 1
+    restored = Scaler.from_dict(s.to_dict())
+    np.testing.assert_allclose(restored.inverse(s.transform(rows)[:, 0], 0), rows[:, 0])

@@ -19,7 +19,7 @@ import numpy as np
 
 from rnncast.errors import NotFittedError, RunError
 
-KINDS = ("minmax", "standard", "none")
+KINDS = ("minmax", "standard", "none", "mase")
 
 
 class Scaler:
@@ -30,13 +30,16 @@ class Scaler:
 
     Args:
         kind: ``minmax`` (to [0, 1] on the training rows), ``standard`` (zero mean, unit
-            variance) or ``none``.
+            variance), ``none``, or ``mase``: divided by the mean absolute error of the
+            seasonal naive forecast on the training rows (no shift), so that an absolute
+            error in scaled units is MASE's, and series of any size weigh alike.
+        season: The season of ``mase``'s naive forecast (1: the last value).
     """
 
-    def __init__(self, kind: str = "minmax") -> None:
+    def __init__(self, kind: str = "minmax", season: int = 1) -> None:
         if kind not in KINDS:
             raise ValueError(f"`scaler` must be one of {', '.join(KINDS)}; got {kind!r}.")
-        self.kind = kind
+        self.kind, self.season = kind, season
 
     def fit(self, rows: np.ndarray) -> Scaler:
         """Learn shift and scale from ``rows`` of shape (T, F): the training rows only."""
@@ -62,6 +65,10 @@ class Scaler:
             shift, scale = rows.min(axis=0), rows.max(axis=0) - rows.min(axis=0)
         elif self.kind == "standard":
             shift, scale = rows.mean(axis=0), rows.std(axis=0)
+        elif self.kind == "mase":
+            m = self.season if len(rows) > self.season else 1
+            shift = np.zeros(rows.shape[1])
+            scale = np.abs(rows[m:] - rows[:-m]).mean(axis=0) if len(rows) > m else shift + 1
         else:
             shift, scale = np.zeros(rows.shape[1]), np.ones(rows.shape[1])
         return shift, np.where(scale > 0, scale, 1.0)  # a constant column must not divide by 0

@@ -56,7 +56,7 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     splits, usable = inputs.split_series(data, cfg)
     inputs.refill_before_boundaries(data, splits)
     season = cfg.season or infer_season(data.freq)
-    scaler = Scaler(cfg.scaler).fit_groups(
+    scaler = Scaler(cfg.scaler, season).fit_groups(
         [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
     )
     if data.static:  # one scale across series, from every used series' training rows

@@ -143,6 +143,9 @@ def main() -> None:
     parser.add_argument("--methods", default="naive,snaive,ets,theta")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument(
+        "--combine", action="store_true", help="also the median of the recipes' forecasts"
+    )
+    parser.add_argument(
         "--try",
         dest="extra",
         action="append",
@@ -164,14 +167,21 @@ def main() -> None:
     first = next(iter(RECIPES.values()))
     for text in args.extra:
         recipes[f"tried {text}"] = {**first, **json.loads(text)}
+    combined, total = [], 0.0
     for label, recipe in recipes.items():
         runs = []
         for seed in range(args.seeds):
             forecasts, seconds, fallback = run_recipe({**recipe, "seed": seed}, series)
             runs.append((*scores(series, forecasts), seconds))
+            if seed == 0:
+                combined.append(forecasts)
+                total += seconds
         mean = np.mean(runs, axis=0)
         note = f"{fallback} series by the seasonal-naive fallback" if fallback else ""
         rows[f"rnncast: {label}"] = (*mean, note)
+    if args.combine and len(combined) > 1:
+        median = [np.median(np.array(fs), axis=0).tolist() for fs in zip(*combined, strict=True)]
+        rows["rnncast: the median of the recipes above"] = (*scores(series, median), total, "")
     base_smape, base_mase = rows["SeasonalNaive"][:2]
     part = "last horizon of each training part" if args.validate else "official test parts"
     print(

@@ -97,3 +97,22 @@ def test_a_stack_of_dilated_layers_fits_saves_and_loads(airline, tmp_path):
     assert [b.dilation for b in blocks] == [3, 12]
     g = Forecaster.load(f.save(str(tmp_path / "run")))
     pd.testing.assert_frame_equal(g.forecast(12), f.forecast(12))
+
+
+def test_the_pinball_loss_trains_for_its_quantile():
+    loss = make_loss("pinball", quantile=0.2)
+    actual = torch.tensor([10.0, 10.0])
+    assert loss(torch.tensor([8.0, 13.0]), actual).item() == pytest.approx((0.2 * 2 + 0.8 * 3) / 2)
+    # the constant minimising it over a sample is the sample's 0.2-quantile
+    sample = torch.arange(1.0, 11.0)
+    best = min(torch.arange(0.0, 12.0, 0.5), key=lambda c: loss(c.expand(10), sample).item())
+    assert 2.0 <= best.item() <= 3.0
+
+
+def test_a_low_quantile_forecasts_lower(airline):
+    settings = {**SETTINGS, "epochs": 60, "loss": "pinball"}
+    low = Forecaster(**settings, quantile=0.1).fit(airline, target="passengers").forecast(12)
+    high = Forecaster(**settings, quantile=0.9).fit(airline, target="passengers").forecast(12)
+    assert (low["passengers"] < high["passengers"]).mean() > 0.8
+    with pytest.raises(ConfigError, match="`quantile` must be"):
+        Forecaster(quantile=1.0).fit(airline, target="passengers")

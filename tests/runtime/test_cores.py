@@ -44,9 +44,9 @@ def shard_calls(monkeypatch) -> list[int]:
     calls: list[int] = []
     sharded = training._sharded_gradients
 
-    def spy(net, optimizer, loss_name, x, *args):
+    def spy(net, optimizer, cfg, x, *args):
         calls.append(len(x))
-        return sharded(net, optimizer, loss_name, x, *args)
+        return sharded(net, optimizer, cfg, x, *args)
 
     monkeypatch.setattr(training, "_sharded_gradients", spy)
     return calls
@@ -117,7 +117,7 @@ def test_sharded_gradients_equal_the_whole_batch():
     net = _net(spec)
     with one_buffer(net) as params, cores.spread(2):
         optimizer = make_optimizer(FitConfig(), params)
-        loss = training._sharded_gradients(net, optimizer, "mse", x, y, None, CPU)
+        loss = training._sharded_gradients(net, optimizer, FitConfig(), x, y, None, CPU)
         grads = [p.grad.clone() for p in net.parameters()]
     assert loss.item() == pytest.approx(training.make_loss("mse")(whole(x), y).item(), rel=1e-6)
     for p, g in zip(whole.parameters(), grads, strict=True):

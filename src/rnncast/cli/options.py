@@ -84,7 +84,8 @@ Strategy = Annotated[str | None, typer.Option(help="Multi-step: direct, recursiv
 Optimizer = Annotated[str, typer.Option(help="adam, rmsprop or sgd (Nesterov).")]
 Lr = Annotated[float, typer.Option(help="Learning rate.")]
 Momentum = Annotated[float, typer.Option(help="SGD momentum.")]
-Loss = Annotated[str, typer.Option(help="mse, mae, huber or smape.")]
+Loss = Annotated[str, typer.Option(help="mse, mae, huber, smape or pinball.")]
+Quantile = Annotated[float, typer.Option(help="The quantile of --loss pinball.")]
 WindowNormOption = Annotated[
     str | None,
     typer.Option("--window-norm", help="Normalise each window by its last or mean value."),

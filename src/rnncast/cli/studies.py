@@ -73,6 +73,7 @@ def compare(
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
+    quantile: opt.Quantile = _D.quantile,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -149,6 +150,7 @@ def backtest(
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
+    quantile: opt.Quantile = _D.quantile,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -228,6 +230,7 @@ def tune(
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
+    quantile: opt.Quantile = _D.quantile,
     quiet: opt.Quiet = False,
 ) -> None:
     """Search lookback, units, layers, dropout, learning rate and batch size with Optuna

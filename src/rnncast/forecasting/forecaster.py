@@ -85,6 +85,7 @@ class Forecaster:
         window_norm: str | None = _D.window_norm,
         log: bool = _D.log,
         members: int = _D.members,
+        quantile: float = _D.quantile,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -97,6 +98,7 @@ class Forecaster:
         self.target_history, self.interval, self.verbose = target_history, interval, verbose
         self.fallback, self.embed = fallback, embed
         self.window_norm, self.log, self.members = window_norm, log, members
+        self.quantile = quantile
 
     @classmethod
     def from_config(cls, cfg: FitConfig, verbose: bool = False) -> Forecaster:

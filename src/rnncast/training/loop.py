@@ -116,9 +116,25 @@ def make_optimizer(cfg: FitConfig, params) -> Optimizer:
     return Optimizer(cfg.optimizer, params, lr=cfg.lr, momentum=cfg.momentum)
 
 
-def make_loss(name: str, reduction: str = "mean") -> nn.Module:
+def make_loss(name: str, reduction: str = "mean", quantile: float = 0.5) -> nn.Module:
+    if name == "pinball":
+        return PinballLoss(quantile, reduction=reduction)
     kinds = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss, "smape": SmapeLoss}
     return kinds[name](reduction=reduction)
+
+
+class PinballLoss(nn.Module):
+    """The quantile loss at ``quantile`` q: ``q (y - f)`` when the forecast is below the
+    actual, ``(1 - q) (f - y)`` above it; its minimiser is the q-quantile."""
+
+    def __init__(self, quantile: float, reduction: str = "mean") -> None:
+        super().__init__()
+        self.quantile, self.reduction = quantile, reduction
+
+    def forward(self, forecast: torch.Tensor, actual: torch.Tensor) -> torch.Tensor:
+        error = actual - forecast
+        losses = torch.maximum(self.quantile * error, (self.quantile - 1) * error)
+        return losses.sum() if self.reduction == "sum" else losses.mean()
 
 
 class SmapeLoss(nn.Module):
@@ -176,7 +192,7 @@ def training_shards(net: nn.Module, batch_size: int, device: torch.device) -> in
 def _train(
     net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume, shards
 ):
-    loss_fn = make_loss(cfg.loss)
+    loss_fn = make_loss(cfg.loss, quantile=cfg.quantile)
     rng = np.random.default_rng(cfg.seed)
     history, best = History(), (math.inf, copy.deepcopy(net.state_dict()))
     first_epoch, position = 1, (0, 0.0, 0)
@@ -301,7 +317,7 @@ def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, positi
         rows = ctx.shard(order[first : first + cfg.batch_size], cfg.batch_size)
         x, y, series = windows.batch(rows)
         if shards > 1 and cores.count(len(rows), device) > 1:
-            loss = _sharded_gradients(net, optimizer, cfg.loss, x, y, series, device)
+            loss = _sharded_gradients(net, optimizer, cfg, x, y, series, device)
         else:
             optimizer.zero_grad()  # in place: one_buffer's views stay valid
             loss = loss_fn(net(x, series), y)
@@ -315,7 +331,7 @@ def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, positi
     return done, total, count, False
 
 
-def _sharded_gradients(net, optimizer, loss_name, x, y, series, device) -> torch.Tensor:
+def _sharded_gradients(net, optimizer, cfg, x, y, series, device) -> torch.Tensor:
     """The batch's mean loss, its gradients left in each parameter's ``.grad``, computed in
     shards side by side (see :mod:`rnncast.runtime.cores`): each shard's summed loss over the whole
     batch's size, its gradients summed in shard order, its dropout seeded from PyTorch's
@@ -323,7 +339,7 @@ def _sharded_gradients(net, optimizer, loss_name, x, y, series, device) -> torch
     n = cores.count(len(x), device)
     params = [p for p in net.parameters() if p.requires_grad]
     seeds = torch.randint(2**62, (n,)).tolist()
-    summed, scale = make_loss(loss_name, reduction="sum"), 1.0 / y.numel()
+    summed, scale = make_loss(cfg.loss, "sum", cfg.quantile), 1.0 / y.numel()
 
     def shard(part) -> tuple[torch.Tensor, torch.Tensor]:
         xs, ys, ss, seed = part

@@ -484,3 +484,21 @@ def test_many_series_with_known_inputs_in_every_strategy(strategy):
         assert np.isfinite(f.metrics_["test"][mode]["model"]["rmse"])
     out = f.forecast(5, future=future)
     assert len(out) == 15 and np.isfinite(out[["sales", "lower", "upper"]].to_numpy()).all()
+
+
+def test_cli_static_covariates_reach_the_fit(tmp_path):
+    data = tmp_path / "shops.csv"
+    shops().to_csv(data, index=False)
+    rnncast = [sys.executable, "-m", "rnncast", "fit", str(data), "--target", "sales"]
+    rnncast += ["--known", "promo", "--static", "size,kind", "--epochs", "1", "-q"]
+    assert (
+        subprocess.run([*rnncast, "--id", "shop", "--out", str(tmp_path / "run")]).returncode == 0
+    )
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["data"]["static"] == {"size": None, "kind": ["city", "mall"]}
+    alone = subprocess.run(
+        [*rnncast, "--out", str(tmp_path / "one")], capture_output=True, text=True
+    )
+    assert alone.returncode == 2 and "--static gives each of many series its values" in (
+        alone.stderr
+    )

@@ -127,12 +127,7 @@ def fit(
             progress=not quiet,
             id=id,
             distributed=distributed,
-            known={
-                "known": known or (),
-                "calendar": calendar,
-                "holidays": holidays,
-                "future": future,
-            },
+            known={**opt.known_inputs(known, calendar, holidays, static), "future": future},
         )
     except (RnncastError, OSError) as exc:
         fail(exc)

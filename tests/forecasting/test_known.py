@@ -270,6 +270,8 @@ def test_evaluate_scores_only_rows_the_model_never_learned_from(with_promo):
         DataError, match=r"needs 8 rows before it \(`lookback`\); the new data has 5"
     ):
         with_promo.evaluate(later.tail(40), since=later["date"].iloc[-35])
+    with pytest.raises(ConfigError, match="since=5 is not a date"):
+        with_promo.evaluate(later, since=5)
     with pytest.raises(ConfigError, match="`since` applies to new data"):
         with_promo.evaluate(since="2023-10-28")
 

@@ -181,6 +181,8 @@ def scored_part(
         since = fitted.frame.index[n_train]
     if isinstance(index, pd.DatetimeIndex):
         try:
+            if isinstance(since, int | np.integer):
+                raise TypeError  # a row number does not name a date
             since = pd.Timestamp(since)
         except (TypeError, ValueError):
             raise ConfigError(f"--since {since!r} is not a date.") from None

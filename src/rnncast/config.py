@@ -117,6 +117,10 @@ class FitConfig:
         members: Networks whose forecast is their median: each starts from its own weights
             (all drawn from ``seed``) and trains with its own shuffling and dropout (seed
             ``seed + k``); an ensemble saved, loaded and resumed as one model.
+        pad: Let a window start before its series' first row, those rows repeating the first
+            value, so a series shorter than the lookback is trained on and forecast by the
+            model (it needs one row before its first target); the padded rows are inputs
+            only, never targets or scores.
         embed: With many series, the size of a learned vector per series appended to every
             step's inputs (0: none), so one global model can tell the series apart.
     """
@@ -151,6 +155,7 @@ class FitConfig:
     log: bool = False
     members: int = 1
     quantile: float = 0.5
+    pad: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", _parse_units(self.units))
@@ -178,8 +183,10 @@ class FitConfig:
             _check_choice("fallback", self.fallback, ("seasonal-naive",))
         if self.window_norm is not None:
             _check_choice("window_norm", self.window_norm, WINDOW_NORMS)
-        if not isinstance(self.log, bool):
-            raise SettingTypeError(f"`log` must be True or False, got {self.log!r}.")
+        for name in ("log", "pad", "target_history"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                raise SettingTypeError(f"`{name}` must be True or False, got {value!r}.")
         if self.log and self.window_norm is None:
             raise ConfigError("--log takes log ratios to a window's level; give --window-norm.")
         if self.window_norm is not None and not self.target_history:
@@ -193,10 +200,6 @@ class FitConfig:
         _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         _check_float("clip_norm", self.clip_norm, low=0.0)
         _check_float("quantile", self.quantile, low=0.0, high=1.0, low_open=True, high_open=True)
-        if not isinstance(self.target_history, bool):
-            raise SettingTypeError(
-                f"`target_history` must be True or False, got {self.target_history!r}."
-            )
         self.layers()  # the model spec is checked here, before any data is read
 
     @property
@@ -209,6 +212,11 @@ class FitConfig:
     @property
     def max_step(self) -> int:
         return self.steps[-1]
+
+    @property
+    def history(self) -> int:
+        """Rows a forecast origin needs before it: the lookback, or one with ``pad``."""
+        return 1 if self.pad else self.lookback
 
     @property
     def contiguous(self) -> bool:

@@ -63,6 +63,7 @@ def fit(
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
+    pad: opt.Pad = _D.pad,
     quantile: opt.Quantile = _D.quantile,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,

@@ -94,6 +94,9 @@ Members = Annotated[
     int, typer.Option(help="Networks trained from successive seeds; forecast their median.")
 ]
 Log = Annotated[bool, typer.Option(help="With --window-norm: log ratios (positive data).")]
+Pad = Annotated[
+    bool, typer.Option(help="Windows may start before a series, repeating its first value.")
+]
 Epochs = Annotated[int, typer.Option(help="Maximum epochs.")]
 BatchSize = Annotated[int, typer.Option(help="Windows per step.")]
 ClipNorm = Annotated[float, typer.Option(help="Gradient norm clip; 0 = off.")]

@@ -73,6 +73,7 @@ def compare(
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
+    pad: opt.Pad = _D.pad,
     quantile: opt.Quantile = _D.quantile,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
@@ -150,6 +151,7 @@ def backtest(
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
+    pad: opt.Pad = _D.pad,
     quantile: opt.Quantile = _D.quantile,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
@@ -230,6 +232,7 @@ def tune(
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
+    pad: opt.Pad = _D.pad,
     quantile: opt.Quantile = _D.quantile,
     quiet: opt.Quiet = False,
 ) -> None:

@@ -31,6 +31,21 @@ def origins_between(start: int, stop: int, lookback: int, horizon: int, n_rows: 
     return np.arange(first, last + 1) if last >= first else np.arange(0)
 
 
+def pad_start(values: np.ndarray, origins: np.ndarray, lookback: int):
+    """``values`` with copies of its first row put before it, as many as the earliest
+    window of ``origins`` reaches before row 0, and the origins moved to match: a window that
+    starts before the series reads its first value there.
+
+    >>> v, o = pad_start(np.arange(3.0)[:, None], np.array([1, 2]), lookback=3)
+    >>> v[:, 0].tolist(), o.tolist()
+    ([0.0, 0.0, 0.0, 1.0, 2.0], [3, 4])
+    """
+    short = lookback - int(np.min(origins, initial=lookback))
+    if short <= 0:
+        return values, origins
+    return np.concatenate([np.repeat(values[:1], short, axis=0), values]), origins + short
+
+
 class Spans:
     """Window origins stored as runs, one per series: run r holds the origins
     ``starts[r] .. starts[r] + counts[r] - 1``. Memory is per series, not per window, so a

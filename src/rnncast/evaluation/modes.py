@@ -71,7 +71,9 @@ def roll_forward(
     rows = origins[:, None] + np.arange(-lookback, blocks * horizon)  # (B, L + blocks * H)
     inside = rows < len(values)
     buffer = np.zeros((*rows.shape, values.shape[1]), dtype=values.dtype)
-    buffer[inside] = values[rows[inside]]  # feature columns ahead of an origin stay as observed
+    # feature columns ahead of an origin stay as observed; rows before the first (a padded
+    # window, see rnncast.data.windows.pad_start) repeat the first
+    buffer[inside] = values[np.maximum(rows, 0)[inside]]
     buffer[:, lookback:, targets] = 0.0  # the future target is never read from the data
     starts = list(range(lookback, lookback + steps, horizon))
     done = lookback  # rows forecast so far

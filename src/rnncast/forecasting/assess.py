@@ -68,9 +68,9 @@ def score_series(
         metrics["known_inputs"] = known_note(data.known)
     if split.n_test == 0:
         return metrics
-    check_history(split.test_start, p.lookback)
+    check_history(split.test_start, p.history)
     y = data.frame.to_numpy()[:, p.targets]  # (T, C)
-    origins = one_step_origins(split, len(y), p.lookback, p.max_step)
+    origins = one_step_origins(split, len(y), p.history, p.max_step)
     if one_step is None:
         one_step = p.one_step(data, origins)
     if p.free_running and recursive is None:
@@ -120,7 +120,7 @@ def test_forecasts(p: Predictor, data: PreparedData, split: Split) -> dict[str, 
     """
     n = len(data.frame)
     y = data.frame.to_numpy()[:, p.targets]
-    origins = origins_between(split.test_start, n, p.lookback, p.max_step, n)
+    origins = origins_between(split.test_start, n, p.history, p.max_step, n)
     out = {
         "origins": origins,
         "actual": y[origins[:, None] + np.asarray(p.steps) - 1],
@@ -141,7 +141,7 @@ def predictions(p: Predictor, data: PreparedData, split: Split, c: int) -> pd.Da
     n, lead = len(data.frame), p.steps[0]
     frame = pd.DataFrame({"actual": data.frame.iloc[:, p.targets[c]]})
     frame["part"] = np.repeat(["train", "val", "test"], list(split))
-    origins = origins_between(0, n, p.lookback, p.max_step, n)
+    origins = origins_between(0, n, p.history, p.max_step, n)
     frame["one_step"] = np.nan
     col = frame.columns.get_loc("one_step")
     frame.iloc[origins + lead - 1, col] = p.one_step(data, origins)[:, 0, c]

@@ -120,6 +120,7 @@ def new_predictor(cfg: FitConfig, prep: Prepared, device: torch.device) -> Predi
         device,
         embedded=bool(embed),
         known=prep.known,
+        pad=cfg.pad,
     )
 
 

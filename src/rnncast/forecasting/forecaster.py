@@ -86,6 +86,7 @@ class Forecaster:
         log: bool = _D.log,
         members: int = _D.members,
         quantile: float = _D.quantile,
+        pad: bool = _D.pad,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -98,7 +99,7 @@ class Forecaster:
         self.target_history, self.interval, self.verbose = target_history, interval, verbose
         self.fallback, self.embed = fallback, embed
         self.window_norm, self.log, self.members = window_norm, log, members
-        self.quantile = quantile
+        self.quantile, self.pad = quantile, pad
 
     @classmethod
     def from_config(cls, cfg: FitConfig, verbose: bool = False) -> Forecaster:

@@ -8,6 +8,7 @@ import pandas as pd
 from rnncast.config import FitConfig, check_forecast_steps, check_level
 from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
+from rnncast.data.windows import pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
@@ -51,7 +52,7 @@ def forecast_series(
     from instead of the end of ``data``."""
     now = data if now is None else now
     n = len(now.frame)
-    check_history(n, p.lookback)
+    check_history(n, p.history)
     if not p.contiguous:
         if steps is not None:
             raise ConfigError(
@@ -62,7 +63,8 @@ def forecast_series(
         if p.step_by_step:
             values = p.recursive(now, start=n, steps=p.max_step)[np.asarray(p.steps) - 1]
         else:
-            x = p.scaled(now)[None, n - p.lookback : n][:, :, p.inputs]
+            values, (end,) = pad_start(p.scaled(now), np.array([n]), p.lookback)
+            x = values[None, end - p.lookback : end][:, :, p.inputs]
             values = p.scaler.inverse(p.at_steps(x, now.group)[0], p.targets, now.group)
         leads = list(p.steps)
     else:

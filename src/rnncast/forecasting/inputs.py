@@ -23,13 +23,19 @@ from rnncast.forecasting.predictor import scale
 
 
 def check_lengths(split: Split, cfg: FitConfig) -> None:
-    """The training part must hold one window; validation and test parts one horizon."""
-    need = cfg.lookback + cfg.max_step
+    """The training part must hold one window (with ``pad``, one row before a horizon);
+    validation and test parts one horizon."""
+    need = cfg.history + cfg.max_step
+    if split.n_train < need and cfg.pad:
+        raise DataError(
+            f"The training part has {split.n_train} rows; a padded window needs one row before "
+            f"--horizon {cfg.max_step}; give more data or smaller --test-size/--val-size."
+        )
     if split.n_train < need:
         raise DataError(
             f"The training part has {split.n_train} rows but one window needs --lookback "
             f"{cfg.lookback} + --horizon {cfg.max_step} = {need}; give more data, a shorter "
-            "lookback or smaller --test-size/--val-size."
+            "lookback, --pad or smaller --test-size/--val-size."
         )
     for part, rows in (("validation", split.n_val), ("test", split.n_test)):
         if 0 < rows < cfg.max_step:
@@ -65,10 +71,11 @@ def split_series(data: PreparedData, cfg: FitConfig) -> tuple[list[Split], list[
             splits.append(Split(len(part.frame), 0, 0))
     if not usable:
         longest = max(len(data.series(g).frame) for g in range(data.n_series))
+        need = "1" if cfg.pad else f"--lookback {cfg.lookback}"
         raise DataError(
-            f"No series is long enough: each needs --lookback {cfg.lookback} + --horizon "
-            f"{cfg.max_step} training rows after the split; the longest has {longest} rows in "
-            "all. Give a shorter lookback or smaller --test-size/--val-size."
+            f"No series is long enough: each needs {need} + --horizon {cfg.max_step} training "
+            f"rows after the split; the longest has {longest} rows in all. Give "
+            f"{'' if cfg.pad else 'a shorter lookback, --pad '}or smaller --test-size/--val-size."
         )
     return splits, usable
 

@@ -30,7 +30,7 @@ def check_calibration(split: Split, cfg: FitConfig) -> None:
 def one_step_half_widths(p: Predictor, data: PreparedData, split: Split, level: float):
     """Half-widths (S, C) from one-step forecasts made on the validation part."""
     n = len(data.frame)
-    origins = origins_between(split.val_start, split.test_start, p.lookback, p.max_step, n)
+    origins = origins_between(split.val_start, split.test_start, p.history, p.max_step, n)
     y = data.frame.to_numpy()[:, p.targets]
     residuals = p.one_step(data, origins) - y[origins[:, None] + np.asarray(p.steps) - 1]
     return conformal_quantile(residuals, level)
@@ -40,7 +40,7 @@ def recursive_half_widths(p: Predictor, data: PreparedData, split: Split, level:
     """Half-widths (K, C) for leads 1..K of forecasts fed their own predictions, from
     every validation origin (a lead that would reach the test part is left out)."""
     y = data.frame.to_numpy()[:, p.targets]
-    origins = np.arange(max(split.val_start, p.lookback), split.test_start)
+    origins = np.arange(max(split.val_start, p.history), split.test_start)
     forecasts = p.recursive(data, origins, leads)  # (B, K, C), original units
     rows = origins[:, None] + np.arange(leads)  # (B, K)
     residuals = forecasts - y[np.minimum(rows, len(y) - 1)]

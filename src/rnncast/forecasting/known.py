@@ -190,9 +190,9 @@ def scored_part(
         raise ConfigError("Without dates --since is a row number of the new data.")
     start = int(index.searchsorted(since))
     where = f" of series {fresh.name!r}" if fresh.name is not None else ""
-    if start < cfg.lookback:
+    if start < cfg.history:
         raise DataError(
-            f"Scoring from {when(since)} needs {cfg.lookback} rows before it (--lookback); "
+            f"Scoring from {when(since)} needs {cfg.history} rows before it (--lookback); "
             f"the new data{where} has {start}. Give earlier rows or a later --since."
         )
     if len(index) - start < cfg.max_step:

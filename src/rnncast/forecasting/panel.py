@@ -17,7 +17,7 @@ from rnncast.config import FitConfig
 from rnncast.data.dates import when
 from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
-from rnncast.data.windows import Spans, Windows, origins_between
+from rnncast.data.windows import Spans, Windows, origins_between, pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.metrics import METRICS
 from rnncast.evaluation.modes import check_history, roll_forward
@@ -39,19 +39,34 @@ def training_origins(
     reach: int,
 ):
     """The scaled series of every used series stacked into one array, and the training and
-    validation window origins into it (no window crosses from one series into the next)."""
+    validation window origins into it (no window crosses from one series into the next).
+    With ``pad``, a series too short for a whole window is put after copies of its first row
+    (:func:`rnncast.data.windows.pad_start`), enough for two training windows where it has
+    the rows."""
     arrays, train, val, offset, lookback = [], [], [], 0, p.lookback
     for g in usable:
-        part, split = data.series(g), splits[g]
-        scaled = p.scaled(part)
+        split = splits[g]
+        scaled = p.scaled(data.series(g))
+        first = first_origin(p, split.n_train, reach)
+        scaled, (shift,) = pad_start(scaled, np.array([first]), lookback)
+        shift -= first  # rows put before the series
         n = len(scaled)
-        train.append(_run(0, split.n_train, lookback, reach, n, offset, g))
+        train.append(_run(shift, shift + split.n_train, lookback, reach, n, offset, g))
         if split.n_val:
-            val.append(_run(split.val_start, split.test_start, lookback, reach, n, offset, g))
+            part = (shift + split.val_start, shift + split.test_start)
+            val.append(_run(*part, lookback, reach, n, offset, g))
         arrays.append(scaled)
         offset += n
     values = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)  # (sum T_g, F)
     return values, _spans(train), _spans(val)
+
+
+def first_origin(p: Predictor, n_train: int, reach: int) -> int:
+    """The first training origin of a series with ``n_train`` training rows: the lookback, or
+    with ``pad`` earlier where the series is short (two windows where it has the rows)."""
+    if not p.pad:
+        return p.lookback
+    return min(p.lookback, max(1, n_train - reach - 1))
 
 
 def _run(first: int, stop: int, lookback: int, reach: int, n: int, offset: int, g: int):
@@ -145,8 +160,9 @@ def score_panel(
         part = data.series(g)
         return score_series(p, cfg, season, part, splits[g], history, recursive, one_step)
 
-    per = {}
+    per = {}  # scored: a series with a test horizon and a season before it (the baseline's)
     scored = [g for g in usable if splits[g].n_test >= cfg.max_step]
+    scored = [g for g in scored if splits[g].test_start >= season]  # only short with --pad
     recursive = recursive_tests(p, data, splits, scored) if p.free_running else {}
     one_step = one_step_tests(p, data, splits, scored)
     for g in scored:
@@ -215,7 +231,8 @@ def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -
     for k, g in enumerate(todo):
         part = data.series(g)
         origins = _test_origins(p, data, splits, g)
-        w = Windows(p.scaled(part), p.lookback, p.steps, p.inputs, p.targets, origins)
+        values, at = pad_start(p.scaled(part), origins, p.lookback)
+        w = Windows(values, p.lookback, p.steps, p.inputs, p.targets, at)
         chunk.append(g)
         xs.append(w.arrays()[0])  # (N_g, L, F_in)
         total += len(origins)
@@ -229,7 +246,7 @@ def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -
 
 
 def _test_origins(p: Predictor, data, splits: list[Split], g: int) -> np.ndarray:
-    return one_step_origins(splits[g], len(data.series(g).frame), p.lookback, p.max_step)
+    return one_step_origins(splits[g], len(data.series(g).frame), p.history, p.max_step)
 
 
 ONE_STEP_CHUNK = 256  # windows per network call: few calls for many short series, little memory
@@ -257,10 +274,11 @@ def recursive_tests(p: Predictor, data, splits: list[Split], groups: list[int]) 
     pad = -(-steps // p.max_step) * p.max_step  # the rows roll_forward may fill
     blocks, origins, offset = [], [], 0
     for g in groups:
-        scaled = p.scaled(data.series(g))  # (T_g, F)
-        check_history(splits[g].test_start, p.lookback)
+        check_history(splits[g].test_start, p.history)
+        start = np.array([splits[g].test_start])
+        scaled, (start,) = pad_start(p.scaled(data.series(g)), start, p.lookback)  # (T_g, F)
         blocks += [scaled, np.zeros((pad, scaled.shape[1]), scaled.dtype)]
-        origins.append(offset + splits[g].test_start)
+        origins.append(offset + start)
         offset += len(scaled) + pad
     which = np.asarray(groups)
     out = roll_forward(

@@ -27,7 +27,7 @@ import torch
 from rnncast.config import FitConfig
 from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
-from rnncast.data.windows import Windows
+from rnncast.data.windows import Windows, pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import roll_forward
 from rnncast.nn.networks import Ensemble, SeriesEmbedding, WindowNorm, build_network
@@ -117,6 +117,7 @@ class Predictor:
             reads each of them *ahead*: beside row t of a window it sees the known value of
             row t + ``reach`` (as extra columns after the frame's, see :meth:`scaled`), so a
             window carries the known values of every step it forecasts.
+        pad: Whether a window may start before its series' first row (those rows repeat it).
     """
 
     def __init__(
@@ -131,10 +132,19 @@ class Predictor:
         device: torch.device,
         embedded: bool = False,
         known: list[int] = (),
+        pad: bool = False,
     ) -> None:
         self.net, self.scaler, self.inputs, self.targets = net, scaler, inputs, targets
         self.lookback, self.steps, self.strategy = lookback, tuple(steps), strategy
         self.device, self.embedded, self.known = device, embedded, list(known)
+        self.pad = pad
+
+    @property
+    def history(self) -> int:
+        """The fewest rows a forecast origin needs before it: the lookback, or one when
+        windows may start before the series (``pad``, see
+        :func:`rnncast.data.windows.pad_start`)."""
+        return 1 if self.pad else self.lookback
 
     @property
     def reach(self) -> int:
@@ -249,10 +259,8 @@ class Predictor:
         if self.step_by_step:  # each origin rolled one step at a time over its known values
             block = self.recursive(data, origins, self.max_step)  # (N, max step, C)
             return block[:, np.asarray(self.steps) - 1]
-        windows = Windows(
-            self.scaled(data), self.lookback, self.steps, self.inputs, self.targets, origins
-        )
-        x, _ = windows.arrays()
+        values, at = pad_start(self.scaled(data), np.asarray(origins), self.lookback)
+        x, _ = Windows(values, self.lookback, self.steps, self.inputs, self.targets, at).arrays()
         return self.scaler.inverse(self.at_steps(x, data.group), self.targets, data.group)
 
     def recursive(self, data: PreparedData, start, steps: int) -> np.ndarray:

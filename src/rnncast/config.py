@@ -121,6 +121,10 @@ class FitConfig:
             value, so a series shorter than the lookback is trained on and forecast by the
             model (it needs one row before its first target); the padded rows are inputs
             only, never targets or scores.
+        deseason: Divide each series by its seasonal indices (a classical multiplicative
+            decomposition of its training rows, see :mod:`rnncast.data.seasonal`) before the
+            scaler and the network, and multiply the forecast back; a series without three
+            seasons of positive training values or a significant season keeps it.
         embed: With many series, the size of a learned vector per series appended to every
             step's inputs (0: none), so one global model can tell the series apart.
     """
@@ -156,6 +160,7 @@ class FitConfig:
     members: int = 1
     quantile: float = 0.5
     pad: bool = False
+    deseason: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "units", _parse_units(self.units))
@@ -183,7 +188,7 @@ class FitConfig:
             _check_choice("fallback", self.fallback, ("seasonal-naive",))
         if self.window_norm is not None:
             _check_choice("window_norm", self.window_norm, WINDOW_NORMS)
-        for name in ("log", "pad", "target_history"):
+        for name in ("log", "pad", "deseason", "target_history"):
             value = getattr(self, name)
             if not isinstance(value, bool):
                 raise SettingTypeError(f"`{name}` must be True or False, got {value!r}.")

@@ -64,6 +64,7 @@ def fit(
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
     pad: opt.Pad = _D.pad,
+    deseason: opt.Deseason = _D.deseason,
     quantile: opt.Quantile = _D.quantile,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,

@@ -94,6 +94,9 @@ Members = Annotated[
     int, typer.Option(help="Networks trained from successive seeds; forecast their median.")
 ]
 Log = Annotated[bool, typer.Option(help="With --window-norm: log ratios (positive data).")]
+Deseason = Annotated[
+    bool, typer.Option(help="Divide out each series' seasonal indices (training rows).")
+]
 Pad = Annotated[
     bool, typer.Option(help="Windows may start before a series, repeating its first value.")
 ]

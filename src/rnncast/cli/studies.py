@@ -74,6 +74,7 @@ def compare(
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
     pad: opt.Pad = _D.pad,
+    deseason: opt.Deseason = _D.deseason,
     quantile: opt.Quantile = _D.quantile,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
@@ -152,6 +153,7 @@ def backtest(
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
     pad: opt.Pad = _D.pad,
+    deseason: opt.Deseason = _D.deseason,
     quantile: opt.Quantile = _D.quantile,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
@@ -233,6 +235,7 @@ def tune(
     log: opt.Log = _D.log,
     members: opt.Members = _D.members,
     pad: opt.Pad = _D.pad,
+    deseason: opt.Deseason = _D.deseason,
     quantile: opt.Quantile = _D.quantile,
     quiet: opt.Quiet = False,
 ) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from rnncast.data import seasonal
 from rnncast.errors import NotFittedError, RunError
 
 KINDS = ("minmax", "standard", "none", "mase")
@@ -73,6 +74,42 @@ class Scaler:
             shift, scale = np.zeros(rows.shape[1]), np.ones(rows.shape[1])
         return shift, np.where(scale > 0, scale, 1.0)  # a constant column must not divide by 0
 
+    # -- seasonality, removed before the scaling (see rnncast.data.seasonal) -----------------
+    def fit_seasons(
+        self, groups: list[np.ndarray], phases: list[int], columns: list[int], season: int
+    ) -> Scaler:
+        """Seasonal indices (G, m, F) of ``columns``, each series' from its training rows
+        (T_g, F) whose first row has phase ``phases[g]``; other columns keep 1s. Call before
+        :meth:`fit_groups`, which then sees the rows with the season removed."""
+        out = np.ones((len(groups), season, groups[0].shape[1]))
+        for g, (rows, phase) in enumerate(zip(groups, phases, strict=True)):
+            out[g][:, columns] = seasonal.fit_indices(rows[:, columns], season, phase)
+        self.seasons_ = out
+        return self
+
+    @property
+    def seasonal(self) -> bool:
+        return getattr(self, "seasons_", None) is not None
+
+    def remove_season(self, values: np.ndarray, group: int, phase: int) -> np.ndarray:
+        """Rows (T, F) whose first has phase ``phase``, divided by their seasonal indices."""
+        values = np.asarray(values, dtype=np.float64)
+        if not self.seasonal:
+            return values
+        m = self.seasons_.shape[1]
+        return values / self.seasons_[group][(phase + np.arange(len(values))) % m]
+
+    def add_season(
+        self, values: np.ndarray, columns: list[int], group: int, phases: np.ndarray
+    ) -> np.ndarray:
+        """Values (..., C) of ``columns`` times their seasonal indices; ``phases`` broadcast
+        to ``values.shape[:-1]``."""
+        if not self.seasonal:
+            return values
+        m = self.seasons_.shape[1]
+        factors = self.seasons_[group][:, columns]  # (m, C)
+        return values * factors[np.asarray(phases) % m]
+
     def transform(self, values: np.ndarray, group: int = 0) -> np.ndarray:
         """Scale an array of shape (..., F) with series ``group``'s statistics."""
         self._check_fitted()
@@ -87,7 +124,10 @@ class Scaler:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready state; floats round-trip exactly through Python's repr."""
         self._check_fitted()
-        return {"kind": self.kind, "shift": self.shift_.tolist(), "scale": self.scale_.tolist()}
+        out = {"kind": self.kind, "shift": self.shift_.tolist(), "scale": self.scale_.tolist()}
+        if self.seasonal:
+            out["seasons"] = self.seasons_.tolist()
+        return out
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> Scaler:
@@ -103,6 +143,16 @@ class Scaler:
         if shift.shape != scale.shape or shift.ndim != 2 or not np.all(scale > 0):
             raise RunError("Scaler state is malformed; the run directory is damaged.")
         scaler.shift_, scaler.scale_ = shift, scale
+        if "seasons" in state:
+            try:
+                seasons = np.asarray(state["seasons"], dtype=np.float64)
+            except (TypeError, ValueError):
+                seasons = np.zeros(0)
+            g, f = shift.shape
+            positive = np.isfinite(seasons).all() and (seasons > 0).all()
+            if seasons.ndim != 3 or seasons.shape[::2] != (g, f) or not positive:
+                raise RunError("Seasonal indices are malformed; the run directory is damaged.")
+            scaler.seasons_ = seasons
         return scaler
 
     def _check_fitted(self) -> None:

@@ -19,6 +19,7 @@ from rnncast.config import FitConfig
 from rnncast.data.load import load
 from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
+from rnncast.data.seasonal import first_phase
 from rnncast.data.split import Split
 from rnncast.data.windows import Windows
 from rnncast.errors import ConfigError, RunError
@@ -56,9 +57,19 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     splits, usable = inputs.split_series(data, cfg)
     inputs.refill_before_boundaries(data, splits)
     season = cfg.season or infer_season(data.freq)
-    scaler = Scaler(cfg.scaler, season).fit_groups(
-        [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
-    )
+    scaler = Scaler(cfg.scaler, season)
+    train = [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
+    if cfg.deseason:  # the season comes out first; the scaler sees what is left
+        if season < 2:
+            raise ConfigError(
+                "--deseason needs a season of two or more rows; give --season (the data's "
+                "frequency implies none)."
+            )
+        phases = [first_phase(data.series(g).frame.index, data.freq) for g in range(len(train))]
+        targets = [data.columns.index(t) for t in data.targets]
+        scaler.fit_seasons(train, phases, targets, season)
+        train = [scaler.remove_season(r, g, phases[g]) for g, r in enumerate(train)]
+    scaler.fit_groups(train)
     if data.static:  # one scale across series, from every used series' training rows
         cols = [data.columns.index(name) for name in data.static_columns]
         rows = [data.series(g).frame.to_numpy()[: splits[g].n_train, cols] for g in usable]

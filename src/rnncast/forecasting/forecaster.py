@@ -87,6 +87,7 @@ class Forecaster:
         members: int = _D.members,
         quantile: float = _D.quantile,
         pad: bool = _D.pad,
+        deseason: bool = _D.deseason,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -99,7 +100,7 @@ class Forecaster:
         self.target_history, self.interval, self.verbose = target_history, interval, verbose
         self.fallback, self.embed = fallback, embed
         self.window_norm, self.log, self.members = window_norm, log, members
-        self.quantile, self.pad = quantile, pad
+        self.quantile, self.pad, self.deseason = quantile, pad, deseason
 
     @classmethod
     def from_config(cls, cfg: FitConfig, verbose: bool = False) -> Forecaster:

@@ -65,7 +65,7 @@ def forecast_series(
         else:
             values, (end,) = pad_start(p.scaled(now), np.array([n]), p.lookback)
             x = values[None, end - p.lookback : end][:, :, p.inputs]
-            values = p.scaler.inverse(p.at_steps(x, now.group)[0], p.targets, now.group)
+            values = p.original(p.at_steps(x, now.group), now, p.rows(np.array([n])))[0]
         leads = list(p.steps)
     else:
         steps = check_forecast_steps(p.max_step if steps is None else steps)

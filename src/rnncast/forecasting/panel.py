@@ -224,7 +224,7 @@ def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -
     Returns:
         Series -> forecasts (N_g, S, C) in original units.
     """
-    out, chunk, xs, total = {}, [], [], 0
+    out, chunk, xs, rows, total = {}, [], [], [], 0
     todo = [g for g in groups if splits[g].n_test]
     if p.step_by_step:  # rolled over each series' known values
         return {g: p.one_step(data.series(g), _test_origins(p, data, splits, g)) for g in todo}
@@ -235,13 +235,15 @@ def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -
         w = Windows(values, p.lookback, p.steps, p.inputs, p.targets, at)
         chunk.append(g)
         xs.append(w.arrays()[0])  # (N_g, L, F_in)
+        rows.append(p.rows(origins))
         total += len(origins)
         if total >= ONE_STEP_CHUNK or k == len(todo) - 1:
             sizes = [len(x) for x in xs]
             block = p.at_steps(np.concatenate(xs), np.repeat(chunk, sizes))  # (sum N_g, S, C)
-            for h, scaled in zip(chunk, np.split(block, np.cumsum(sizes)[:-1]), strict=True):
-                out[h] = p.scaler.inverse(scaled, p.targets, h)
-            chunk, xs, total = [], [], 0
+            parts = zip(chunk, np.split(block, np.cumsum(sizes)[:-1]), rows, strict=True)
+            for h, scaled, at in parts:
+                out[h] = p.original(scaled, data.series(h), at)
+            chunk, xs, rows, total = [], [], [], 0
     return out
 
 
@@ -292,7 +294,8 @@ def recursive_tests(p: Predictor, data, splits: list[Split], groups: list[int]) 
         p.targets,
     )  # (G, steps, C), scaled
     return {
-        g: p.scaler.inverse(out[k, : splits[g].n_test], p.targets, g) for k, g in enumerate(groups)
+        g: p.original(out[k, : s.n_test], data.series(g), s.test_start + np.arange(s.n_test))
+        for k, (g, s) in enumerate((g, splits[g]) for g in groups)
     }
 
 

@@ -27,6 +27,7 @@ import torch
 from rnncast.config import FitConfig
 from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
+from rnncast.data.seasonal import first_phase
 from rnncast.data.windows import Windows, pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import roll_forward
@@ -60,8 +61,15 @@ CHUNK = 8192
 
 
 def scale(scaler: Scaler, data: PreparedData) -> np.ndarray:
-    """Every column of one series (T, F), scaled with that series' scaler, as float32."""
-    return scaler.transform(data.frame.to_numpy(), data.group).astype(np.float32)
+    """Every column of one series (T, F), its season removed and scaled with that series'
+    scaler, as float32."""
+    values = scaler.remove_season(data.frame.to_numpy(), data.group, phase(data))
+    return scaler.transform(values, data.group).astype(np.float32)
+
+
+def phase(data: PreparedData) -> int:
+    """The seasonal phase of the first row of ``data`` (see :mod:`rnncast.data.seasonal`)."""
+    return first_phase(data.frame.index, data.freq)
 
 
 def window_array(windows, lookback: int, names: list[str]) -> np.ndarray:
@@ -96,6 +104,12 @@ def window_array(windows, lookback: int, names: list[str]) -> np.ndarray:
 NO_WINDOWS = (
     "This model reads known future inputs, which a window of the past does not hold; "
     "forecast with forecast(steps, data=..., future=...) instead."
+)
+
+
+NO_SEASON = (
+    "This model divides out each series' season, which a window without dates cannot place; "
+    "forecast with forecast(steps, data=...) instead."
 )
 
 
@@ -250,6 +264,8 @@ class Predictor:
         """Windows (B, L, F_in) in original units -> forecasts (B, S, C) in original units."""
         if self.known:
             raise ConfigError(NO_WINDOWS)
+        if self.scaler.seasonal:
+            raise ConfigError(NO_SEASON)
         cols = self.inputs
         scaled = (x - self.scaler.shift_[group][cols]) / self.scaler.scale_[group][cols]
         return self.scaler.inverse(self.at_steps(scaled, group), self.targets, group)
@@ -261,7 +277,7 @@ class Predictor:
             return block[:, np.asarray(self.steps) - 1]
         values, at = pad_start(self.scaled(data), np.asarray(origins), self.lookback)
         x, _ = Windows(values, self.lookback, self.steps, self.inputs, self.targets, at).arrays()
-        return self.scaler.inverse(self.at_steps(x, data.group), self.targets, data.group)
+        return self.original(self.at_steps(x, data.group), data, self.rows(origins))
 
     def recursive(self, data: PreparedData, start, steps: int) -> np.ndarray:
         """Forecasts (steps, C) in original units from ``start``, fed their own predictions;
@@ -279,4 +295,18 @@ class Predictor:
             self.targets,
             align_end=bool(self.known),
         )
-        return self.scaler.inverse(out, self.targets, data.group)
+        rows = np.asarray(start)[..., None] + np.arange(steps)  # (steps,) or (B, steps)
+        return self.original(out, data, rows)
+
+    def rows(self, origins: np.ndarray) -> np.ndarray:
+        """The rows (N, S) that windows at ``origins`` forecast."""
+        return np.asarray(origins)[:, None] + np.asarray(self.steps) - 1
+
+    def original(self, out: np.ndarray, data: PreparedData, rows: np.ndarray) -> np.ndarray:
+        """Scaled forecasts (..., C) of ``data``'s series in original units: the scaling
+        undone, and the season put back by ``rows`` (their positions in ``data``'s frame,
+        past its end for a forecast; broadcast to ``out.shape[:-1]``)."""
+        values = self.scaler.inverse(out, self.targets, data.group)
+        if not self.scaler.seasonal:
+            return values
+        return self.scaler.add_season(values, self.targets, data.group, phase(data) + rows)

@@ -206,6 +206,11 @@ def load_run(path: str | os.PathLike) -> RunContents:
     _check_splits(splits, data, root)
     scaler = Scaler.from_dict(read_json(root / "scaler.json"))
     _check_scaler(scaler, data, root)
+    if scaler.seasonal != cfg.deseason:
+        raise RunError(
+            f"scaler.json in {str(root)!r} {'has' if scaler.seasonal else 'lacks'} seasonal "
+            "indices that config.json's deseason setting says otherwise; the run was edited."
+        )
     metrics_path = root / "metrics.json"
     metrics = read_json(metrics_path) if metrics_path.is_file() else None
     if metrics is not None and not isinstance(metrics, dict):

@@ -56,7 +56,7 @@ def test_one_short_series_fits_scores_and_forecasts_only_with_pad():
     t = np.arange(30)
     frame = pd.DataFrame({"y": 50 + 10 * np.sin(2 * np.pi * t / 12) + t})
     settings = {**SETTINGS, "lookback": 24, "horizon": 3, "test_size": 6, "val_size": 0}
-    with pytest.raises(DataError, match="one window needs lookback=24 .* shorter lookback, `pad` or"):
+    with pytest.raises(DataError, match="lookback=24 .* shorter lookback, `pad` or"):
         Forecaster(**settings).fit(frame, target="y")
     f = Forecaster(**settings, pad=True).fit(frame, target="y")
     assert f.metrics_["test"]["one_step"]["model"]["rmse"] > 0  # scored like any other

@@ -52,6 +52,28 @@ def test_short_series_are_trained_on_and_forecast_by_the_model(panel_frame):
     assert panel.first_origin(p, 10, reach) == 8 and panel.first_origin(p, 48, reach) == 12
 
 
+def test_a_series_too_short_for_any_window_is_forecast_by_the_model_the_others_trained(
+    panel_frame,
+):
+    tiny = pd.DataFrame(
+        {"item": "tiny", "month": pd.date_range("2021-01-01", periods=2, freq="MS")}
+    )
+    frame = pd.concat([panel_frame, tiny.assign(sales=[40.0, 42.0])])
+    settings = {**SETTINGS, "horizon": 3, "test_size": 0, "val_size": 0, "pad": True}
+    f = Forecaster(**settings).fit(frame, target="sales", id="item")
+    g = f.data_.ids.index("tiny")
+    assert g in f.usable_
+    _, spans, _ = panel.training_origins(f.predictor_, f.data_, f.splits_, f.usable_, 3)
+    assert dict(zip(spans.groups.tolist(), spans.counts.tolist(), strict=True))[g] == 0
+    out = f.forecast(3)
+    mine = out[out["item"] == "tiny"]
+    assert len(mine) == 3 and set(mine["forecast_by"]) == {"model"}
+    window = np.r_[np.full(10, 40.0), 40.0, 42.0][None, :, None]
+    np.testing.assert_allclose(mine["sales"], f.predictor_.predict(window, g)[0, :, 0], rtol=1e-5)
+    with pytest.raises(DataError, match="No series is long enough"):
+        Forecaster(**settings).fit(tiny.assign(item="a", sales=1.0), target="sales", id="item")
+
+
 def test_one_short_series_fits_scores_and_forecasts_only_with_pad():
     t = np.arange(30)
     frame = pd.DataFrame({"y": 50 + 10 * np.sin(2 * np.pi * t / 12) + t})

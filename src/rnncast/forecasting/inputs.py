@@ -22,10 +22,10 @@ from rnncast.forecasting.known import known_spec
 from rnncast.forecasting.predictor import scale
 
 
-def check_lengths(split: Split, cfg: FitConfig) -> None:
-    """The training part must hold one window (with ``pad``, one row before a horizon);
-    validation and test parts one horizon."""
-    need = cfg.history + cfg.max_step
+def check_lengths(split: Split, cfg: FitConfig, need: int | None = None) -> None:
+    """The training part must hold one window (with ``pad``, one row before a horizon), or
+    ``need`` rows; validation and test parts one horizon."""
+    need = cfg.history + cfg.max_step if need is None else need
     if split.n_train < need and cfg.pad:
         raise DataError(
             f"The training part has {split.n_train} rows; a padded window needs one row before "
@@ -46,15 +46,17 @@ def check_lengths(split: Split, cfg: FitConfig) -> None:
 
 
 def split_series(data: PreparedData, cfg: FitConfig) -> tuple[list[Split], list[int]]:
-    """Each series' split and the series long enough to train on.
+    """Each series' split and the series the model forecasts.
 
     One series keeps every check an error; with many, a series that is too short is skipped
-    (listed in the run summary), an error only when none is left.
+    (listed in the run summary), an error only when none is left. With ``pad`` a series of
+    many needs only one training row: one too short for a training window of its own is
+    forecast by the model that the others trained.
     """
 
     def checked(part: PreparedData) -> Split:
         split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
-        check_lengths(split, cfg)
+        check_lengths(split, cfg, 1 if cfg.pad and data.ids else None)
         if cfg.interval is not None and not data.ids:
             check_calibration(split, cfg)
         return split
@@ -69,6 +71,8 @@ def split_series(data: PreparedData, cfg: FitConfig) -> tuple[list[Split], list[
             usable.append(g)
         except RnncastError:
             splits.append(Split(len(part.frame), 0, 0))
+    if cfg.pad and not any(splits[g].n_train > cfg.max_step for g in usable):
+        usable = []  # not one training window
     if not usable:
         longest = max(len(data.series(g).frame) for g in range(data.n_series))
         need = "1" if cfg.pad else f"--lookback {cfg.lookback}"

@@ -4,6 +4,7 @@ AutoTheta (statsforecast), on the same series and horizons, in one run.
     python benchmarks/accuracy.py m3-quarterly                 # the official test parts
     python benchmarks/accuracy.py m3-quarterly --validate      # training parts only: choose here
     python benchmarks/accuracy.py m3-monthly --final           # a final-check set, once
+    python benchmarks/accuracy.py m3-monthly --cost            # time the default, no score
 
 Development sets (choose settings on them with --validate, which scores the last horizon of
 each training part and never reads the official test): m1-monthly, m1-quarterly,
@@ -48,25 +49,11 @@ DEVELOPMENT = (
 FINAL = ("m3-monthly", "tourism-monthly")
 FREQ = {1: "YS", 4: "QS", 12: "MS"}
 
-# A recipe: rnncast settings, with the lookback as a multiple of the horizon.
-# Chosen on M3 quarterly's training parts (--validate); see docs/accuracy.md.
-RECIPES = {
-    "median of 5 x lstm(16), windows as log ratios to their mean, padded": dict(
-        model="lstm",
-        units=16,
-        window_norm="mean",
-        log=True,
-        scaler="none",
-        loss="mae",
-        epochs=40,
-        patience=0,
-        lr=3e-3,
-        batch_size=64,
-        lookback_x=1.0,
-        members=5,
-        pad=True,
-    ),
-}
+# A recipe: rnncast settings (``lookback_x``: the lookback as a multiple of the horizon). The
+# first is rnncast's default (``model="auto"``, see docs/models.md), chosen on M3 quarterly's
+# training parts (--validate); --try varies it. See docs/accuracy.md.
+RECIPES = {"rnncast's default (median of 5 LSTM(16), log ratios to the window mean, padded)": {}}
+COST_LIMIT = 15 * 60  # seconds: the default must fit and forecast ~1,500 monthly series in this
 
 
 def environment() -> Path:
@@ -108,13 +95,8 @@ def long_table(series: list[dict]) -> pd.DataFrame:
 def run_recipe(recipe: dict, series: list[dict]) -> tuple[list[list[float]], float, int]:
     settings = dict(recipe)
     h = series[0]["h"]
-    if settings.get("log") and min(min(s["train"]) for s in series) <= 0:
-        # logs need positive data (Tourism has zeros): differences from the window's level,
-        # on each series' own min-max scale (chosen on Tourism quarterly's training parts)
-        settings.update(log=False, scaler="minmax")
-    settings["lookback"] = max(2, round(settings.pop("lookback_x") * h))
-    if settings["model"] not in ("lstm", "gru", "rnn", "dense"):
-        settings.pop("units", None)  # a spec carries its own sizes
+    if "lookback_x" in settings:
+        settings["lookback"] = max(2, round(settings.pop("lookback_x") * h))
     f = Forecaster(**settings, horizon=h, test_size=0, val_size=0, fallback="seasonal-naive")
     start = time.perf_counter()
     f.fit(long_table(series), target="y", date="date", id="id")
@@ -123,6 +105,20 @@ def run_recipe(recipe: dict, series: list[dict]) -> tuple[list[list[float]], flo
     by_id = {k: g["y"].to_numpy() for k, g in out.groupby("id")}
     fallback = int((out["forecast_by"] != "model").sum() // h)
     return [by_id[s["id"]].tolist() for s in series], seconds, fallback
+
+
+def cost(name: str) -> None:
+    """Wall time and peak memory of rnncast's default fitting and forecasting every series of
+    a set (its training parts less their last horizon: nothing is scored or chosen here)."""
+    series = statistical(name, "validate", "naive")["series"]
+    _, seconds, _ = run_recipe({}, series)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    verdict = "within" if seconds <= COST_LIMIT else "OVER"
+    print(
+        f"{name}: rnncast's default fitted and forecast {len(series)} series (horizon "
+        f"{series[0]['h']}) in {seconds:.0f} s on {os.cpu_count()} CPU core(s), peak memory "
+        f"{peak:.0f} MB: {verdict} the {COST_LIMIT // 60}-minute budget."
+    )
 
 
 def scores(series: list[dict], forecasts: list[list[float]]) -> tuple[float, float]:
@@ -144,6 +140,11 @@ def main() -> None:
     parser.add_argument("--methods", default="naive,snaive,ets,theta")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="only time the default on the set's training parts (no score, any set)",
+    )
+    parser.add_argument(
         "--combine", action="store_true", help="also the median of the recipes' forecasts"
     )
     parser.add_argument(
@@ -154,6 +155,8 @@ def main() -> None:
         help='another recipe to try, as JSON changes to the first: {"units": 64}',
     )
     args = parser.parse_args()
+    if args.cost:
+        return cost(args.set)
     if args.set in FINAL and not args.final:
         parser.error(f"{args.set} is a final check: pass --final, once, and never tune on it")
     mode = "validate" if args.validate else "test"

@@ -3,7 +3,7 @@
 from rnncast.training.loop import Stop
 
 # Small enough to train in well under a second, large enough to learn the synthetic series.
-TINY = dict(units=8, epochs=3, lookback=6, batch_size=16, seed=0)
+TINY = dict(model="lstm", units=8, epochs=3, lookback=6, batch_size=16, seed=0)  # plain
 
 
 class StopAfter(Stop):

@@ -25,17 +25,49 @@ from rnncast.data.sizes import Size, parse_size
 from rnncast.errors import ConfigError, SettingTypeError, closest
 from rnncast.nn.spec import MAX_UNITS, parse_spec, spec_text
 
+AUTO = "auto"  # the default model: the recipe below
 SIMPLE_MODELS = ("lstm", "gru", "rnn", "dense")
 STRATEGIES = ("direct", "recursive", "seq2seq")
 ACTIVATIONS = ("tanh", "relu")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 LOSSES = ("mse", "mae", "huber", "smape", "pinball")
-WINDOW_NORMS = ("last", "mean")
+WINDOW_NORMS = ("last", "mean", "none")
 SCALERS = ("minmax", "standard", "none", "mase")
 MISSING = ("interpolate", "ffill", "drop", "error")
 DEVICES = ("auto", "cpu", "cuda")
 
 """A split size: a fraction in [0, 1), a count of rows, or a date (the part starts there)."""
+
+# What a setting left out (None) becomes. ``model="auto"`` (the default) takes the recipe that
+# benchmarks/accuracy.py chose on competition data (docs/accuracy.md): the median of five
+# LSTM(16), each window as log ratios to its mean (differences where the data are not all
+# positive), MAE, padded windows; its lookback, logs and scaler are settled by the data
+# (:meth:`FitConfig.resolve`). Any other model takes the plain settings.
+PLAIN = dict(
+    units=(64,),
+    lookback=30,
+    lr=1e-3,
+    loss="mse",
+    epochs=50,
+    batch_size=32,
+    patience=10,
+    scaler="minmax",
+    window_norm="none",
+    log=False,
+    members=1,
+    pad=False,
+)
+RECIPE = dict(
+    units=(16,),
+    lr=3e-3,
+    loss="mae",
+    epochs=40,
+    batch_size=64,
+    patience=0,
+    window_norm="mean",
+    members=5,
+    pad=True,
+)
 
 
 # Generous but finite bounds, so that no setting asks for more than a machine can give (a
@@ -129,24 +161,24 @@ class FitConfig:
             step's inputs (0: none), so one global model can tell the series apart.
     """
 
-    model: str | tuple = "lstm"
-    units: tuple[int, ...] = (64,)
+    model: str | tuple = AUTO
+    units: tuple[int, ...] | None = None
     dropout: float = 0.0
     activation: str = "tanh"
-    lookback: int = 30
+    lookback: int | None = None
     horizon: int | tuple[int, ...] = 1
     strategy: str | None = None
     optimizer: str = "adam"
-    lr: float = 1e-3
+    lr: float | None = None
     momentum: float = 0.9
-    loss: str = "mse"
-    epochs: int = 50
-    batch_size: int = 32
+    loss: str | None = None
+    epochs: int | None = None
+    batch_size: int | None = None
     clip_norm: float = 1.0
-    patience: int = 10
+    patience: int | None = None
     seed: int = 0
     device: str = "auto"
-    scaler: str = "minmax"
+    scaler: str | None = None
     missing: str = "interpolate"
     test_size: Size = 0.2
     val_size: Size = 0.1
@@ -156,45 +188,47 @@ class FitConfig:
     fallback: str | None = None
     embed: int = 0
     window_norm: str | None = None
-    log: bool = False
-    members: int = 1
+    log: bool | None = None
+    members: int | None = None
     quantile: float = 0.5
-    pad: bool = False
+    pad: bool | None = None
     deseason: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "units", _parse_units(self.units))
-        object.__setattr__(self, "horizon", _parse_horizon(self.horizon))
         if not isinstance(self.model, str):
             object.__setattr__(self, "model", _spec_text(self.model))
+        self._fill_left_out()
+        object.__setattr__(self, "units", _parse_units(self.units))
+        object.__setattr__(self, "horizon", _parse_horizon(self.horizon))
         object.__setattr__(self, "test_size", parse_size(self.test_size, "test_size"))
         object.__setattr__(self, "val_size", parse_size(self.val_size, "val_size"))
         for name, choices in (
             ("activation", ACTIVATIONS),
             ("optimizer", OPTIMIZERS),
             ("loss", LOSSES),
-            ("scaler", SCALERS),
             ("missing", MISSING),
             ("device", DEVICES),
+            ("window_norm", WINDOW_NORMS),
         ):
             _check_choice(name, getattr(self, name), choices)
+        if self.scaler is not None:  # None: the recipe's, settled by the data
+            _check_choice("scaler", self.scaler, SCALERS)
         if self.strategy is not None:
             _check_choice("strategy", self.strategy, STRATEGIES)
         for name, (low, high) in LIMITS.items():
-            _check_int(name, getattr(self, name), minimum=low, maximum=high)
+            if getattr(self, name) is not None or name != "lookback":
+                _check_int(name, getattr(self, name), minimum=low, maximum=high)
         if self.interval is not None:
             check_level(self.interval)
         if self.fallback is not None:
             _check_choice("fallback", self.fallback, ("seasonal-naive",))
-        if self.window_norm is not None:
-            _check_choice("window_norm", self.window_norm, WINDOW_NORMS)
         for name in ("log", "pad", "deseason", "target_history"):
             value = getattr(self, name)
-            if not isinstance(value, bool):
+            if not isinstance(value, bool) and (value is not None or name != "log"):
                 raise SettingTypeError(f"`{name}` must be True or False, got {value!r}.")
-        if self.log and self.window_norm is None:
+        if self.log and self.window_norm == "none":
             raise ConfigError("--log takes log ratios to a window's level; give --window-norm.")
-        if self.window_norm is not None and not self.target_history:
+        if self.window_norm != "none" and not self.target_history:
             raise ConfigError(
                 "--window-norm normalises the target's own past; it needs the target history."
             )
@@ -206,6 +240,32 @@ class FitConfig:
         _check_float("clip_norm", self.clip_norm, low=0.0)
         _check_float("quantile", self.quantile, low=0.0, high=1.0, low_open=True, high_open=True)
         self.layers()  # the model spec is checked here, before any data is read
+
+    def _fill_left_out(self) -> None:
+        """Settings left out (None) take the recipe's values (``model="auto"``) or the plain
+        ones; what the data settle stays None until :meth:`resolve`."""
+        recipe = self.model == AUTO
+        for name, value in (RECIPE if recipe else PLAIN).items():
+            if getattr(self, name) is not None:
+                continue  # given: it wins
+            if name == "window_norm" and not self.target_history:
+                value = "none"  # nothing of the target's own to normalise
+            object.__setattr__(self, name, value)
+
+    def resolve(self, season: int, positive: bool | None = None) -> FitConfig:
+        """The settings that the data settle, where they were left out: the lookback (the
+        horizon, at least one ``season`` and two rows), and once the training rows are known
+        (``positive``: are all their target values above 0?) ``log`` (log ratios to the
+        window's level on positive data) and the scaler (none under logs, else min-max)."""
+        changes: dict[str, Any] = {}
+        if self.lookback is None:
+            changes["lookback"] = max(2, self.max_step, season)
+        if positive is not None and self.log is None:
+            changes["log"] = bool(positive) and self.window_norm != "none"
+        log = changes.get("log", self.log)
+        if positive is not None and self.scaler is None:
+            changes["scaler"] = "none" if log else "minmax"
+        return dataclasses.replace(self, **changes) if changes else self
 
     @property
     def steps(self) -> tuple[int, ...]:
@@ -237,11 +297,11 @@ class FitConfig:
     def layers(self):
         """The parsed layers of the network (see :mod:`rnncast.nn.spec`)."""
         strategy = self.resolved_strategy()
-        if self.model in SIMPLE_MODELS:
+        if self.model in (*SIMPLE_MODELS, AUTO):
             if strategy == "seq2seq":
                 if self.model == "dense":
                     raise ConfigError("--strategy seq2seq needs a recurrent --model, not dense.")
-                cell = f"cell={self.model}, activation={self.activation}"
+                cell = f"cell={self.cell}, activation={self.activation}"
                 return parse_spec(f"seq2seq({self.units[0]}, {cell}) > dense")
             return parse_spec(self._simple_spec())
         self._check_simple_options_unused()
@@ -260,7 +320,12 @@ class FitConfig:
         return layers
 
     def _spec(self):
-        return parse_spec(self.model) if self.model not in SIMPLE_MODELS else []
+        return parse_spec(self.model) if self.model not in (*SIMPLE_MODELS, AUTO) else []
+
+    @property
+    def cell(self) -> str:
+        """The layer kind of a simple model (the recipe's is an LSTM)."""
+        return "lstm" if self.model == AUTO else self.model
 
     def _simple_spec(self) -> str:
         parts = []
@@ -268,14 +333,14 @@ class FitConfig:
             if self.model == "dense":
                 parts.append(f"dense({size}, {self.activation})")
             else:
-                parts.append(f"{self.model}({size}, activation={self.activation})")
+                parts.append(f"{self.cell}({size}, activation={self.activation})")
             if self.dropout:
                 parts.append(f"dropout({self.dropout})")
         return " > ".join([*parts, "dense"])
 
     def _check_simple_options_unused(self) -> None:
         for name in ("units", "dropout", "activation"):
-            if getattr(self, name) != getattr(_DEFAULTS, name):
+            if getattr(self, name) != PLAIN.get(name, getattr(DEFAULTS, name)):
                 raise ConfigError(
                     f"`{name}` shapes --model lstm, gru, rnn or dense only; with the spec "
                     f"{self.model!r} write sizes, dropout and activations into the spec."
@@ -302,9 +367,11 @@ class FitConfig:
         return out
 
 
-_DEFAULTS = FitConfig.__new__(FitConfig)  # filled below without validation
+# The declared defaults, unfilled (None: left out): the defaults of the CLI and the API, so
+# that a setting left out there is left out here too.
+DEFAULTS = FitConfig.__new__(FitConfig)  # filled below without validation
 for _f in dataclasses.fields(FitConfig):
-    object.__setattr__(_DEFAULTS, _f.name, _f.default)
+    object.__setattr__(DEFAULTS, _f.name, _f.default)
 
 
 def check_level(level: float) -> float:

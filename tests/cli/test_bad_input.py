@@ -154,8 +154,8 @@ CASES = {
     ),
     "series too short": (
         _csv(lambda f: f.iloc[:20]),
-        ["--lookback", "30"],
-        r"training part has 14 rows but one window needs --lookback 30 \+ --horizon 1 = 31",
+        ["--lookback", "30", "--no-pad"],
+        r"training part has 14 rows but one window needs --lookback 30 \+ --horizon 1 = 31.*--pad",
     ),
     # options
     "lookback below 1": (_csv(), ["--lookback", "0"], r"--lookback must be >= 1, got 0"),
@@ -241,8 +241,8 @@ def _api_call(args: list[str]) -> tuple[dict, dict]:
     settings, fit = {"units": 4, "epochs": 1, "lookback": 5}, {"target": "y"}
     it = iter(args)
     for flag in it:
-        if flag == "--no-target-history":
-            settings["target_history"] = False
+        if flag in ("--no-target-history", "--no-pad"):
+            settings[flag[5:].replace("-", "_")] = False
         elif flag in ("--target", "--features"):
             fit[flag[2:]] = next(it)
         else:

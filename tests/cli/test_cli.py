@@ -14,7 +14,7 @@ from rnncast.cli.app import app
 from rnncast.errors import DataError
 
 runner = CliRunner()
-FAST = ["--units", "8", "--epochs", "2", "--lookback", "8", "--quiet"]
+FAST = ["--model", "lstm", "--units", "8", "--epochs", "2", "--lookback", "8", "--quiet"]
 
 
 def invoke(*args: str):
@@ -141,7 +141,10 @@ def bad_csvs(tmp_path) -> dict[str, Path]:
         (["{good}", "--target", "Y"], "Unknown target column 'Y'. Did you mean 'y'?"),
         (["{text_target}", "--target", "y"], "Column 'y' is not numeric: '12 kg' at 2024-01-10"),
         (["{dup_dates}", "--target", "y"], "Date 2024-01-05 00:00:00 appears more than once"),
-        (["{good}", "--target", "y", "--lookback", "50"], "The training part has 42 rows"),
+        (
+            ["{good}", "--target", "y", "--lookback", "50", "--no-pad"],
+            "The training part has 42 rows",
+        ),
         (["{good}", "--target", "y", "--lookback", "0"], "--lookback must be >= 1, got 0."),
         (["{good}", "--target", "y", "--horizon", "0"], "--horizon must be >= 1, got 0."),
         (["{good}", "--target", "y", "--test-size", "60"], "takes all 60 remaining rows"),

@@ -24,7 +24,7 @@ from rnncast import Forecaster, jobs
 from rnncast.cli.app import app, main
 from rnncast.errors import RnncastError, in_python
 
-FAST = ["--units", "4", "--epochs", "1", "--lookback", "6", "--quiet"]
+FAST = ["--members", "1", "--units", "4", "--epochs", "1", "--lookback", "6", "--quiet"]
 
 
 def _cli(*args) -> tuple[int, str]:

@@ -75,4 +75,5 @@ def test_the_cli_says_it_trained_an_ensemble(tmp_path):
     args = ["fit", "airline", "--target", "passengers", "--members", "2", "--epochs", "1"]
     result = CliRunner().invoke(app, [*args, "-q", "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
-    assert "Trained 2 members in" in result.output and "median of 2 LSTM(64)" in result.output
+    text = " ".join(result.output.split())
+    assert "Trained 2 members in" in text and "median of 2 LSTM(16)" in text

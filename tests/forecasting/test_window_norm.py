@@ -74,11 +74,11 @@ def test_a_normalised_model_saves_loads_and_forecasts_the_same(airline, tmp_path
 
 def test_window_norm_settings_are_checked(airline):
     with pytest.raises(ConfigError, match="`log` takes log ratios to a window's level"):
-        Forecaster(log=True).fit(airline, target="passengers")
+        Forecaster(model="lstm", log=True).fit(airline, target="passengers")
     positive = r"needs positive values, but a training value is 0 as the network sees it \(`scaler`"
     with pytest.raises(ConfigError, match=positive):
-        Forecaster(window_norm="last", log=True).fit(airline, target="passengers")
-    with pytest.raises(ConfigError, match="`window_norm` must be one of last, mean"):
+        Forecaster(window_norm="last", log=True, scaler="minmax").fit(airline, target="passengers")
+    with pytest.raises(ConfigError, match="`window_norm` must be one of last, mean, none"):
         Forecaster(window_norm="median").fit(airline, target="passengers")
 
 

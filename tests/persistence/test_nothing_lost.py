@@ -20,7 +20,7 @@ from rnncast.cli.app import app
 from rnncast.errors import RunError
 from rnncast.persistence.files import MARKER, writer_lock
 
-FAST = ["--units", "4", "--epochs", "1", "--lookback", "6", "--quiet"]
+FAST = ["--members", "1", "--units", "4", "--epochs", "1", "--lookback", "6", "--quiet"]
 
 
 def _cli(*args: str):
@@ -102,7 +102,8 @@ def test_a_stop_during_fit_overwrite_keeps_the_old_run_until_the_new_one_is_done
     """Ctrl-C while `fit --overwrite` replaces a run: the old run stays whole, the checkpoint
     waits beside it, and `fit --resume` puts the finished run in its place."""
     run = tmp_path / "run"
-    args = ["fit", "airline", "--target", "passengers", "--units", "8", "--lookback", "12"]
+    args = ["fit", "airline", "--target", "passengers", "--model", "lstm", "--units", "8"]
+    args += ["--lookback", "12"]
     assert _cli(*args, "--epochs", "1", "--quiet", "--out", run).exit_code == 0
     old = (run / "weights.safetensors").read_bytes()
     rnncast = [sys.executable, "-m", "rnncast"]

@@ -116,8 +116,9 @@ def test_sharded_gradients_equal_the_whole_batch():
     training.make_loss("mse")(whole(x), y).backward()
     net = _net(spec)
     with one_buffer(net) as params, cores.spread(2):
-        optimizer = make_optimizer(FitConfig(), params)
-        loss = training._sharded_gradients(net, optimizer, FitConfig(), x, y, None, CPU)
+        cfg = FitConfig(loss="mse")
+        optimizer = make_optimizer(cfg, params)
+        loss = training._sharded_gradients(net, optimizer, cfg, x, y, None, CPU)
         grads = [p.grad.clone() for p in net.parameters()]
     assert loss.item() == pytest.approx(training.make_loss("mse")(whole(x), y).item(), rel=1e-6)
     for p, g in zip(whole.parameters(), grads, strict=True):

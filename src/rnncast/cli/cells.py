@@ -8,13 +8,13 @@ import typer
 
 from rnncast.cli import options as opt
 from rnncast.cli.common import app, fail, out
-from rnncast.config import FitConfig
+from rnncast.config import DEFAULTS, FitConfig
 from rnncast.errors import RnncastError
 
 # Commands import their machinery when they run, so `rnncast --help` stays
 # quick and free of PyTorch: the function-level imports below are deliberate.
 
-_D = FitConfig()
+_D = DEFAULTS
 
 # -- inside the cells -----------------------------------------------------------------------
 ExpOut = Annotated[str, typer.Option("--out", help="Output directory.")]

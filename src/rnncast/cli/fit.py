@@ -9,13 +9,13 @@ import typer
 
 from rnncast.cli import options as opt
 from rnncast.cli.common import app, fail, out, resolve_data, typed_here
-from rnncast.config import FitConfig, with_settings_file
+from rnncast.config import DEFAULTS, FitConfig, with_settings_file
 from rnncast.errors import RnncastError
 
 # Commands import their machinery when they run, so `rnncast --help` stays
 # quick and free of PyTorch: the function-level imports below are deliberate.
 
-_D = FitConfig()
+_D = DEFAULTS
 
 
 # -- fit ------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def fit(
     static: opt.Static = None,
     future: opt.Future = None,
     model: opt.Model = _D.model,
-    units: opt.Units = opt.TEXT["units"],
+    units: opt.Units = _D.units,
     dropout: opt.Dropout = _D.dropout,
     activation: opt.Activation = _D.activation,
     lookback: opt.Lookback = _D.lookback,

@@ -10,12 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from rnncast.config import FitConfig, setting_names
+from rnncast.config import DEFAULTS as D
+from rnncast.config import setting_names
 
-D = FitConfig()
 # Options typed as text, whose defaults are FitConfig's written as a user would type them.
 TEXT = {
-    "units": ",".join(map(str, D.units)),
     "horizon": str(D.horizon),
     "test_size": str(D.test_size),
     "val_size": str(D.val_size),
@@ -37,6 +36,7 @@ def known_inputs(
 
 
 MODEL_HELP = (
+    "auto (the default: the recipe chosen on competition data, docs/accuracy.md); "
     "lstm, gru, rnn or dense (shaped by --units, --dropout, --activation); a preset such as "
     "stacked-lstm, bilstm, bigru, cnn-lstm, convlstm, seq2seq, mixed; or a spec such as "
     "'lstm(64, relu) > dropout(0.2) > dense'. See docs/models.md."
@@ -75,38 +75,56 @@ Fallback = Annotated[
     str | None, typer.Option(help="seasonal-naive: forecast series too short for the model.")
 ]
 Model = Annotated[str, typer.Option(help=MODEL_HELP)]
-Units = Annotated[str, typer.Option(help="Units per layer, e.g. 64,32 for a stack.")]
+LEFT_OUT = " Default: the recipe's with the default model, else the plain one (docs/models.md)."
+Units = Annotated[
+    str | None, typer.Option(help="Units per layer, e.g. 64,32 for a stack." + LEFT_OUT)
+]
 Dropout = Annotated[float, typer.Option(help="Dropout after each layer.")]
 Activation = Annotated[str, typer.Option(help="tanh or relu.")]
-Lookback = Annotated[int, typer.Option(help="Past steps per window.")]
+Lookback = Annotated[
+    int | None,
+    typer.Option(help="Past steps per window. Default: the horizon, at least a season (auto), else 30."),
+]
 Horizon = Annotated[str, typer.Option(help="Future steps per window: 7, or a set 1,3,7.")]
 Strategy = Annotated[str | None, typer.Option(help="Multi-step: direct, recursive or seq2seq.")]
 Optimizer = Annotated[str, typer.Option(help="adam, rmsprop or sgd (Nesterov).")]
-Lr = Annotated[float, typer.Option(help="Learning rate.")]
+Lr = Annotated[float | None, typer.Option(help="Learning rate." + LEFT_OUT)]
 Momentum = Annotated[float, typer.Option(help="SGD momentum.")]
-Loss = Annotated[str, typer.Option(help="mse, mae, huber, smape or pinball.")]
+Loss = Annotated[str | None, typer.Option(help="mse, mae, huber, smape or pinball." + LEFT_OUT)]
 Quantile = Annotated[float, typer.Option(help="The quantile of --loss pinball.")]
 WindowNormOption = Annotated[
     str | None,
-    typer.Option("--window-norm", help="Normalise each window by its last or mean value."),
+    typer.Option(
+        "--window-norm", help="Normalise each window by its last or mean value, or none." + LEFT_OUT
+    ),
 ]
 Members = Annotated[
-    int, typer.Option(help="Networks trained from successive seeds; forecast their median.")
+    int | None,
+    typer.Option(help="Networks trained from successive seeds; forecast their median." + LEFT_OUT),
 ]
-Log = Annotated[bool, typer.Option(help="With --window-norm: log ratios (positive data).")]
+Log = Annotated[
+    bool | None,
+    typer.Option(help="With --window-norm: log ratios. Default: on positive data (auto), else off."),
+]
 Deseason = Annotated[
     bool, typer.Option(help="Divide out each series' seasonal indices (training rows).")
 ]
 Pad = Annotated[
-    bool, typer.Option(help="Windows may start before a series, repeating its first value.")
+    bool | None,
+    typer.Option(help="Windows may start before a series, repeating its first value." + LEFT_OUT),
 ]
-Epochs = Annotated[int, typer.Option(help="Maximum epochs.")]
-BatchSize = Annotated[int, typer.Option(help="Windows per step.")]
+Epochs = Annotated[int | None, typer.Option(help="Maximum epochs." + LEFT_OUT)]
+BatchSize = Annotated[int | None, typer.Option(help="Windows per step." + LEFT_OUT)]
 ClipNorm = Annotated[float, typer.Option(help="Gradient norm clip; 0 = off.")]
-Patience = Annotated[int, typer.Option(help="Early-stopping patience; 0 = off.")]
+Patience = Annotated[
+    int | None, typer.Option(help="Early-stopping patience; 0 = off." + LEFT_OUT)
+]
 Seed = Annotated[int, typer.Option(help="Random seed (the first of --repeats).")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
-Scaler = Annotated[str, typer.Option(help="minmax, standard or none.")]
+Scaler = Annotated[
+    str | None,
+    typer.Option(help="minmax, standard, none or mase. Default: none under --log, else minmax."),
+]
 Missing = Annotated[str, typer.Option(help="interpolate, ffill, drop or error.")]
 TestSize = Annotated[str, typer.Option(help="Fraction, row count or start date.")]
 ValSize = Annotated[str, typer.Option(help="Fraction, row count or date; 0 = none.")]

@@ -9,13 +9,13 @@ import typer
 
 from rnncast.cli import options as opt
 from rnncast.cli.common import app, fail, out, resolve_data
-from rnncast.config import FitConfig
+from rnncast.config import DEFAULTS, FitConfig
 from rnncast.errors import RnncastError
 
 # Commands import their machinery when they run, so `rnncast --help` stays
 # quick and free of PyTorch: the function-level imports below are deliberate.
 
-_D = FitConfig()
+_D = DEFAULTS
 
 
 # -- commands on a saved run ----------------------------------------------------------------
@@ -105,7 +105,7 @@ def summary(
     model: Annotated[
         str | None, typer.Option(help="Summarise this spec instead, untrained.")
     ] = None,
-    lookback: Annotated[int, typer.Option(help="With --model: steps per window.")] = _D.lookback,
+    lookback: Annotated[int, typer.Option(help="With --model: steps per window.")] = 30,
     inputs: Annotated[int, typer.Option(help="With --model: input columns (F).")] = 1,
     horizon: Annotated[str, typer.Option(help="With --model: forecast steps.")] = "1",
     targets: Annotated[int, typer.Option(help="With --model: target columns (C).")] = 1,

@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 
 from rnncast.cli.common import app, fail, out
-from rnncast.config import FitConfig
+from rnncast.config import DEFAULTS, FitConfig
 from rnncast.errors import RnncastError
 
 # Commands import their machinery when they run, so `rnncast --help` stays
 # quick and free of PyTorch: the function-level imports below are deliberate.
 
-_D = FitConfig()
+_D = DEFAULTS
 
 
 # -- data and demo --------------------------------------------------------------------------

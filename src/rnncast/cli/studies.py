@@ -8,13 +8,13 @@ import typer
 
 from rnncast.cli import options as opt
 from rnncast.cli.common import app, fail, out, resolve_data, split_names
-from rnncast.config import FitConfig
+from rnncast.config import DEFAULTS, FitConfig
 from rnncast.errors import RnncastError
 
 # Commands import their machinery when they run, so `rnncast --help` stays
 # quick and free of PyTorch: the function-level imports below are deliberate.
 
-_D = FitConfig()
+_D = DEFAULTS
 
 # -- compare and backtest -------------------------------------------------------------------
 Folds = Annotated[int | None, typer.Option(help="Rolling-origin folds (backtest).")]
@@ -48,7 +48,7 @@ def compare(
     known: opt.KnownColumns = None,
     calendar: opt.Calendar = None,
     holidays: opt.Holidays = None,
-    units: opt.Units = opt.TEXT["units"],
+    units: opt.Units = _D.units,
     dropout: opt.Dropout = _D.dropout,
     activation: opt.Activation = _D.activation,
     lookback: opt.Lookback = _D.lookback,
@@ -127,7 +127,7 @@ def backtest(
     known: opt.KnownColumns = None,
     calendar: opt.Calendar = None,
     holidays: opt.Holidays = None,
-    units: opt.Units = opt.TEXT["units"],
+    units: opt.Units = _D.units,
     dropout: opt.Dropout = _D.dropout,
     activation: opt.Activation = _D.activation,
     lookback: opt.Lookback = _D.lookback,
@@ -209,7 +209,7 @@ def tune(
     holidays: opt.Holidays = None,
     static: opt.Static = None,
     id: opt.Id = None,
-    units: opt.Units = opt.TEXT["units"],
+    units: opt.Units = _D.units,
     dropout: opt.Dropout = _D.dropout,
     activation: opt.Activation = _D.activation,
     lookback: opt.Lookback = _D.lookback,

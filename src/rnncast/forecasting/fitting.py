@@ -39,6 +39,7 @@ from rnncast.training.progress import epoch_progress
 class Prepared:
     """The data of a fit, split and scaled, before any training."""
 
+    config: FitConfig  # with what the data settle (FitConfig.resolve)
     data: PreparedData
     splits: list[Split]
     usable: list[int]
@@ -54,11 +55,14 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     rows, and check the settings against the data (all before any training)."""
     data = load(source, **names, missing=cfg.missing)
     inputs.check_many_series_options(cfg, data)
+    season = cfg.season or infer_season(data.freq)
+    cfg = cfg.resolve(season)
     splits, usable = inputs.split_series(data, cfg)
     inputs.refill_before_boundaries(data, splits)
-    season = cfg.season or infer_season(data.freq)
-    scaler = Scaler(cfg.scaler, season)
     train = [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
+    targets = [data.columns.index(t) for t in data.targets]
+    cfg = cfg.resolve(season, positive=all((train[g][:, targets] > 0).all() for g in usable))
+    scaler = Scaler(cfg.scaler, season)
     if cfg.deseason:  # the season comes out first; the scaler sees what is left
         if season < 2:
             raise ConfigError(
@@ -66,7 +70,6 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
                 "frequency implies none)."
             )
         phases = [first_phase(data.series(g).frame.index, data.freq) for g in range(len(train))]
-        targets = [data.columns.index(t) for t in data.targets]
         scaler.fit_seasons(train, phases, targets, season)
         train = [scaler.remove_season(r, g, phases[g]) for g, r in enumerate(train)]
     scaler.fit_groups(train)
@@ -79,7 +82,7 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     inputs.check_scaled(scaler, data, usable, splits[0].n_train)
     if cfg.log:
         inputs.check_positive(scaler, data, usable, splits)
-    return Prepared(data, splits, usable, season, scaler, *columns)
+    return Prepared(cfg, data, splits, usable, season, scaler, *columns)
 
 
 def roles(cfg: FitConfig, data: PreparedData) -> tuple[list[int], list[int], list[int]]:
@@ -104,7 +107,8 @@ def loaded_predictor(run: RunContents, where: str) -> Predictor:
     """The predictor of a run read from disk, its weights checked against the network
     its settings describe before they are loaded."""
     cfg = run.config
-    prep = Prepared(run.data, run.splits, run.usable, run.season, run.scaler, *roles(cfg, run.data))
+    columns = roles(cfg, run.data)
+    prep = Prepared(cfg, run.data, run.splits, run.usable, run.season, run.scaler, *columns)
     device = resolve_device("auto" if cfg.device == "cuda" else cfg.device)
     with torch.device("meta"):  # shapes only: nothing the settings ask for is allocated ...
         shapes = new_predictor(cfg, prep, device).net.state_dict()

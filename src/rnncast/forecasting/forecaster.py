@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncast.config import FitConfig, Size, setting_names
+from rnncast.config import DEFAULTS, FitConfig, Size, setting_names
 from rnncast.data.ahead import Known
 from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
@@ -43,7 +43,7 @@ from rnncast.persistence.runs import RunContents, load_run, write_run
 from rnncast.runtime import distributed as dist
 from rnncast.training.loop import resolve_device
 
-_D = FitConfig()  # the one source of default values
+_D = DEFAULTS
 
 
 class Forecaster:
@@ -215,6 +215,7 @@ class Forecaster:
         if checkpoint is not None and resume is None:
             check_place(checkpoint)  # before training: a stop must not cost a run or files
         prep = fitting.prepare_fit(cfg, data, names)
+        cfg = prep.config  # with what the data settled
         future, steps = ahead
         if future is not None:
             known_inputs.attach_future(prep.data, future)

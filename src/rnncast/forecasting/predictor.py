@@ -49,7 +49,7 @@ def build_net(
     steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
     net = build_network(cfg.layers(), n_inputs + embed, cfg.lookback, steps, n_targets)
     net = SeriesEmbedding(net, n_series, embed) if embed else net
-    if cfg.window_norm is None:
+    if cfg.window_norm == "none":
         return net
     targets = range(n_inputs - n_targets, n_inputs)  # the target history is the last inputs
     return WindowNorm(net, list(targets), cfg.window_norm, cfg.log)

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.table import Table
 
-from rnncast.config import SIMPLE_MODELS
+from rnncast.config import AUTO, SIMPLE_MODELS
 from rnncast.evaluation.metrics import METRICS
 
 LABELS = {"one_step": "one-step", "recursive": "recursive"}
@@ -30,11 +30,13 @@ def model_name(cfg) -> str:
     """A short name of a run's model: LSTM(64,32) for the simple models, else the spec.
 
     >>> from rnncast.config import FitConfig
-    >>> model_name(FitConfig(units=(64, 32))), model_name(FitConfig(model="bilstm"))
+    >>> model_name(FitConfig(model="lstm", units=(64, 32))), model_name(FitConfig(model="bilstm"))
     ('LSTM(64,32)', 'bilstm')
+    >>> model_name(FitConfig())  # the recipe
+    'median of 5 LSTM(16)'
     """
-    if cfg.model in SIMPLE_MODELS:
-        name = f"{cfg.model.upper()}({','.join(str(u) for u in cfg.units)})"
+    if cfg.model in (*SIMPLE_MODELS, AUTO):
+        name = f"{cfg.cell.upper()}({','.join(str(u) for u in cfg.units)})"
     else:
         name = cfg.model if len(cfg.model) <= 60 else cfg.model[:57] + "..."
     if cfg.members > 1:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnncast.config import SIMPLE_MODELS, FitConfig
+from rnncast.config import AUTO, SIMPLE_MODELS, FitConfig
 from rnncast.data.ahead import Known
 from rnncast.data.folds import Fold, make_folds
 from rnncast.data.io import read_table
@@ -180,7 +180,7 @@ def compare_models(
 def model_settings(settings: dict[str, Any], model: str) -> dict[str, Any]:
     """Settings of one listed model: ``units``, ``dropout`` and ``activation`` shape the simple
     models (lstm, gru, rnn, dense); a preset or spec carries its own."""
-    if model in SIMPLE_MODELS:
+    if model in (*SIMPLE_MODELS, AUTO):
         return {**settings, "model": model}
     shaped = ("units", "dropout", "activation")
     return {**{k: v for k, v in settings.items() if k not in shaped}, "model": model}

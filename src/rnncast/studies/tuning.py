@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from rnncast.config import SIMPLE_MODELS, FitConfig
+from rnncast.config import AUTO, SIMPLE_MODELS, FitConfig
 from rnncast.errors import ConfigError, RnncastError
 from rnncast.forecasting.forecaster import Forecaster
 from rnncast.persistence.files import open_lock, write_text_atomic
@@ -35,8 +35,9 @@ def suggest(trial, base: FitConfig) -> dict[str, Any]:
     """One trial's settings around the base settings."""
     layers = trial.suggest_int("layers", 1, 3)
     units = trial.suggest_categorical("units", UNITS)
+    around = base.lookback or max(2 * base.max_step, 12)  # left to the data: a guess
     return {
-        "lookback": trial.suggest_int("lookback", max(2, base.lookback // 2), 2 * base.lookback),
+        "lookback": trial.suggest_int("lookback", max(2, around // 2), 2 * around),
         "units": (units,) * layers,
         "dropout": trial.suggest_float("dropout", 0.0, 0.5),
         "lr": trial.suggest_float("lr", 1e-4, 1e-2, log=True),
@@ -63,7 +64,7 @@ def tune(
     import optuna
 
     base = FitConfig(**settings)
-    if base.model not in SIMPLE_MODELS:
+    if base.model not in (*SIMPLE_MODELS, AUTO):
         raise ConfigError(
             "tune searches --model lstm, gru, rnn or dense (their units, layers "
             "and dropout); a spec fixes those itself."

@@ -1,0 +1,83 @@
+"""The default model (``auto``): the recipe chosen on competition data, every part of it a
+default that a given option overrides, the rest settled by the data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from rnncast import Forecaster, FitConfig
+from rnncast.cli.app import app
+from rnncast.config import PLAIN, RECIPE
+from rnncast.nn.networks import Ensemble, WindowNorm
+
+
+def test_left_out_settings_take_the_recipe_or_the_plain_values():
+    auto = FitConfig()
+    assert auto.model == "auto" and auto.units == RECIPE["units"]
+    for name, value in RECIPE.items():
+        assert getattr(auto, name) == value, name
+    assert (auto.lookback, auto.log, auto.scaler) == (None, None, None)  # the data settle them
+    plain = FitConfig(model="gru")
+    for name, value in PLAIN.items():
+        assert getattr(plain, name) == value, name
+    given = FitConfig(loss="mse", members=1, pad=False, units=32, window_norm="none")
+    assert (given.loss, given.members, given.pad, given.units) == ("mse", 1, False, (32,))
+    assert given.resolve(12, positive=True).log is False  # no window level, no logs
+    assert FitConfig(target_history=False).window_norm == "none"
+
+
+@pytest.mark.parametrize(
+    ("horizon", "season", "positive", "expected"),
+    [
+        (8, 4, True, (8, True, "none")),
+        (1, 7, True, (7, True, "none")),  # at least a season
+        (1, 1, False, (2, False, "minmax")),  # at least two rows; no logs of a zero
+    ],
+)
+def test_the_data_settle_lookback_logs_and_scaler(horizon, season, positive, expected):
+    cfg = FitConfig(horizon=horizon).resolve(season)
+    assert cfg.lookback == expected[0] and cfg.log is None
+    cfg = cfg.resolve(season, positive)
+    assert (cfg.lookback, cfg.log, cfg.scaler) == expected
+    assert FitConfig(horizon=horizon, lookback=40, scaler="standard").resolve(
+        season, True
+    ).scaler == ("standard")
+
+
+def _monthly(n: int, zero: bool = False) -> pd.DataFrame:
+    t = np.arange(n)
+    y = 100 + t + 20 * np.sin(2 * np.pi * t / 12)
+    if zero:
+        y[3] = 0.0
+    return pd.DataFrame({"month": pd.date_range("2015-01-01", periods=n, freq="MS"), "y": y})
+
+
+def test_a_default_fit_is_the_recipe_as_the_data_settle_it():
+    f = Forecaster(horizon=6, epochs=2).fit(_monthly(80), target="y")
+    cfg = f.config_
+    assert (cfg.lookback, cfg.log, cfg.scaler, cfg.members) == (12, True, "none", 5)
+    net = f.predictor_.net
+    assert isinstance(net, Ensemble) and all(isinstance(m, WindowNorm) for m in net.members)
+    assert f.forecast(6)["y"].notna().all()
+    zero = Forecaster(horizon=6, epochs=1, members=1).fit(_monthly(80, zero=True), target="y")
+    assert (zero.config_.log, zero.config_.scaler) == (False, "minmax")
+
+
+def test_the_cli_default_and_the_settings_it_records(tmp_path):
+    path = tmp_path / "m.csv"
+    _monthly(80).to_csv(path, index=False)
+    out = tmp_path / "run"
+    args = ["fit", str(path), "--target", "y", "--horizon", "6", "--epochs", "1", "--quiet"]
+    result = CliRunner().invoke(app, [*args, "--members", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    settings = json.loads((out / "config.json").read_text())["settings"]
+    assert settings["model"] == "auto" and settings["members"] == 2  # given: it wins
+    assert (settings["lookback"], settings["log"], settings["scaler"]) == (12, True, "none")
+    assert "median of 2 LSTM(16)" in " ".join(result.output.split())
+    g = Forecaster.load(str(out))  # a run records what the data settled, and loads as it was
+    assert g.config_ == FitConfig.from_dict(settings)

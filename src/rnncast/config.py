@@ -56,6 +56,7 @@ PLAIN = dict(
     log=False,
     members=1,
     pad=False,
+    deseason=False,
 )
 RECIPE = dict(
     units=(16,),
@@ -102,9 +103,15 @@ LIMITS = {  # whole-number settings: (lowest, highest)
 class FitConfig:
     """Every setting of a fit. Sizes are in rows of the series, times in steps of its frequency.
 
+    A setting left out (None) takes the recipe's value with the default model ``auto``, or the
+    plain value (``PLAIN``) with any other; the recipe's lookback, ``deseason``, ``log`` and
+    scaler are settled by the data (:meth:`resolve`), and a fitted model's ``config_`` holds
+    every setting as it was settled.
+
     Attributes:
-        model: ``lstm``, ``gru``, ``rnn`` (SimpleRNN) or ``dense`` (MLP baseline), shaped by
-            ``units``, ``dropout`` and ``activation``; or any preset or one-line spec of
+        model: ``auto`` (the default: the recipe, see ``RECIPE``); ``lstm``, ``gru``,
+            ``rnn`` (SimpleRNN) or ``dense`` (MLP baseline), shaped by ``units``,
+            ``dropout`` and ``activation``; or any preset or one-line spec of
             :mod:`rnncast.nn.spec`, e.g. ``"bilstm(50) > dense"`` (a list of layers in Python).
         units: Hidden size of each layer, first to last (a stack when more than one).
         dropout: Dropout after each hidden layer, in [0, 1).
@@ -156,7 +163,8 @@ class FitConfig:
         deseason: Divide each series by its seasonal indices (a classical multiplicative
             decomposition of its training rows, see :mod:`rnncast.data.seasonal`) before the
             scaler and the network, and multiply the forecast back; a series without three
-            seasons of positive training values or a significant season keeps it.
+            seasons of positive training values or a significant season keeps it. Left out:
+            on with ``model="auto"`` where the data have a season, else off.
         embed: With many series, the size of a learned vector per series appended to every
             step's inputs (0: none), so one global model can tell the series apart.
     """
@@ -192,7 +200,7 @@ class FitConfig:
     members: int | None = None
     quantile: float = 0.5
     pad: bool | None = None
-    deseason: bool = False
+    deseason: bool | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str):
@@ -224,7 +232,8 @@ class FitConfig:
             _check_choice("fallback", self.fallback, ("seasonal-naive",))
         for name in ("log", "pad", "deseason", "target_history"):
             value = getattr(self, name)
-            if not isinstance(value, bool) and (value is not None or name != "log"):
+            left_out = value is None and name in ("log", "deseason")  # the data settle them
+            if not isinstance(value, bool) and not left_out:
                 raise SettingTypeError(f"`{name}` must be True or False, got {value!r}.")
         if self.log and self.window_norm == "none":
             raise ConfigError("--log takes log ratios to a window's level; give --window-norm.")
@@ -254,12 +263,15 @@ class FitConfig:
 
     def resolve(self, season: int, positive: bool | None = None) -> FitConfig:
         """The settings that the data settle, where they were left out: the lookback (the
-        horizon, at least one ``season`` and two rows), and once the training rows are known
+        horizon, at least one ``season`` and two rows), ``deseason`` (the recipe's where
+        there is a season), and once the training rows are known
         (``positive``: are all their target values above 0?) ``log`` (log ratios to the
         window's level on positive data) and the scaler (none under logs, else min-max)."""
         changes: dict[str, Any] = {}
         if self.lookback is None:
             changes["lookback"] = max(2, self.max_step, season)
+        if self.deseason is None:  # the recipe's: where the data have a season
+            changes["deseason"] = season >= 2
         if positive is not None and self.log is None:
             changes["log"] = bool(positive) and self.window_norm != "none"
         log = changes.get("log", self.log)

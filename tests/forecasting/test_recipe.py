@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from rnncast import Forecaster, FitConfig
+from rnncast import FitConfig, Forecaster
 from rnncast.cli.app import app
 from rnncast.config import PLAIN, RECIPE
 from rnncast.nn.networks import Ensemble, WindowNorm
@@ -21,7 +21,9 @@ def test_left_out_settings_take_the_recipe_or_the_plain_values():
     assert auto.model == "auto" and auto.units == RECIPE["units"]
     for name, value in RECIPE.items():
         assert getattr(auto, name) == value, name
-    assert (auto.lookback, auto.log, auto.scaler) == (None, None, None)  # the data settle them
+    settled = (auto.lookback, auto.log, auto.scaler, auto.deseason)
+    assert settled == (None, None, None, None)  # the data settle them
+    assert auto.resolve(12).deseason is True and auto.resolve(1).deseason is False
     plain = FitConfig(model="gru")
     for name, value in PLAIN.items():
         assert getattr(plain, name) == value, name
@@ -61,6 +63,7 @@ def test_a_default_fit_is_the_recipe_as_the_data_settle_it():
     f = Forecaster(horizon=6, epochs=2).fit(_monthly(80), target="y")
     cfg = f.config_
     assert (cfg.lookback, cfg.log, cfg.scaler, cfg.members) == (12, True, "none", 5)
+    assert cfg.deseason and f.predictor_.scaler.seasonal  # a monthly season: removed
     net = f.predictor_.net
     assert isinstance(net, Ensemble) and all(isinstance(m, WindowNorm) for m in net.members)
     assert f.forecast(6)["y"].notna().all()

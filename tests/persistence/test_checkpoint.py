@@ -41,7 +41,7 @@ def _net() -> torch.nn.Module:
 
 @pytest.mark.parametrize("after", [1, 7, 23])
 def test_resumed_training_ends_with_the_same_weights(after):
-    cfg = FitConfig(**dict(SETTINGS, epochs=4), model="lstm")
+    cfg = FitConfig(**dict(SETTINGS, epochs=4))  # the plain LSTM of TINY
     train_set, val_set, cpu = _windows(120, 0), _windows(40, 1), torch.device("cpu")
     whole = _net()
     expected = train(whole, train_set, val_set, cfg, cpu)

@@ -8,7 +8,7 @@ import typer
 
 from rnncast.cli import options as opt
 from rnncast.cli.common import app, fail, out
-from rnncast.config import DEFAULTS, FitConfig
+from rnncast.config import DEFAULTS
 from rnncast.errors import RnncastError
 
 # Commands import their machinery when they run, so `rnncast --help` stays

@@ -83,7 +83,9 @@ Dropout = Annotated[float, typer.Option(help="Dropout after each layer.")]
 Activation = Annotated[str, typer.Option(help="tanh or relu.")]
 Lookback = Annotated[
     int | None,
-    typer.Option(help="Past steps per window. Default: the horizon, at least a season (auto), else 30."),
+    typer.Option(
+        help="Past steps per window. Default: the horizon, at least a season (auto), else 30."
+    ),
 ]
 Horizon = Annotated[str, typer.Option(help="Future steps per window: 7, or a set 1,3,7.")]
 Strategy = Annotated[str | None, typer.Option(help="Multi-step: direct, recursive or seq2seq.")]
@@ -104,10 +106,16 @@ Members = Annotated[
 ]
 Log = Annotated[
     bool | None,
-    typer.Option(help="With --window-norm: log ratios. Default: on positive data (auto), else off."),
+    typer.Option(
+        help="With --window-norm: log ratios. Default: on positive data (auto), else off."
+    ),
 ]
 Deseason = Annotated[
-    bool, typer.Option(help="Divide out each series' seasonal indices (training rows).")
+    bool | None,
+    typer.Option(
+        help="Divide out each series' seasonal indices (training rows). Default: on where the "
+        "data have a season with the default model, else off."
+    ),
 ]
 Pad = Annotated[
     bool | None,
@@ -116,9 +124,7 @@ Pad = Annotated[
 Epochs = Annotated[int | None, typer.Option(help="Maximum epochs." + LEFT_OUT)]
 BatchSize = Annotated[int | None, typer.Option(help="Windows per step." + LEFT_OUT)]
 ClipNorm = Annotated[float, typer.Option(help="Gradient norm clip; 0 = off.")]
-Patience = Annotated[
-    int | None, typer.Option(help="Early-stopping patience; 0 = off." + LEFT_OUT)
-]
+Patience = Annotated[int | None, typer.Option(help="Early-stopping patience; 0 = off." + LEFT_OUT)]
 Seed = Annotated[int, typer.Option(help="Random seed (the first of --repeats).")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 Scaler = Annotated[

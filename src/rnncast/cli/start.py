@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from rnncast.cli.common import app, fail, out
-from rnncast.config import DEFAULTS, FitConfig
+from rnncast.config import DEFAULTS
 from rnncast.errors import RnncastError
 
 # Commands import their machinery when they run, so `rnncast --help` stays

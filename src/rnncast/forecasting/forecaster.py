@@ -51,29 +51,30 @@ class Forecaster:
 
     Every argument is a setting of :class:`rnncast.FitConfig` (the CLI option of the same name
     with ``-`` for ``_``), plus ``verbose`` for a progress display. The constructor only stores
-    them; ``fit`` validates them.
+    them; ``fit`` validates them. Those left out (None) take the default model's recipe, or the
+    plain values with another model, as :class:`rnncast.FitConfig` says.
     """
 
     def __init__(
         self,
         model: str | Sequence = _D.model,
-        units: int | Sequence[int] | str = _D.units,
+        units: int | Sequence[int] | str | None = _D.units,
         dropout: float = _D.dropout,
         activation: str = _D.activation,
-        lookback: int = _D.lookback,
+        lookback: int | None = _D.lookback,
         horizon: int | Sequence[int] | str = _D.horizon,
         strategy: str | None = _D.strategy,
         optimizer: str = _D.optimizer,
-        lr: float = _D.lr,
+        lr: float | None = _D.lr,
         momentum: float = _D.momentum,
-        loss: str = _D.loss,
-        epochs: int = _D.epochs,
-        batch_size: int = _D.batch_size,
+        loss: str | None = _D.loss,
+        epochs: int | None = _D.epochs,
+        batch_size: int | None = _D.batch_size,
         clip_norm: float = _D.clip_norm,
-        patience: int = _D.patience,
+        patience: int | None = _D.patience,
         seed: int = _D.seed,
         device: str = _D.device,
-        scaler: str = _D.scaler,
+        scaler: str | None = _D.scaler,
         missing: str = _D.missing,
         test_size: Size = _D.test_size,
         val_size: Size = _D.val_size,
@@ -83,11 +84,11 @@ class Forecaster:
         fallback: str | None = _D.fallback,
         embed: int = _D.embed,
         window_norm: str | None = _D.window_norm,
-        log: bool = _D.log,
-        members: int = _D.members,
+        log: bool | None = _D.log,
+        members: int | None = _D.members,
         quantile: float = _D.quantile,
-        pad: bool = _D.pad,
-        deseason: bool = _D.deseason,
+        pad: bool | None = _D.pad,
+        deseason: bool | None = _D.deseason,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation

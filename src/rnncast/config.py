@@ -165,6 +165,11 @@ class FitConfig:
             scaler and the network, and multiply the forecast back; a series without three
             seasons of positive training values or a significant season keeps it. Left out:
             on with ``model="auto"`` where the data have a season, else off.
+        lookbacks: Members' lookbacks (an ensemble over input lengths, e.g. ``(8, 12, 16)``):
+            member k reads the last ``lookbacks[k % n]`` rows of each window; ``lookback`` is
+            their largest.
+        losses: Members' losses (an ensemble over losses, e.g. ``("mae", "smape")``): member k
+            trains on ``losses[(k // n_lookbacks) % n]``.
         embed: With many series, the size of a learned vector per series appended to every
             step's inputs (0: none), so one global model can tell the series apart.
     """
@@ -201,10 +206,13 @@ class FitConfig:
     quantile: float = 0.5
     pad: bool | None = None
     deseason: bool | None = None
+    lookbacks: tuple[int, ...] | None = None
+    losses: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str):
             object.__setattr__(self, "model", _spec_text(self.model))
+        self._set_member_variants()
         self._fill_left_out()
         object.__setattr__(self, "units", _parse_units(self.units))
         object.__setattr__(self, "horizon", _parse_horizon(self.horizon))
@@ -248,7 +256,47 @@ class FitConfig:
         _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         _check_float("clip_norm", self.clip_norm, low=0.0)
         _check_float("quantile", self.quantile, low=0.0, high=1.0, low_open=True, high_open=True)
+        variants = len(self.lookbacks or (0,)) * len(self.losses or (0,))
+        if self.members < variants:
+            raise ConfigError(
+                f"{variants} combinations of `lookbacks` and `losses` need at least {variants} "
+                f"`members`, got {self.members}."
+            )
         self.layers()  # the model spec is checked here, before any data is read
+
+    def _set_member_variants(self) -> None:
+        """Parse ``lookbacks`` and ``losses``; the lookback of the windows is the largest."""
+        if self.lookbacks is not None:
+            values = _parse_list(self.lookbacks, "lookbacks", int)
+            for value in values:
+                _check_int("lookbacks", value, *LIMITS["lookback"])
+            if self.lookback is not None and self.lookback < max(values):
+                raise ConfigError(
+                    f"`lookback` ({self.lookback}) is shorter than the longest of `lookbacks` "
+                    f"({max(values)}); leave it out or make it the longest."
+                )
+            object.__setattr__(self, "lookbacks", values)
+            object.__setattr__(self, "lookback", self.lookback or max(values))
+        if self.losses is not None:
+            values = _parse_list(self.losses, "losses", str)
+            for value in values:
+                _check_choice("losses", value, LOSSES)
+            object.__setattr__(self, "losses", values)
+
+    def member(self, k: int) -> FitConfig:
+        """Member ``k``'s settings: one network, its own seed (``seed + k``), and its
+        lookback and loss where the ensemble varies them."""
+        lookbacks = self.lookbacks or (self.lookback,)
+        losses = self.losses or (self.loss,)
+        return dataclasses.replace(
+            self,
+            members=1,
+            seed=self.seed + k,
+            lookback=lookbacks[k % len(lookbacks)],
+            loss=losses[(k // len(lookbacks)) % len(losses)],
+            lookbacks=None,
+            losses=None,
+        )
 
     def _fill_left_out(self) -> None:
         """Settings left out (None) take the recipe's values (``model="auto"``) or the plain
@@ -374,6 +422,9 @@ class FitConfig:
         """Plain JSON-ready dict of every setting."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["units"] = list(self.units)
+        for name in ("lookbacks", "losses"):
+            if getattr(self, name) is not None:
+                out[name] = list(getattr(self, name))
         if isinstance(self.horizon, tuple):
             out["horizon"] = list(self.horizon)
         return out
@@ -455,6 +506,24 @@ def _parse_horizon(value: Any) -> int | tuple[int, ...]:
 
 def _spec_text(model: Any) -> str:
     return spec_text(parse_spec(model))
+
+
+def _parse_list(value: Any, name: str, kind: type) -> tuple:
+    """``"8,12"`` or ``[8, 12]`` -> (8, 12): at least one value, none twice."""
+    if isinstance(value, str):
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        try:
+            value = [kind(p) for p in parts]
+        except ValueError:
+            raise ConfigError(
+                f"`{name}` must be values separated by commas; got {value!r}."
+            ) from None
+    if isinstance(value, str | int) or not hasattr(value, "__iter__"):
+        raise SettingTypeError(f"`{name}` must be a list of values, got {value!r}.")
+    values = tuple(value)
+    if not values or len(set(values)) != len(values):
+        raise ConfigError(f"`{name}` needs one or more different values; got {value!r}.")
+    return values
 
 
 def _parse_units(value: Any) -> tuple[int, ...]:

@@ -65,6 +65,8 @@ def fit(
     members: opt.Members = _D.members,
     pad: opt.Pad = _D.pad,
     deseason: opt.Deseason = _D.deseason,
+    lookbacks: opt.Lookbacks = None,
+    losses: opt.Losses = None,
     quantile: opt.Quantile = _D.quantile,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,

@@ -110,6 +110,13 @@ Log = Annotated[
         help="With --window-norm: log ratios. Default: on positive data (auto), else off."
     ),
 ]
+Lookbacks = Annotated[
+    str | None,
+    typer.Option(help="Members' lookbacks, e.g. 8,12,16: an ensemble over input lengths."),
+]
+Losses = Annotated[
+    str | None, typer.Option(help="Members' losses, e.g. mae,smape: an ensemble over losses.")
+]
 Deseason = Annotated[
     bool | None,
     typer.Option(

@@ -8,7 +8,6 @@ checkpoint when given one.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,7 +172,7 @@ def train_predictor(
     p.net = p.net.to(device)
     seconds, windows_seen = 0.0, 0
     for k in range(first, len(nets)):
-        member_cfg = dataclasses.replace(cfg, seed=cfg.seed + k)  # its own shuffling, dropout
+        member_cfg = cfg.member(k)  # its own shuffling, dropout, and loss where they vary
         resumed = k == first and state is not None  # the checkpoint holds its random state
         if k > 0 and not resumed:  # the first goes on from the seed that built the networks
             seed_everything(member_cfg.seed)

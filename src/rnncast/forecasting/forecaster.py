@@ -89,6 +89,8 @@ class Forecaster:
         quantile: float = _D.quantile,
         pad: bool | None = _D.pad,
         deseason: bool | None = _D.deseason,
+        lookbacks: Sequence[int] | str | None = _D.lookbacks,
+        losses: Sequence[str] | str | None = _D.losses,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -102,6 +104,7 @@ class Forecaster:
         self.fallback, self.embed = fallback, embed
         self.window_norm, self.log, self.members = window_norm, log, members
         self.quantile, self.pad, self.deseason = quantile, pad, deseason
+        self.lookbacks, self.losses = lookbacks, losses
 
     @classmethod
     def from_config(cls, cfg: FitConfig, verbose: bool = False) -> Forecaster:

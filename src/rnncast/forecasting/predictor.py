@@ -17,7 +17,6 @@ object; none of them reaches into the :class:`rnncast.Forecaster`.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import numpy as np
@@ -31,7 +30,7 @@ from rnncast.data.seasonal import first_phase
 from rnncast.data.windows import Windows, pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import roll_forward
-from rnncast.nn.networks import Ensemble, SeriesEmbedding, WindowNorm, build_network
+from rnncast.nn.networks import Ensemble, Recent, SeriesEmbedding, WindowNorm, build_network
 from rnncast.runtime import cores
 
 
@@ -41,11 +40,13 @@ def build_net(
     """The untrained network of ``cfg`` for ``n_inputs`` input and ``n_targets`` target
     columns; with ``embed``, each of ``n_series`` series also gets a learned vector; with
     ``members``, that many such networks whose forecast is their median."""
-    if cfg.members > 1:
-        one = dataclasses.replace(cfg, members=1)
-        return Ensemble(
-            [build_net(one, n_inputs, n_targets, n_series, embed) for _ in range(cfg.members)]
-        )
+    if cfg.members > 1:  # each member with its own lookback where they vary (Recent)
+        members = []
+        for k in range(cfg.members):
+            one = cfg.member(k)
+            net = build_net(one, n_inputs, n_targets, n_series, embed)
+            members.append(Recent(net, one.lookback) if one.lookback < cfg.lookback else net)
+        return Ensemble(members)
     steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
     net = build_network(cfg.layers(), n_inputs + embed, cfg.lookback, steps, n_targets)
     net = SeriesEmbedding(net, n_series, embed) if embed else net

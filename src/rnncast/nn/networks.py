@@ -221,6 +221,28 @@ class WindowNorm(nn.Module):
         return self.net(inputs, series) + level[:, None]
 
 
+class Recent(nn.Module):
+    """The last ``lookback`` rows of each window to the network it wraps: an ensemble member
+    that reads a shorter history than the ensemble's windows.
+
+    >>> core = build_network("gru(4) > dense", input_size=1, lookback=3)
+    >>> x = torch.rand(5, 8, 1)
+    >>> torch.equal(Recent(core, 3)(x), core(x[:, -3:]))
+    True
+    """
+
+    def __init__(self, net: nn.Module, lookback: int) -> None:
+        super().__init__()
+        self.net, self.lookback = net, lookback
+
+    @property
+    def spec(self) -> str:
+        return f"{self.net.spec} (the last {self.lookback} rows)"
+
+    def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(x[:, -self.lookback :], series)
+
+
 class Ensemble(nn.Module):
     """Several networks of the same shape, trained apart (each from its own seed); their
     forecast is the median of theirs, value by value, which a member gone astray cannot pull
@@ -237,7 +259,11 @@ class Ensemble(nn.Module):
 
     @property
     def spec(self) -> str:
-        return f"median of {len(self.members)} x {self.members[0].spec}"
+        specs = [member.spec for member in self.members]
+        if len(set(specs)) == 1:
+            return f"median of {len(specs)} x {specs[0]}"
+        counts = {spec: specs.count(spec) for spec in specs}  # in the members' order
+        return f"median of {len(specs)}: " + "; ".join(f"{n} x {s}" for s, n in counts.items())
 
     def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
         outputs = torch.stack([member(x, series) for member in self.members])  # (M, B, S, C)

@@ -41,6 +41,12 @@ def model_name(cfg) -> str:
         name = cfg.model if len(cfg.model) <= 60 else cfg.model[:57] + "..."
     if cfg.members > 1:
         name = f"median of {cfg.members} {name}"
+        varied = [
+            f"{what} {'/'.join(map(str, values))}"
+            for what, values in (("lookbacks", cfg.lookbacks), ("losses", cfg.losses))
+            if values
+        ]
+        name += f" over {' and '.join(varied)}" if varied else ""
     strategy = cfg.resolved_strategy()
     return name if strategy == "direct" or cfg.max_step == 1 else f"{name} [{strategy}]"
 

@@ -41,8 +41,9 @@ DEVICES = ("auto", "cpu", "cuda")
 # What a setting left out (None) becomes. ``model="auto"`` (the default) takes the recipe that
 # benchmarks/accuracy.py chose on competition data (docs/accuracy.md): the median of five
 # LSTM(16), each window as log ratios to its mean (differences where the data are not all
-# positive), MAE, padded windows; its lookback, logs and scaler are settled by the data
-# (:meth:`FitConfig.resolve`). Any other model takes the plain settings.
+# positive), seasonality divided out, MAE, padded windows; its lookback, deseasonalising, logs
+# and scaler are settled by the data (:meth:`FitConfig.resolve`). Any other model takes the
+# plain settings.
 PLAIN = dict(
     units=(64,),
     lookback=30,

@@ -74,6 +74,25 @@ def test_a_series_too_short_for_any_window_is_forecast_by_the_model_the_others_t
         Forecaster(**settings).fit(tiny.assign(item="a", sales=1.0), target="sales", id="item")
 
 
+def test_a_panel_of_series_too_short_to_score_is_fitted_and_forecast():
+    """Test parts that start less than a season in cannot be scored beside seasonal naive:
+    the fit says so in its counts instead of failing."""
+    frames = [
+        pd.DataFrame(
+            {
+                "item": name,
+                "month": pd.date_range("2020-01-01", periods=10, freq="MS"),
+                "sales": 50.0 + k + np.arange(10.0),
+            }
+        )
+        for k, name in enumerate(("a", "b"))
+    ]
+    settings = {**SETTINGS, "test_size": 3, "val_size": 0, "pad": True}
+    f = Forecaster(**settings).fit(pd.concat(frames), target="sales", id="item")
+    assert f.metrics_["test"] is None and f.metrics_["n_series_scored"] == 0
+    assert len(f.forecast(2)) == 4
+
+
 def test_one_short_series_fits_scores_and_forecasts_only_with_pad():
     t = np.arange(30)
     frame = pd.DataFrame({"y": 50 + 10 * np.sin(2 * np.pi * t / 12) + t})

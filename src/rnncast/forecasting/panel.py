@@ -167,7 +167,13 @@ def score_panel(
     one_step = one_step_tests(p, data, splits, scored)
     for g in scored:
         per[data.series(g).name] = scored_one(g, recursive.get(g), one_step.get(g))
-    first = next(iter(per.values()), None) or scored_one(usable[0])
+    if per:
+        first = next(iter(per.values()))
+    else:  # not one series scored: the header of one, without a test part
+        s = splits[usable[0]]
+        first = score_series(
+            p, cfg, season, data.series(usable[0]), Split(s.n_train, s.n_val, 0), history
+        )
     metrics = {
         k: v
         for k, v in first.items()

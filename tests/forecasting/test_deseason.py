@@ -85,6 +85,11 @@ def test_new_observations_from_any_month_line_up(tmp_path):
     pd.testing.assert_frame_equal(g.forecast(8), whole)
     with pytest.raises(ConfigError, match="window without dates cannot place"):
         f.predict(np.ones((1, 12, 1)))
+    for cut in (0, 5):  # a dated window is placed by its dates, wherever it ends
+        window = data.iloc[len(data) - 12 - cut : len(data) - cut]
+        expected = f.forecast(6, data=data.iloc[: len(data) - cut])
+        np.testing.assert_allclose(f.predict(window)["y"], expected["y"], rtol=1e-6)
+        assert f.predict(window)["month"].tolist() == expected["month"].tolist()
 
 
 def test_many_series_each_get_their_own_indices():

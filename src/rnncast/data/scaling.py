@@ -91,13 +91,17 @@ class Scaler:
     def seasonal(self) -> bool:
         return getattr(self, "seasons_", None) is not None
 
-    def remove_season(self, values: np.ndarray, group: int, phase: int) -> np.ndarray:
-        """Rows (T, F) whose first has phase ``phase``, divided by their seasonal indices."""
+    def remove_season(
+        self, values: np.ndarray, group: int, phase: int, columns: list[int] | None = None
+    ) -> np.ndarray:
+        """Rows (..., T, F) whose first has phase ``phase``, divided by their seasonal
+        indices; ``columns``: the frame's columns that ``values`` holds (default: all)."""
         values = np.asarray(values, dtype=np.float64)
         if not self.seasonal:
             return values
-        m = self.seasons_.shape[1]
-        return values / self.seasons_[group][(phase + np.arange(len(values))) % m]
+        m, seasons = self.seasons_.shape[1], self.seasons_[group]
+        seasons = seasons if columns is None else seasons[:, columns]
+        return values / seasons[(phase + np.arange(values.shape[-2])) % m]
 
     def add_season(
         self, values: np.ndarray, columns: list[int], group: int, phases: np.ndarray

@@ -270,7 +270,10 @@ class Forecaster:
         if p.known:
             raise ConfigError(NO_WINDOWS)
         x = window_array(windows, p.lookback, [data.columns[i] for i in p.inputs])
-        values = p.predict(x, panel.group_of(data, series))
+        phase = None
+        if p.scaler.seasonal and isinstance(windows, pd.DataFrame):  # its dates place it
+            phase = future_.window_phase(windows, data, p.lookback)
+        values = p.predict(x, panel.group_of(data, series), phase)
         if not isinstance(windows, pd.DataFrame):
             return values
         frame = pd.DataFrame(values[0], columns=list(data.targets))

@@ -7,13 +7,14 @@ import pandas as pd
 
 from rnncast.config import FitConfig, check_forecast_steps, check_level
 from rnncast.data.prepared import PreparedData
+from rnncast.data.seasonal import first_phase
 from rnncast.data.split import Split
 from rnncast.data.windows import pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
 from rnncast.forecasting.known import check_known_ahead, check_past_covariates
-from rnncast.forecasting.predictor import Predictor
+from rnncast.forecasting.predictor import NO_SEASON, Predictor
 
 
 def future_index(data: PreparedData, leads: list[int]) -> pd.Index:
@@ -27,14 +28,25 @@ def steps_after(frame: pd.DataFrame, data: PreparedData, steps) -> pd.Index:
     leads = np.asarray(steps)
     if data.date is None:
         return pd.Index(leads, name="step")
+    return pd.date_range(_last_date(frame, data), periods=leads.max() + 1, freq=data.freq)[leads]
+
+
+def window_phase(frame: pd.DataFrame, data: PreparedData, lookback: int) -> int:
+    """The seasonal phase of the first of the last ``lookback`` rows of ``frame`` (see
+    :mod:`rnncast.data.seasonal`), from its last date."""
+    if data.date is None:
+        raise ConfigError(NO_SEASON)
+    return first_phase(pd.DatetimeIndex([_last_date(frame, data)]), data.freq) - (lookback - 1)
+
+
+def _last_date(frame: pd.DataFrame, data: PreparedData) -> pd.Timestamp:
     dates = frame[data.date] if data.date in frame.columns else frame.index
     try:
-        last = pd.Timestamp(pd.to_datetime(pd.Series(dates)).iloc[-1])
+        return pd.Timestamp(pd.to_datetime(pd.Series(dates)).iloc[-1])
     except (TypeError, ValueError):
         raise DataError(
             f"predict() needs the dates of the window: a {data.date!r} column or a date index."
         ) from None
-    return pd.date_range(last, periods=leads.max() + 1, freq=data.freq)[leads]
 
 
 def forecast_series(

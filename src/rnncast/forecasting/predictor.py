@@ -110,7 +110,7 @@ NO_WINDOWS = (
 
 NO_SEASON = (
     "This model divides out each series' season, which a window without dates cannot place; "
-    "forecast with forecast(steps, data=...) instead."
+    "give predict() a DataFrame with its dates, or forecast with forecast(steps, data=...)."
 )
 
 
@@ -261,15 +261,21 @@ class Predictor:
         return block
 
     # -- original units ----------------------------------------------------------------------
-    def predict(self, x: np.ndarray, group: int = 0) -> np.ndarray:
-        """Windows (B, L, F_in) in original units -> forecasts (B, S, C) in original units."""
+    def predict(self, x: np.ndarray, group: int = 0, phase: int | None = None) -> np.ndarray:
+        """Windows (B, L, F_in) in original units -> forecasts (B, S, C) in original units.
+        A model that divides out seasons needs the ``phase`` of the windows' first row."""
         if self.known:
             raise ConfigError(NO_WINDOWS)
-        if self.scaler.seasonal:
+        if self.scaler.seasonal and phase is None:
             raise ConfigError(NO_SEASON)
         cols = self.inputs
+        x = self.scaler.remove_season(x, group, phase or 0, cols)
         scaled = (x - self.scaler.shift_[group][cols]) / self.scaler.scale_[group][cols]
-        return self.scaler.inverse(self.at_steps(scaled, group), self.targets, group)
+        out = self.scaler.inverse(self.at_steps(scaled, group), self.targets, group)
+        if not self.scaler.seasonal:
+            return out
+        rows = phase + self.lookback + np.asarray(self.steps) - 1  # (S,)
+        return self.scaler.add_season(out, self.targets, group, rows)
 
     def one_step(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
         """Forecasts (N, S, C) in original units from the true history before each origin."""

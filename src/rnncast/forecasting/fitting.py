@@ -65,8 +65,8 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     if cfg.deseason:  # the season comes out first; the scaler sees what is left
         if season < 2:
             raise ConfigError(
-                "--deseason needs a season of two or more rows; give --season (the data's "
-                "frequency implies none)."
+                f"--deseason needs a season of two or more rows, and the season here is "
+                f"{season}; give --season N or leave out --deseason."
             )
         phases = [first_phase(data.series(g).frame.index, data.freq) for g in range(len(train))]
         scaler.fit_seasons(train, phases, targets, season)

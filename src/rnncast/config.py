@@ -151,9 +151,10 @@ class FitConfig:
             model by that baseline (flagged in the output); None leaves them out.
         window_norm: Normalise each window by its own ``last`` value or ``mean`` (of each
             target) before the network, and put the forecast back on that level (see
-            :class:`rnncast.nn.networks.WindowNorm`); None: no per-window normalisation.
+            :class:`rnncast.nn.networks.WindowNorm`); ``none``: no per-window normalisation.
         log: With ``window_norm``, log ratios to the level instead of differences (positive
-            values only).
+            values only). Left out: on with ``model="auto"`` where every training value of
+            the targets is positive.
         members: Networks whose forecast is their median: each starts from its own weights
             (all drawn from ``seed``) and trains with its own shuffling and dropout (seed
             ``seed + k``); an ensemble saved, loaded and resumed as one model.

@@ -245,6 +245,8 @@ class FitConfig:
             left_out = value is None and name in ("log", "deseason")  # the data settle them
             if not isinstance(value, bool) and not left_out:
                 raise SettingTypeError(f"`{name}` must be True or False, got {value!r}.")
+        if self.smoothing:
+            self._check_smoothing_options()
         if self.log and self.window_norm == "none":
             raise ConfigError("--log takes log ratios to a window's level; give --window-norm.")
         if self.window_norm != "none" and not self.target_history:
@@ -302,14 +304,42 @@ class FitConfig:
 
     def _fill_left_out(self) -> None:
         """Settings left out (None) take the recipe's values (``model="auto"``) or the plain
-        ones; what the data settle stays None until :meth:`resolve`."""
+        ones; what the data settle stays None until :meth:`resolve`. A spec that starts with
+        ``es`` reads positive values unshifted: its scaler is ``mase`` (each series divided by
+        a positive number, so that one loss weighs every series alike)."""
         recipe = self.model == AUTO
         for name, value in (RECIPE if recipe else PLAIN).items():
             if getattr(self, name) is not None:
                 continue  # given: it wins
             if name == "window_norm" and not self.target_history:
                 value = "none"  # nothing of the target's own to normalise
+            if name == "scaler" and self.smoothing:
+                value = "mase"
             object.__setattr__(self, name, value)
+
+    @property
+    def smoothing(self) -> bool:
+        """Whether the model starts with per-series exponential smoothing (``es``, see
+        :mod:`rnncast.nn.smoothing`)."""
+        return bool(self._spec()) and self._spec()[0].kind == "es"
+
+    def _check_smoothing_options(self) -> None:
+        """``es`` divides each window by its own level and seasonal factors, positive values
+        in their own units: what would scale, shift or deseasonalise them first is refused."""
+        why = "es() divides each window by its own smoothed level and seasonal factors"
+        if self.scaler in ("minmax", "standard"):
+            raise ConfigError(
+                f"{why}, so it needs positive values unshifted; use --scaler mase (the default "
+                f"with es) or none, not {self.scaler}."
+            )
+        if self.window_norm != "none":
+            raise ConfigError(f"{why}; leave out --window-norm.")
+        if self.deseason:
+            raise ConfigError(f"{why}, seasonal ones included; leave out --deseason.")
+        if self.log:
+            raise ConfigError(f"{why}, in logs already; leave out --log.")
+        if not self.target_history:
+            raise ConfigError(f"{why}: it needs the target history.")
 
     def resolve(self, season: int, positive: bool | None = None) -> FitConfig:
         """The settings that the data settle, where they were left out: the lookback (the

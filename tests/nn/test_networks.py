@@ -23,12 +23,12 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS)
 @pytest.mark.parametrize("steps, targets", [(1, 1), (3, 1), (2, 3)])
 def test_every_architecture_maps_windows_to_forecasts(spec, steps, targets):
-    net = build_network(spec, input_size=2, lookback=8, n_steps=steps, n_targets=targets)
-    y = net(torch.randn(5, 8, 2))
+    net = build_network(spec, 3, lookback=8, n_steps=steps, n_targets=targets, season=4)
+    y = net(torch.rand(5, 8, 3) + 0.1)  # positive, as the smoothing of es-rnn needs
     assert y.shape == (5, steps, targets)
     y.sum().backward()
     assert all(p.grad is not None for p in net.parameters())
-    assert "Total params" in summarize(net, (1, 8, 2))
+    assert "Total params" in summarize(net, (1, 8, 3))
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])

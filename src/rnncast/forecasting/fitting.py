@@ -79,8 +79,10 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     cfg.layers()  # a spec that does not fit the strategy is refused now, not after training
     columns = roles(cfg, data)
     inputs.check_scaled(scaler, data, usable, splits[0].n_train)
-    if cfg.log:
-        inputs.check_positive(scaler, data, usable, splits)
+    if cfg.log or cfg.smoothing:
+        inputs.check_positive(scaler, data, usable, splits, "es()" if cfg.smoothing else "--log")
+    if cfg.smoothing:
+        inputs.check_smoothing_season(cfg, season)
     return Prepared(cfg, data, splits, usable, season, scaler, *columns)
 
 
@@ -122,7 +124,7 @@ def new_predictor(cfg: FitConfig, prep: Prepared, device: torch.device) -> Predi
     """The predictor of ``prep`` with a freshly initialised network (from PyTorch's seed)."""
     embed = cfg.embed if prep.data.ids else 0
     n_series = prep.data.n_series
-    net = build_net(cfg, len(prep.inputs), len(prep.targets), n_series, embed)
+    net = build_net(cfg, len(prep.inputs), len(prep.targets), n_series, embed, prep.season)
     return Predictor(
         net,
         prep.scaler,
@@ -132,7 +134,7 @@ def new_predictor(cfg: FitConfig, prep: Prepared, device: torch.device) -> Predi
         cfg.steps,
         cfg.resolved_strategy(),
         device,
-        embedded=bool(embed),
+        embedded=bool(embed) or cfg.smoothing,  # es keeps coefficients per series
         known=prep.known,
         pad=cfg.pad,
     )

@@ -121,9 +121,11 @@ def check_scaled(scaler: Scaler, data: PreparedData, usable: list[int], n_train:
                 )
 
 
-def check_positive(scaler: Scaler, data: PreparedData, usable: list[int], splits) -> None:
-    """``--log`` takes logs of the targets as the network sees them: every training value of
-    every used series must be above 0 once scaled."""
+def check_positive(
+    scaler: Scaler, data: PreparedData, usable: list[int], splits, by: str = "--log"
+) -> None:
+    """``--log`` (or ``es()``, ``by``) takes logs of the targets as the network sees them:
+    every training value of every used series must be above 0 once scaled."""
     targets = [data.columns.index(t) for t in data.targets]
     for g in usable:
         part = data.series(g)
@@ -131,11 +133,26 @@ def check_positive(scaler: Scaler, data: PreparedData, usable: list[int], splits
         if (rows <= 0).any():
             where = f" of series {part.name!r}" if part.name is not None else ""
             why = " (--scaler minmax maps the minimum to 0)" if scaler.kind == "minmax" else ""
+            way_out = "leave out --log" if by == "--log" else "choose a model without es"
             raise ConfigError(
-                f"--log needs positive values, but a training value{where} is {rows.min():.4g} "
-                f"as the network sees it{why}. Use --scaler none with positive data, or leave "
-                "out --log."
+                f"{by} needs positive values, but a training value{where} is {rows.min():.4g} "
+                f"as the network sees it{why}. Use --scaler none with positive data, or "
+                f"{way_out}."
             )
+
+
+def check_smoothing_season(cfg: FitConfig, season: int) -> None:
+    """``es()`` starts its seasonal factors from a window's first season and smooths them
+    over the next (within the first, every value divided by its factor is that season's mean,
+    whatever the coefficients): every member's window must hold two seasons."""
+    m = cfg.layers()[0].args["season"] or season
+    shortest = min(cfg.lookbacks or (cfg.lookback,))
+    if 2 * m > shortest:
+        raise ConfigError(
+            f"es() starts from a window's first season of {m} rows and learns from the next, "
+            f"but a window holds {shortest}; give --lookback {2 * m} or more (or "
+            f"es(season=N) with a shorter season)."
+        )
 
 
 def check_many_series_options(cfg: FitConfig, data: PreparedData) -> None:

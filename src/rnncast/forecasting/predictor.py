@@ -31,29 +31,41 @@ from rnncast.data.windows import Windows, pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import roll_forward
 from rnncast.nn.networks import Ensemble, Recent, SeriesEmbedding, WindowNorm, build_network
+from rnncast.nn.smoothing import Smoothing
 from rnncast.runtime import cores
 
 
 def build_net(
-    cfg: FitConfig, n_inputs: int, n_targets: int, n_series: int = 1, embed: int = 0
+    cfg: FitConfig,
+    n_inputs: int,
+    n_targets: int,
+    n_series: int = 1,
+    embed: int = 0,
+    season: int = 1,
 ) -> torch.nn.Module:
     """The untrained network of ``cfg`` for ``n_inputs`` input and ``n_targets`` target
     columns; with ``embed``, each of ``n_series`` series also gets a learned vector; with
-    ``members``, that many such networks whose forecast is their median."""
+    ``members``, that many such networks whose forecast is their median. ``season`` is the
+    data's, for a spec that starts with ``es`` without one."""
     if cfg.members > 1:  # each member with its own lookback where they vary (Recent)
         members = []
         for k in range(cfg.members):
             one = cfg.member(k)
-            net = build_net(one, n_inputs, n_targets, n_series, embed)
+            net = build_net(one, n_inputs, n_targets, n_series, embed, season)
             members.append(Recent(net, one.lookback) if one.lookback < cfg.lookback else net)
         return Ensemble(members)
-    steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
-    net = build_network(cfg.layers(), n_inputs + embed, cfg.lookback, steps, n_targets)
+    steps = (1,) if cfg.resolved_strategy() == "recursive" else cfg.steps
+    layers = cfg.layers()
+    smoothing = layers.pop(0) if cfg.smoothing else None
+    net = build_network(layers, n_inputs + embed, cfg.lookback, len(steps), n_targets)
     net = SeriesEmbedding(net, n_series, embed) if embed else net
+    targets = list(range(n_inputs - n_targets, n_inputs))  # the target history: last inputs
+    if smoothing is not None:
+        m = smoothing.args["season"] or season
+        return Smoothing(net, targets, n_series, m, steps)
     if cfg.window_norm == "none":
         return net
-    targets = range(n_inputs - n_targets, n_inputs)  # the target history is the last inputs
-    return WindowNorm(net, list(targets), cfg.window_norm, cfg.log)
+    return WindowNorm(net, targets, cfg.window_norm, cfg.log)
 
 
 # Windows per network call: a recurrent layer holds its whole output sequence, (B, L, hidden)

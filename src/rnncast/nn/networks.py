@@ -20,6 +20,7 @@ from torch import nn
 from rnncast.errors import ConfigError
 from rnncast.nn.blocks import ConvLSTM, EncoderDecoder, SubsequenceConv
 from rnncast.nn.layers import Dropout, RecurrentLayer
+from rnncast.nn.smoothing import Smoothing
 from rnncast.nn.spec import LayerSpec, parse_spec, spec_text
 
 _ACTIVATION_MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
@@ -276,10 +277,20 @@ def build_network(
     lookback: int,
     n_steps: int = 1,
     n_targets: int = 1,
-) -> StackNet:
-    """Build the network of a model spec (text, list of layers, or parsed layers)."""
-    layers = spec if _is_parsed(spec) else parse_spec(spec)
-    return StackNet(layers, input_size, lookback, n_steps, n_targets)
+    season: int = 1,
+) -> nn.Module:
+    """Build the network of a model spec (text, list of layers, or parsed layers). A spec
+    that starts with ``es`` smooths one series whose targets are the last ``n_targets``
+    inputs, by its own season or ``season`` (see :mod:`rnncast.nn.smoothing`)."""
+    layers = list(spec if _is_parsed(spec) else parse_spec(spec))
+    if layers[0].kind != "es":
+        return StackNet(layers, input_size, lookback, n_steps, n_targets)
+    if n_targets > input_size:
+        raise ConfigError("es() smooths the targets' own past: the inputs must end with them.")
+    core = StackNet(layers[1:], input_size, lookback, n_steps, n_targets)
+    targets = range(input_size - n_targets, input_size)
+    m = layers[0].args["season"] or season
+    return Smoothing(core, list(targets), 1, m, range(1, n_steps + 1))
 
 
 def _is_parsed(spec) -> bool:

@@ -44,8 +44,14 @@ LAYERS: dict[str, dict[str, Any]] = {
     "cnn": {"filters": 64, "kernel": 2, "sub": 2, "pool": 2, "activation": "relu"},
     "convlstm": {"filters": 64, "kernel": 2, "sub": 2, "activation": "tanh"},
     "seq2seq": {"units": 100, "cell": "lstm", "activation": "tanh"},
+    "es": {"season": 0},  # 0: the data's season
 }
-ALIASES = {"cnn-lstm": "cnn", "simplernn": "rnn", "encoder-decoder": "seq2seq"}
+ALIASES = {
+    "cnn-lstm": "cnn",
+    "simplernn": "rnn",
+    "encoder-decoder": "seq2seq",
+    "smoothing": "es",
+}
 CHOICES = {
     "activation": ("tanh", "relu", "sigmoid", "linear"),
     "merge": ("concat", "sum"),
@@ -71,6 +77,8 @@ PRESETS = {
     "cnn-lstm": "cnn(filters=64, kernel=1, sub=2, pool=2) > lstm(50) > dense",
     "convlstm": "convlstm(filters=64, kernel=2, sub=2) > dense",
     "seq2seq": "seq2seq(100) > dense",
+    # after Smyl's ES-RNN: per-series exponential smoothing, then dilated LSTMs
+    "es-rnn": "es > lstm(32) > lstm(32, dilation=2) > dense",
 }
 
 
@@ -87,7 +95,7 @@ class LayerSpec:
         shown = []
         for i, name in enumerate(names):
             value = self.args.get(name)
-            if i == 0 and value is not None:
+            if i == 0 and value is not None and (self.kind, value) != ("es", 0):
                 shown.append(_text(value))
             elif i > 0 and value != defaults[name]:
                 shown.append(f"{name}={_text(value)}")
@@ -228,6 +236,12 @@ def _check_arg(kind: str, key: str, value: Any) -> None:
             raise ConfigError("dropout() needs a rate, e.g. dropout(0.2).")
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
             raise ConfigError(f"dropout rate must be in [0, 1); got {value!r}.")
+    elif key == "season":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_UNITS:
+            raise ConfigError(
+                f"{where} must be a whole number of rows in [1, {MAX_UNITS:,}], or 0 for the "
+                f"data's season; got {value!r}."
+            )
     elif key == "orthogonal":
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false; got {value!r}.")
@@ -237,6 +251,12 @@ def _check_arg(kind: str, key: str, value: Any) -> None:
 
 
 def _check_order(layers: list[LayerSpec]) -> None:
+    if any(layer.kind == "es" for layer in layers[1:]):
+        raise ConfigError("es() smooths the raw window: it must be the first layer.")
+    if layers[0].kind == "es":
+        if len(layers) == 1:
+            raise ConfigError("es() needs a network after it, e.g. 'es > lstm(32) > dense'.")
+        layers = layers[1:]  # what follows reads the smoothed window as a raw one
     for i, layer in enumerate(layers):
         if layer.kind in FRONT_ENDS and i != 0:
             raise ConfigError(f"{layer.kind}() reads the raw window: it must be the first layer.")

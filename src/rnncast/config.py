@@ -174,6 +174,10 @@ class FitConfig:
             trains on ``losses[(k // n_lookbacks) % n]``.
         embed: With many series, the size of a learned vector per series appended to every
             step's inputs (0: none), so one global model can tell the series apart.
+        quantiles: Forecast these quantiles at once (e.g. ``(0.1, 0.9)``; the median 0.5 is
+            added and is the point forecast): one network emits every quantile of every step,
+            trained on their mean pinball loss; the outer two make a second kind of interval
+            beside the conformal one, its coverage scored on the test part. Direct strategy.
     """
 
     model: str | tuple = AUTO
@@ -210,11 +214,13 @@ class FitConfig:
     deseason: bool | None = None
     lookbacks: tuple[int, ...] | None = None
     losses: tuple[str, ...] | None = None
+    quantiles: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str):
             object.__setattr__(self, "model", _spec_text(self.model))
         self._set_member_variants()
+        self._set_quantiles()
         self._fill_left_out()
         object.__setattr__(self, "units", _parse_units(self.units))
         object.__setattr__(self, "horizon", _parse_horizon(self.horizon))
@@ -286,6 +292,32 @@ class FitConfig:
             for value in values:
                 _check_choice("losses", value, LOSSES)
             object.__setattr__(self, "losses", values)
+
+    def _set_quantiles(self) -> None:
+        """Parse ``quantiles``: sorted, the median among them; they train on the pinball loss."""
+        if self.quantiles is None:
+            return
+        values = _parse_list(self.quantiles, "quantiles", float)
+        for value in values:
+            _check_float("quantiles", value, low=0.0, high=1.0, low_open=True, high_open=True)
+        object.__setattr__(self, "quantiles", tuple(sorted({*values, 0.5})))
+        if self.loss not in (None, "pinball") or self.losses is not None:
+            raise ConfigError(
+                "--quantiles trains every quantile on its pinball loss; leave out --loss and "
+                "--losses."
+            )
+        object.__setattr__(self, "loss", "pinball")
+        if self.resolved_strategy() != "direct":
+            raise ConfigError(
+                f"--quantiles needs --strategy direct: the network emits every quantile of "
+                f"every step at once, which {self.resolved_strategy()} cannot (it feeds "
+                "forecasts back in)."
+            )
+
+    @property
+    def point(self) -> int:
+        """Position of the median (the point forecast) among ``quantiles``."""
+        return self.quantiles.index(0.5) if self.quantiles else 0
 
     def member(self, k: int) -> FitConfig:
         """Member ``k``'s settings: one network, its own seed (``seed + k``), and its
@@ -454,7 +486,7 @@ class FitConfig:
         """Plain JSON-ready dict of every setting."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["units"] = list(self.units)
-        for name in ("lookbacks", "losses"):
+        for name in ("lookbacks", "losses", "quantiles"):
             if getattr(self, name) is not None:
                 out[name] = list(getattr(self, name))
         if isinstance(self.horizon, tuple):

@@ -68,6 +68,7 @@ def fit(
     lookbacks: opt.Lookbacks = None,
     losses: opt.Losses = None,
     quantile: opt.Quantile = _D.quantile,
+    quantiles: opt.Quantiles = None,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,
     embed: opt.Embed = _D.embed,

@@ -117,6 +117,13 @@ Lookbacks = Annotated[
 Losses = Annotated[
     str | None, typer.Option(help="Members' losses, e.g. mae,smape: an ensemble over losses.")
 ]
+Quantiles = Annotated[
+    str | None,
+    typer.Option(
+        help="Forecast these quantiles too, e.g. 0.1,0.9 (the median is added): a "
+        "probabilistic forecast whose outer quantiles make an interval, its coverage scored."
+    ),
+]
 Deseason = Annotated[
     bool | None,
     typer.Option(

@@ -52,6 +52,35 @@ def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) ->
     }
 
 
+QUANTILE_METHOD = "the network's outer quantiles, trained on the pinball loss"
+
+
+def quantile_scores(actual: np.ndarray, forecasts: np.ndarray, levels) -> dict:
+    """How well quantile forecasts (N, S, C, Q) of ``actual`` (N, S, C) hold: the interval
+    between the outer two (nominal coverage their difference), the share of actual values
+    below each quantile (ideally the quantile itself), and the mean pinball loss.
+
+    >>> a = np.arange(100.0).reshape(100, 1, 1)
+    >>> f = np.broadcast_to([[[[9.5, 49.5, 89.5]]]], (100, 1, 1, 3))
+    >>> out = quantile_scores(a, f, (0.1, 0.5, 0.9))
+    >>> out["nominal"], out["one_step"]["coverage"], out["one_step"]["below"]
+    (80.0, 80.0, [10.0, 50.0, 90.0])
+    """
+    q = np.asarray(levels, dtype=np.float64)
+    error = actual[..., None] - forecasts
+    pinball = np.maximum(q * error, (q - 1) * error)
+    return {
+        "levels": [float(v) for v in q],
+        "method": QUANTILE_METHOD,
+        "nominal": round(float(100 * (q[-1] - q[0])), 10),
+        "one_step": {
+            **interval_scores(actual, forecasts[..., 0], forecasts[..., -1]),
+            "below": [float(100 * np.mean(actual < forecasts[..., k])) for k in range(len(q))],
+            "pinball": float(np.mean(pinball)),
+        },
+    }
+
+
 def minimum_residuals(level: float) -> int:
     """Fewest residuals that give a finite quantile at ``level``."""
     return math.ceil(level / (1 - level) - 1e-9)

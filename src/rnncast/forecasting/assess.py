@@ -15,6 +15,7 @@ from rnncast.config import FitConfig
 from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.data.windows import origins_between
+from rnncast.evaluation.intervals import quantile_scores
 from rnncast.evaluation.modes import MODES, check_history
 from rnncast.evaluation.scoring import one_step_origins, score
 from rnncast.forecasting import intervals
@@ -81,6 +82,10 @@ def score_series(
     metrics.update(
         score(y, split, season, p.steps, list(data.targets), origins, one_step, recursive, interval)
     )
+    if p.quantiles:
+        actual = y[origins[:, None] + np.asarray(p.steps) - 1]
+        forecasts = p.quantile_forecasts(data, origins)
+        metrics["quantiles"] = quantile_scores(actual, forecasts, p.quantiles)
     if p.contiguous and p.past:
         metrics["recursive_note"] = PAST_NOTE
     return metrics

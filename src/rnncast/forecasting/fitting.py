@@ -24,8 +24,7 @@ from rnncast.data.windows import Windows
 from rnncast.errors import ConfigError, RunError
 from rnncast.evaluation.baselines import infer_season
 from rnncast.forecasting import inputs, panel
-from rnncast.forecasting.predictor import Predictor, build_net
-from rnncast.nn.networks import Ensemble
+from rnncast.forecasting.predictor import Predictor, build_net, trained_parts
 from rnncast.persistence.checkpoint import Checkpoint, interrupted, restore, stop_on_signals
 from rnncast.persistence.files import check_weights
 from rnncast.persistence.runs import RunContents
@@ -164,7 +163,7 @@ def train_predictor(
 
     val_set = windows(val_origins) if len(val_origins) else None
     train_set = windows(train_origins)
-    nets = list(p.net.members) if isinstance(p.net, Ensemble) else [p.net]
+    nets = trained_parts(p.net)
     first, state = 0, None
     if resume is not None:
         first = resume.progress.member

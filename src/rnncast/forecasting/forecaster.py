@@ -91,6 +91,7 @@ class Forecaster:
         deseason: bool | None = _D.deseason,
         lookbacks: Sequence[int] | str | None = _D.lookbacks,
         losses: Sequence[str] | str | None = _D.losses,
+        quantiles: Sequence[float] | str | None = _D.quantiles,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -104,7 +105,7 @@ class Forecaster:
         self.fallback, self.embed = fallback, embed
         self.window_norm, self.log, self.members = window_norm, log, members
         self.quantile, self.pad, self.deseason = quantile, pad, deseason
-        self.lookbacks, self.losses = lookbacks, losses
+        self.lookbacks, self.losses, self.quantiles = lookbacks, losses, quantiles
 
     @classmethod
     def from_config(cls, cfg: FitConfig, verbose: bool = False) -> Forecaster:

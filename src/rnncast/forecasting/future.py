@@ -81,6 +81,12 @@ def forecast_series(
         leads = list(p.steps)
     else:
         steps = check_forecast_steps(p.max_step if steps is None else steps)
+        if p.quantiles and steps > p.max_step:
+            raise ConfigError(
+                f"This model forecasts quantiles of one window's {p.max_step} steps, and "
+                f"{steps} were asked for; forecast at most {p.max_step} steps, or fit with "
+                f"--horizon {steps}."
+            )
         check_past_covariates(now.features, steps, p.max_step)
         check_known_ahead(now, max(steps, p.reach))
         values = p.recursive(now, start=n, steps=steps)
@@ -96,7 +102,25 @@ def forecast_series(
         else:
             half = intervals.one_step_half_widths(p, data, split, level)
         intervals.add_bounds(frame, list(data.targets), values, half)
+    if p.quantiles:
+        every = p.quantile_forecasts(now, np.array([n]))[0]  # (S, C, Q) of the window's steps
+        add_quantiles(frame, list(data.targets), every[: len(leads)], p.quantiles)
     return frame
+
+
+def add_quantiles(frame: pd.DataFrame, targets: list[str], every: np.ndarray, levels) -> None:
+    """Insert a column per quantile but the median (the target's own column) after each
+    target's columns: ``q0.1`` (``{target}_q0.1`` with several targets)."""
+    for c, name in enumerate(targets):
+        at = frame.columns.get_loc(name) + 1
+        bounds = {"lower", "upper", f"{name}_lower", f"{name}_upper"}
+        while at < len(frame.columns) and frame.columns[at] in bounds:
+            at += 1
+        for k, level in enumerate(levels):
+            if level != 0.5:
+                label = f"q{level:g}" if len(targets) == 1 else f"{name}_q{level:g}"
+                frame.insert(at, label, every[:, c, k])
+                at += 1
 
 
 def seasonal_naive_forecast(

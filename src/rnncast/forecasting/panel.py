@@ -174,11 +174,8 @@ def score_panel(
         first = score_series(
             p, cfg, season, data.series(usable[0]), Split(s.n_train, s.n_val, 0), history
         )
-    metrics = {
-        k: v
-        for k, v in first.items()
-        if k not in ("test", "skill_rmse", "skill_rmse_recursive", "interval", "known_inputs")
-    }
+    own = ("test", "skill_rmse", "skill_rmse_recursive", "interval", "known_inputs", "quantiles")
+    metrics = {k: v for k, v in first.items() if k not in own}  # the run's header
     metrics.update(
         n_train=sum(s.n_train for s in splits),
         n_val=sum(s.n_val for s in splits),
@@ -193,6 +190,9 @@ def score_panel(
     for key in ("skill_rmse", "skill_rmse_recursive"):
         metrics[key] = _mean([m[key] for m in scored])
     metrics["aggregate"] = _aggregate(scored)
+    quantiles = [m["quantiles"] for m in scored if m.get("quantiles")]
+    if quantiles:
+        metrics["quantiles"] = pooled_quantiles(quantiles)
     if first.get("known_inputs"):
         metrics["known_inputs"] = first["known_inputs"]
     metrics["series"] = series_table(per, data.id_column)
@@ -208,8 +208,37 @@ def series_table(per: dict[str, dict], id_column: str | None) -> pd.DataFrame:
         row = {id_column or "series": name}
         row.update(_numbers(m.get("test") or {}, ""))
         row.update({k: m.get(k) for k in ("skill_rmse", "skill_rmse_recursive")})
+        if m.get("quantiles"):
+            row["quantile_coverage"] = m["quantiles"]["one_step"]["coverage"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def pooled_quantiles(blocks: list[dict]) -> dict[str, Any]:
+    """The quantile scores of many series pooled over their test points: coverage and the
+    share below each quantile (free of units); width and pinball loss are in each series'
+    own units, so they are kept per series only."""
+    points = np.array([b["one_step"]["points"] for b in blocks], dtype=np.float64)
+    weights = points / points.sum() if points.sum() else points
+
+    def pooled(values) -> float:
+        return float(np.dot(weights, np.asarray(values, dtype=np.float64)))
+
+    return {
+        **{k: blocks[0][k] for k in ("levels", "method", "nominal")},
+        "series": len(blocks),
+        "one_step": {
+            "coverage": pooled([b["one_step"]["coverage"] or 0.0 for b in blocks])
+            if points.sum()
+            else None,
+            "points": int(points.sum()),
+            "below": [
+                pooled(col) for col in zip(*(b["one_step"]["below"] for b in blocks), strict=True)
+            ],
+            "width": None,
+            "pinball": None,
+        },
+    }
 
 
 def _numbers(block: dict, prefix: str) -> dict[str, float | None]:

@@ -30,7 +30,14 @@ from rnncast.data.seasonal import first_phase
 from rnncast.data.windows import Windows, pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import roll_forward
-from rnncast.nn.networks import Ensemble, Recent, SeriesEmbedding, WindowNorm, build_network
+from rnncast.nn.networks import (
+    Ensemble,
+    Quantiles,
+    Recent,
+    SeriesEmbedding,
+    WindowNorm,
+    build_network,
+)
 from rnncast.nn.smoothing import Smoothing
 from rnncast.runtime import cores
 
@@ -45,16 +52,33 @@ def build_net(
 ) -> torch.nn.Module:
     """The untrained network of ``cfg`` for ``n_inputs`` input and ``n_targets`` target
     columns; with ``embed``, each of ``n_series`` series also gets a learned vector; with
-    ``members``, that many such networks whose forecast is their median. ``season`` is the
+    ``members``, that many such networks whose forecast is their median; with
+    ``quantiles``, every quantile of every step (see :class:`Quantiles`). ``season`` is the
     data's, for a spec that starts with ``es`` without one."""
+    args = (n_inputs, n_targets, n_series, embed, season)
+    if cfg.quantiles:
+        return Quantiles(_build_members(cfg, *args, copies=len(cfg.quantiles)), cfg.quantiles)
+    return _build_members(cfg, *args)
+
+
+def trained_parts(net: torch.nn.Module) -> list[torch.nn.Module]:
+    """The networks that train one after another: an ensemble's members, or the one network
+    (under :class:`Quantiles`, whose blocks train together)."""
+    net = net.net if isinstance(net, Quantiles) else net
+    return list(net.members) if isinstance(net, Ensemble) else [net]
+
+
+def _build_members(cfg, n_inputs, n_targets, n_series, embed, season, copies: int = 1):
+    """:func:`build_net` below the quantiles: ``copies`` blocks of the steps out."""
     if cfg.members > 1:  # each member with its own lookback where they vary (Recent)
         members = []
         for k in range(cfg.members):
             one = cfg.member(k)
-            net = build_net(one, n_inputs, n_targets, n_series, embed, season)
+            net = _build_members(one, n_inputs, n_targets, n_series, embed, season, copies)
             members.append(Recent(net, one.lookback) if one.lookback < cfg.lookback else net)
         return Ensemble(members)
     steps = (1,) if cfg.resolved_strategy() == "recursive" else cfg.steps
+    steps = steps * copies
     layers = cfg.layers()
     smoothing = layers.pop(0) if cfg.smoothing else None
     net = build_network(layers, n_inputs + embed, cfg.lookback, len(steps), n_targets)
@@ -297,6 +321,27 @@ class Predictor:
         values, at = pad_start(self.scaled(data), np.asarray(origins), self.lookback)
         x, _ = Windows(values, self.lookback, self.steps, self.inputs, self.targets, at).arrays()
         return self.original(self.at_steps(x, data.group), data, self.rows(origins))
+
+    @property
+    def quantiles(self) -> tuple[float, ...] | None:
+        """The quantiles the network forecasts beside its point forecast, if any."""
+        return self.net.quantiles if isinstance(self.net, Quantiles) else None
+
+    def quantile_forecasts(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
+        """Every quantile (N, S, C, Q) in original units, from the true history before each
+        origin (the one-step mode's windows; an origin may be the end of the data)."""
+        values, at = pad_start(self.scaled(data), np.asarray(origins), self.lookback)
+        rows = at[:, None] - self.lookback + np.arange(self.lookback)  # (N, L)
+        x = values[rows][:, :, self.inputs]
+        series = torch.full((CHUNK,), data.group, dtype=torch.long, device=self.device)
+        parts = []
+        with torch.inference_mode():
+            for i in range(0, len(x), CHUNK):
+                xt = torch.from_numpy(np.ascontiguousarray(x[i : i + CHUNK])).to(self.device)
+                s = series[: len(xt)] if self.embedded else None
+                parts.append(self.net.every(xt, s).cpu().numpy())
+        scaled = np.moveaxis(np.concatenate(parts), -1, 0)  # (Q, N, S, C)
+        return np.moveaxis(self.original(scaled, data, self.rows(origins)), 0, -1)
 
     def recursive(self, data: PreparedData, start, steps: int) -> np.ndarray:
         """Forecasts (steps, C) in original units from ``start``, fed their own predictions;

@@ -273,6 +273,8 @@ def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
             f"{iv['level']:.0%} interval ({iv['method']}): " + "; ".join(parts) + ".",
             highlight=False,
         )
+    for line in pages.quantile_lines(metrics):
+        console.print(line, highlight=False)
     if metrics.get("recursive_note"):
         console.print(f"Recursive mode {metrics['recursive_note']}.", highlight=False)
     if metrics.get("known_inputs"):

@@ -271,6 +271,37 @@ class Ensemble(nn.Module):
         return torch.quantile(outputs, 0.5, dim=0)  # the middle two's mean for an even M
 
 
+class Quantiles(nn.Module):
+    """Several quantiles of every step at once: the network it wraps emits Q blocks of S steps
+    (B, Q * S, C), block k the forecast of quantile k; the median block is the point forecast.
+    Quantiles are sorted value by value, so they never cross.
+
+    >>> core = build_network("gru(4) > dense", input_size=1, lookback=6, n_steps=3 * 2)
+    >>> q = Quantiles(core, (0.1, 0.5, 0.9))
+    >>> q(torch.zeros(5, 6, 1)).shape, q.every(torch.zeros(5, 6, 1)).shape
+    (torch.Size([5, 2, 1]), torch.Size([5, 2, 1, 3]))
+    """
+
+    def __init__(self, net: nn.Module, quantiles: Sequence[float]) -> None:
+        super().__init__()
+        self.net, self.quantiles = net, tuple(quantiles)
+        self.point = self.quantiles.index(0.5)
+
+    @property
+    def spec(self) -> str:
+        return f"{self.net.spec} (quantiles {', '.join(f'{q:g}' for q in self.quantiles)})"
+
+    def every(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
+        """Every quantile: (B, S, C, Q), sorted along Q."""
+        out = self.net(x, series)  # (B, Q * S, C)
+        b, _, c = out.shape
+        blocks = out.reshape(b, len(self.quantiles), -1, c).permute(0, 2, 3, 1)
+        return torch.sort(blocks, dim=-1).values
+
+    def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
+        return self.every(x, series)[..., self.point]
+
+
 def build_network(
     spec: str | Sequence,
     input_size: int,

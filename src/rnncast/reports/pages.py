@@ -99,10 +99,11 @@ def _known_lines(metrics: dict) -> list[str]:
 
 
 def interval_lines(metrics: dict) -> list[str]:
+    lines = quantile_lines(metrics)
     iv = metrics.get("interval")
     if not iv:
-        return []
-    lines = [f"{iv['level']:.0%} prediction interval by {iv['method']}."]
+        return lines
+    lines.append(f"{iv['level']:.0%} prediction interval by {iv['method']}.")
     for mode in ("one_step", "recursive"):
         s = iv.get(mode)
         if s and s["coverage"] is not None:
@@ -111,6 +112,24 @@ def interval_lines(metrics: dict) -> list[str]:
                 f"points; mean width {s['width']:.4g}."
             )
     return lines
+
+
+def quantile_lines(metrics: dict) -> list[str]:
+    """What the quantile forecasts scored on the test part (one-step mode), in words."""
+    qs = metrics.get("quantiles")
+    if not qs or qs["one_step"]["coverage"] is None:
+        return []
+    s, levels = qs["one_step"], qs["levels"]
+    below = ", ".join(f"{b:.1f}% below q{q:g}" for q, b in zip(levels, s["below"], strict=True))
+    pooled = f" pooled over {qs['series']} series" if qs.get("series") else ""
+    width = f", mean width {s['width']:.4g}" if s["width"] is not None else ""
+    pinball = f"; mean pinball loss {s['pinball']:.4g}" if s["pinball"] is not None else ""
+    return [
+        f"Quantiles {', '.join(f'{q:g}' for q in levels)} ({qs['method']}), one-step mode"
+        f"{pooled}: the {qs['nominal']:g}% interval from q{levels[0]:g} to q{levels[-1]:g} "
+        f"covers {s['coverage']:.1f}% of {s['points']} test points{width}; {below} (ideally "
+        f"each quantile's own share){pinball}."
+    ]
 
 
 def compare_page(result: Comparison, out: Path, title: str) -> str:

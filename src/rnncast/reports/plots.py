@@ -129,7 +129,7 @@ def _forecast_panels(f: Forecaster, forecast: pd.DataFrame):
             yield (
                 target,
                 data.frame[target],
-                forecast.rename(columns={target: "value"}),
+                forecast.rename(columns=_renames(f, target, len(targets))),
                 lower,
                 upper,
             )
@@ -142,10 +142,21 @@ def _forecast_panels(f: Forecaster, forecast: pd.DataFrame):
         yield (
             f"{target}, {part.name}",
             part.frame[target],
-            rows.rename(columns={target: "value"}),
+            rows.rename(columns=_renames(f, target, len(targets))),
             lower,
             upper,
         )
+
+
+def _renames(f: Forecaster, target: str, n_targets: int) -> dict[str, str]:
+    """The forecast's columns as a panel draws them: the target's ``value``, and its outer
+    quantiles ``q_low`` and ``q_high`` where the network forecasts quantiles."""
+    out = {target: "value"}
+    levels = f.predictor_.quantiles
+    if levels:
+        prefix = "" if n_targets == 1 else f"{target}_"
+        out.update({f"{prefix}q{levels[0]:g}": "q_low", f"{prefix}q{levels[-1]:g}": "q_high"})
+    return out
 
 
 def _draw_forecast(ax, f: Forecaster, label, history, rows, lower, upper) -> None:
@@ -172,6 +183,18 @@ def _draw_forecast(ax, f: Forecaster, label, history, rows, lower, upper) -> Non
             alpha=0.18,
             lw=0,
             label=f"{f.config_.interval:.0%} interval (conformal)",
+        )
+    if "q_low" in rows:
+        low, high = f.predictor_.quantiles[0], f.predictor_.quantiles[-1]
+        ax.fill_between(
+            rows[date],
+            rows["q_low"],
+            rows["q_high"],
+            facecolor="none",
+            edgecolor=COLORS["forecast"],
+            hatch="///",
+            lw=0,
+            label=f"quantiles {low:g} to {high:g} (the network's)",
         )
     ax.plot(
         x,

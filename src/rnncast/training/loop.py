@@ -116,7 +116,12 @@ def make_optimizer(cfg: FitConfig, params) -> Optimizer:
     return Optimizer(cfg.optimizer, params, lr=cfg.lr, momentum=cfg.momentum)
 
 
-def make_loss(name: str, reduction: str = "mean", quantile: float = 0.5) -> nn.Module:
+def make_loss(
+    name: str, reduction: str = "mean", quantile: float = 0.5, quantiles=None
+) -> nn.Module:
+    """The loss ``name``; ``pinball`` at ``quantile``, or at each of ``quantiles`` at once."""
+    if quantiles:
+        return PinballLoss(quantiles, reduction=reduction)
     if name == "pinball":
         return PinballLoss(quantile, reduction=reduction)
     kinds = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss, "smape": SmapeLoss}
@@ -125,16 +130,28 @@ def make_loss(name: str, reduction: str = "mean", quantile: float = 0.5) -> nn.M
 
 class PinballLoss(nn.Module):
     """The quantile loss at ``quantile`` q: ``q (y - f)`` when the forecast is below the
-    actual, ``(1 - q) (f - y)`` above it; its minimiser is the q-quantile."""
+    actual, ``(1 - q) (f - y)`` above it; its minimiser is the q-quantile.
 
-    def __init__(self, quantile: float, reduction: str = "mean") -> None:
+    Given Q quantiles, the forecast holds Q blocks of the actual's steps (B, Q * S, C), block
+    k for quantile k (see :class:`rnncast.nn.networks.Quantiles`), and the loss is the mean of
+    their losses (``sum``: summed over values, averaged over quantiles)."""
+
+    def __init__(self, quantile: float | tuple[float, ...], reduction: str = "mean") -> None:
         super().__init__()
-        self.quantile, self.reduction = quantile, reduction
+        self.quantiles = torch.tensor(quantile, dtype=torch.float32).reshape(1, -1, 1, 1)
+        self.reduction = reduction
 
     def forward(self, forecast: torch.Tensor, actual: torch.Tensor) -> torch.Tensor:
-        error = actual - forecast
-        losses = torch.maximum(self.quantile * error, (self.quantile - 1) * error)
-        return losses.sum() if self.reduction == "sum" else losses.mean()
+        q = self.quantiles.to(forecast)
+        if q.shape[1] == 1:  # one quantile: any shapes that match
+            error, q = actual - forecast, q.reshape(())
+        else:
+            b, s, c = actual.shape
+            error = actual[:, None] - forecast.reshape(b, q.shape[1], s, c)  # (B, Q, S, C)
+        losses = torch.maximum(q * error, (q - 1) * error)
+        if self.reduction == "sum":
+            return losses.sum() / q.shape[1]
+        return losses.mean()
 
 
 class SmapeLoss(nn.Module):
@@ -192,7 +209,7 @@ def training_shards(net: nn.Module, batch_size: int, device: torch.device) -> in
 def _train(
     net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume, shards
 ):
-    loss_fn = make_loss(cfg.loss, quantile=cfg.quantile)
+    loss_fn = make_loss(cfg.loss, quantile=cfg.quantile, quantiles=cfg.quantiles)
     rng = np.random.default_rng(cfg.seed)
     history, best = History(), (math.inf, copy.deepcopy(net.state_dict()))
     first_epoch, position = 1, (0, 0.0, 0)
@@ -339,7 +356,7 @@ def _sharded_gradients(net, optimizer, cfg, x, y, series, device) -> torch.Tenso
     n = cores.count(len(x), device)
     params = [p for p in net.parameters() if p.requires_grad]
     seeds = torch.randint(2**62, (n,)).tolist()
-    summed, scale = make_loss(cfg.loss, "sum", cfg.quantile), 1.0 / y.numel()
+    summed, scale = make_loss(cfg.loss, "sum", cfg.quantile, cfg.quantiles), 1.0 / y.numel()
 
     def shard(part) -> tuple[torch.Tensor, torch.Tensor]:
         xs, ys, ss, seed = part

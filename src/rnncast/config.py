@@ -178,6 +178,10 @@ class FitConfig:
             added and is the point forecast): one network emits every quantile of every step,
             trained on their mean pinball loss; the outer two make a second kind of interval
             beside the conformal one, its coverage scored on the test part. Direct strategy.
+        jobs: Worker processes that train an ensemble's members at once on a CPU, each with
+            its share of the threads (the same numbers as one after another, to float
+            rounding); None: one per core when the training is long enough to repay starting
+            them, 1: one after another.
     """
 
     model: str | tuple = AUTO
@@ -215,6 +219,7 @@ class FitConfig:
     lookbacks: tuple[int, ...] | None = None
     losses: tuple[str, ...] | None = None
     quantiles: tuple[float, ...] | None = None
+    jobs: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str):
@@ -261,6 +266,8 @@ class FitConfig:
             )
         if self.season is not None:
             _check_int("season", self.season, minimum=1, maximum=MAX_ROWS)
+        if self.jobs is not None:
+            _check_int("jobs", self.jobs, minimum=1, maximum=256)
         _check_float("dropout", self.dropout, low=0.0, high=1.0, high_open=True)
         _check_float("lr", self.lr, low=0.0, low_open=True)
         _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)

@@ -69,6 +69,7 @@ def fit(
     losses: opt.Losses = None,
     quantile: opt.Quantile = _D.quantile,
     quantiles: opt.Quantiles = None,
+    jobs: opt.Jobs = None,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,
     embed: opt.Embed = _D.embed,

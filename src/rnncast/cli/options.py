@@ -124,6 +124,13 @@ Quantiles = Annotated[
         "probabilistic forecast whose outer quantiles make an interval, its coverage scored."
     ),
 ]
+Jobs = Annotated[
+    int | None,
+    typer.Option(
+        help="Processes that train an ensemble's members at once (default: one per core when "
+        "the training is long enough to repay starting them; 1: one after another)."
+    ),
+]
 Deseason = Annotated[
     bool | None,
     typer.Option(

@@ -47,6 +47,7 @@ def header(
             train_windows=history.train_windows,
             best_epoch=history.best_epoch,
             stop_reason=history.stop_reason,
+            train_processes=history.processes,
         )
     return metrics
 

@@ -8,6 +8,7 @@ checkpoint when given one.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from rnncast.persistence.checkpoint import Checkpoint, interrupted, restore, sto
 from rnncast.persistence.files import check_weights
 from rnncast.persistence.runs import RunContents
 from rnncast.runtime import distributed as dist
+from rnncast.training import parallel
 from rnncast.training.loop import History, resolve_device, seed_everything, train
 from rnncast.training.progress import epoch_progress
 
@@ -171,30 +173,78 @@ def train_predictor(
             raise RunError(f"The checkpoint's ensemble member {first} is not in the model.")
         state = restore(resume, p.net, "the checkpoint", nets[first])
     p.net = p.net.to(device)
+    processes = member_processes(cfg, len(nets) - first, device, ctx, len(train_set))
+    sets = (train_set, val_set)
+    if processes > 1:
+        history = _side_by_side(cfg, nets, first, state, sets, processes, on_epoch, stop)
+    else:
+        history = _in_turn(cfg, nets, first, state, sets, device, on_epoch, ctx, stop)
+    p.net = p.net.eval()
+    return p, history
+
+
+# Window-epochs of training below which members train in turn (forking workers and sending
+# them the windows costs more than it gives). Measured by benchmarks/members.py.
+SIDE_BY_SIDE_WORK = 200_000
+
+
+def member_processes(
+    cfg: FitConfig, members: int, device: torch.device, ctx: dist.Context, windows: int
+) -> int:
+    """How many processes train the ``members`` left at once: ``cfg.jobs`` where given, else
+    one per core on a CPU when there is enough work to repay starting them (one process under
+    a distributed run or on a GPU)."""
+    if members < 2 or device.type != "cpu" or ctx.world > 1 or not parallel.available():
+        return 1
+    if cfg.jobs is not None:
+        return min(cfg.jobs, members)
+    if windows * cfg.epochs * members < SIDE_BY_SIDE_WORK:
+        return 1
+    return max(1, min(torch.get_num_threads(), members))
+
+
+def _in_turn(cfg, nets, first, state, sets, device, on_epoch, ctx, stop) -> History:
+    """Members ``first`` .. trained one after another, the first from ``state`` if given."""
     seconds, windows_seen = 0.0, 0
     for k in range(first, len(nets)):
         member_cfg = cfg.member(k)  # its own shuffling, dropout, and loss where they vary
         resumed = k == first and state is not None  # the checkpoint holds its random state
         if k > 0 and not resumed:  # the first goes on from the seed that built the networks
             seed_everything(member_cfg.seed)
-        history = train(
-            nets[k],
-            train_set,
-            val_set,
-            member_cfg,
-            device,
-            on_epoch,
-            ctx,
-            stop,
-            state if k == first else None,
-        )
+        resume = state if k == first else None
+        history = train(nets[k], *sets, member_cfg, device, on_epoch, ctx, stop, resume)
         seconds, windows_seen = seconds + history.seconds, windows_seen + history.train_windows
         if history.interrupted is not None:
             history.interrupted.member = k
             break
     history.seconds, history.train_windows = seconds, windows_seen  # of every member
-    p.net = p.net.eval()
-    return p, history
+    return history
+
+
+def _side_by_side(cfg, nets, first, state, sets, processes, on_epoch, stop) -> History:
+    """Members ``first`` .. trained at once in ``processes`` workers (see
+    :mod:`rnncast.training.parallel`). Stopped, the members before the first unfinished one
+    keep their weights, that one its progress (the checkpoint's), and the later ones their
+    starting weights, so that a resume retrains them to the same numbers."""
+    jobs = []
+    for k in range(first, len(nets)):
+        resume = state if k == first else None
+        rng = torch.get_rng_state() if k == 0 and resume is None else None  # as in turn
+        jobs.append((k, nets[k], cfg.member(k), resume, rng))
+    start = time.perf_counter()
+    results = parallel.train_members(jobs, *sets, processes, on_epoch, stop)
+    wall = time.perf_counter() - start
+    history = None
+    for k in sorted(results):
+        weights, history = results[k]
+        nets[k].load_state_dict(weights)
+        if history.interrupted is not None:
+            history.interrupted.member = k
+            break  # the later members keep the weights they started from
+    history.seconds = wall + (state[0].seconds if state is not None else 0.0)
+    history.train_windows = sum(h.train_windows for _, h in results.values())
+    history.processes = processes
+    return history
 
 
 @contextlib.contextmanager

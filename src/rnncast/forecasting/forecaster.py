@@ -92,6 +92,7 @@ class Forecaster:
         lookbacks: Sequence[int] | str | None = _D.lookbacks,
         losses: Sequence[str] | str | None = _D.losses,
         quantiles: Sequence[float] | str | None = _D.quantiles,
+        jobs: int | None = _D.jobs,
         verbose: bool = False,
     ) -> None:
         self.model, self.units, self.dropout, self.activation = model, units, dropout, activation
@@ -106,6 +107,7 @@ class Forecaster:
         self.window_norm, self.log, self.members = window_norm, log, members
         self.quantile, self.pad, self.deseason = quantile, pad, deseason
         self.lookbacks, self.losses, self.quantiles = lookbacks, losses, quantiles
+        self.jobs = jobs
 
     @classmethod
     def from_config(cls, cfg: FitConfig, verbose: bool = False) -> Forecaster:

@@ -238,9 +238,11 @@ def _trained(members: int, h) -> str:
             f"Trained {h.epochs_run} epochs in {h.seconds:.1f} s ({h.train_windows:,} "
             f"windows); {h.stop_reason}; kept epoch {h.best_epoch}."
         )
+    at_once = f" side by side in {h.processes} processes" if h.processes > 1 else ""
     return (
-        f"Trained {members} members in {h.seconds:.1f} s ({h.train_windows:,} windows); the "
-        f"last {h.stop_reason}, ran {h.epochs_run} epochs, kept epoch {h.best_epoch}."
+        f"Trained {members} members{at_once} in {h.seconds:.1f} s ({h.train_windows:,} "
+        f"windows); the last {h.stop_reason}, ran {h.epochs_run} epochs, kept epoch "
+        f"{h.best_epoch}."
     )
 
 

@@ -40,6 +40,7 @@ class History:
         seconds: Wall time of training alone (summed over an interrupted run and its resume).
         stop_reason: Why training ended, in plain words.
         interrupted: Where training stood when a stop was asked for; None when it finished.
+        processes: How many worker processes trained an ensemble's members at once.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -49,6 +50,7 @@ class History:
     train_windows: int = 0
     seconds: float = 0.0
     stop_reason: str = ""
+    processes: int = 1  # ensemble members trained at once (rnncast.training.parallel)
     interrupted: Progress | None = None
 
 

@@ -1,0 +1,95 @@
+"""Ensemble members trained side by side in worker processes (``jobs``): the numbers of
+training them one after another, a stop that resumes to them, and when it is chosen."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from rnncast import Forecaster, datasets
+from rnncast.cli.app import app
+from rnncast.forecasting import fitting
+from rnncast.persistence.checkpoint import TrainingInterrupted
+from rnncast.runtime import distributed as dist
+
+SETTINGS = dict(model="gru", units=8, lookback=12, horizon=3, epochs=3, batch_size=16, seed=0)
+SETTINGS.update(members=3, dropout=0.2)
+
+pytestmark = pytest.mark.skipif(
+    not fitting.parallel.available(), reason="members train side by side where processes fork"
+)
+
+
+def _same_weights(a: Forecaster, b: Forecaster) -> None:
+    for (name, x), y in zip(
+        a.predictor_.net.state_dict().items(), b.predictor_.net.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(x, y, rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_side_by_side_gives_the_weights_of_one_after_another():
+    data = datasets.load("airline")
+    in_turn = Forecaster(**SETTINGS, jobs=1).fit(data, target="passengers")
+    side = Forecaster(**SETTINGS, jobs=2).fit(data, target="passengers")
+    _same_weights(in_turn, side)
+    first = [p for p in side.predictor_.net.members[0].parameters()][0]
+    second = [p for p in side.predictor_.net.members[1].parameters()][0]
+    assert not torch.equal(first, second)  # each its own seed, as in turn
+    assert side.history_.train_windows == in_turn.history_.train_windows
+    pd.testing.assert_frame_equal(side.forecast(3), in_turn.forecast(3), rtol=1e-5)
+
+
+def test_a_stop_while_members_train_side_by_side_resumes_to_the_same_weights(tmp_path):
+    data = tmp_path / "airline.csv"
+    datasets.load("airline").to_csv(data, index=False)
+    settings = {**SETTINGS, "epochs": 60}  # long enough for the stop to land mid-training
+    whole = Forecaster(**settings, jobs=1).fit(str(data), target="passengers")
+
+    calls = []
+
+    def interrupt(epoch, train_loss, val_loss):  # at the first report of the first member
+        calls.append(epoch)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    ckpt = tmp_path / "ckpt"
+    with pytest.raises(TrainingInterrupted, match="fit --resume"):
+        Forecaster(**settings, jobs=3).fit(
+            str(data), target="passengers", on_epoch=interrupt, checkpoint=str(ckpt)
+        )
+    resumed = Forecaster.resume(str(ckpt))  # goes on side by side too (jobs=3 is saved)
+    _same_weights(whole, resumed)
+
+
+def test_when_members_train_side_by_side():
+    cpu, cfg = torch.device("cpu"), Forecaster(**SETTINGS).config()
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert fitting.member_processes(cfg, 3, cpu, dist.SINGLE, windows=100) == 1  # too little
+        assert fitting.member_processes(cfg, 3, cpu, dist.SINGLE, windows=10**6) == 2
+        assert fitting.member_processes(cfg, 1, cpu, dist.SINGLE, windows=10**6) == 1
+        forced = Forecaster(**SETTINGS, jobs=8).config()
+        assert fitting.member_processes(forced, 3, cpu, dist.SINGLE, windows=1) == 3
+        assert fitting.member_processes(forced, 3, torch.device("cuda"), dist.SINGLE, 1) == 1
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_jobs_from_the_cli(tmp_path):
+    args = ["fit", "airline", "--target", "passengers", "--model", "gru", "--units", "4"]
+    args += ["--members", "2", "--epochs", "1", "--quiet"]
+    result = CliRunner().invoke(app, [*args, "--jobs", "2", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert "side by side in 2 processes" in " ".join(result.output.split())
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["train_processes"] == 2
+    bad = CliRunner().invoke(app, [*args, "--jobs", "0", "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "--jobs" in bad.output and "Traceback" not in bad.output
+    assert not (tmp_path / "bad").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 
 import pandas as pd
 import pytest
@@ -93,3 +94,18 @@ def test_jobs_from_the_cli(tmp_path):
     bad = CliRunner().invoke(app, [*args, "--jobs", "0", "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "--jobs" in bad.output and "Traceback" not in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_an_error_in_on_epoch_stops_every_worker():
+    """A tuning trial pruned by its report raises in ``on_epoch``: the workers stop with it
+    instead of training on (5,000 epochs would take minutes)."""
+
+    def prune(epoch, train_loss, val_loss):
+        raise RuntimeError("pruned")
+
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="pruned"):
+        Forecaster(**{**SETTINGS, "epochs": 5000, "patience": 0}, jobs=2).fit(
+            datasets.load("airline"), target="passengers", on_epoch=prune
+        )
+    assert time.monotonic() - start < 30

@@ -14,7 +14,8 @@ OpenMP runtime out of use, as PyTorch's own data-loading workers do.
 Workers ignore SIGINT and SIGTERM: the parent catches them and asks every worker, through a
 shared event, to stop at its next batch; what each had done comes back, and the caller keeps a
 checkpoint of the first unfinished member (see :func:`rnncast.forecasting.fitting.train_predictor`).
-Epoch reports come back through a queue, for the progress display.
+Epoch reports come back through a queue, for the progress display; when the caller's
+``on_epoch`` raises (a tuning trial pruned or stopped), every worker is told to stop too.
 """
 
 from __future__ import annotations
@@ -103,15 +104,19 @@ def train_members(
             for k, net, cfg, resume, rng in jobs
         }
         running = sorted(pending.values())
-        while pending:
-            done, _ = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
-            for future in done:
-                k = pending.pop(future)
-                results[k] = future.result()
-                running.remove(k)
-            if stop is not None and stop.is_set():
-                event.set()
-            _forward(reports, on_epoch, running)
+        try:
+            while pending:
+                done, _ = cf.wait(pending, timeout=0.2, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    k = pending.pop(future)
+                    results[k] = future.result()
+                    running.remove(k)
+                if stop is not None and stop.is_set():
+                    event.set()
+                _forward(reports, on_epoch, running)
+        except BaseException:  # on_epoch stopped the fit (a pruned trial, Ctrl-C): so do they
+            event.set()
+            raise
     _forward(reports, on_epoch, running)
     return results
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -109,3 +112,38 @@ def test_an_error_in_on_epoch_stops_every_worker():
             datasets.load("airline"), target="passengers", on_epoch=prune
         )
     assert time.monotonic() - start < 30
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = open(f"/proc/{pid}/status").read()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has ended
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table in /proc")
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    """Killed outright (SIGKILL), a fit cannot tell its workers; they must not train on."""
+    script = tmp_path / "fit.py"
+    script.write_text(
+        "from rnncast import Forecaster, datasets\n"
+        "Forecaster(model='gru', units=8, members=2, jobs=2, epochs=100000, patience=0)"
+        ".fit(datasets.load('airline'), target='passengers')\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)])
+    deadline = time.monotonic() + 60
+    children: list[int] = []
+    while len(children) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        tasks = Path(f"/proc/{parent.pid}/task")
+        children = [
+            int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()
+        ]
+    assert len(children) >= 2, "the workers never started"
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in children)

@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
+import os
 import queue as queues
 import signal
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,12 +53,20 @@ def available() -> bool:
     return "fork" in mp.get_all_start_methods()
 
 
-def _start_worker(event, reports) -> None:
+def _start_worker(event, reports, parent: int) -> None:
     global _EVENT, _REPORTS
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     torch.set_num_threads(1)
     _EVENT, _REPORTS = event, reports
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when its parent is gone (killed outright, it could not say so)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _train_member(k: int, net: nn.Module, cfg: FitConfig, train_set, val_set, resume, rng):
@@ -97,7 +108,10 @@ def train_members(
     event, reports = context.Event(), context.Queue()
     results: dict[int, tuple[dict, History]] = {}
     with cf.ProcessPoolExecutor(
-        processes, mp_context=context, initializer=_start_worker, initargs=(event, reports)
+        processes,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(event, reports, os.getpid()),
     ) as pool:
         pending = {
             pool.submit(_train_member, k, net, cfg, train_set, val_set, resume, rng): k

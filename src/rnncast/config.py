@@ -385,7 +385,9 @@ class FitConfig:
         horizon, at least one ``season`` and two rows), ``deseason`` (the recipe's where
         there is a season), and once the training rows are known
         (``positive``: are all their target values above 0?) ``log`` (log ratios to the
-        window's level on positive data) and the scaler (none under logs, else min-max)."""
+        window's level on positive data) and the scaler (under logs ``mase``, which divides
+        each series by its seasonal naive error and so weighs every series' MAE alike, as
+        MASE does; else min-max)."""
         changes: dict[str, Any] = {}
         if self.lookback is None:
             changes["lookback"] = max(2, self.max_step, season)
@@ -395,7 +397,7 @@ class FitConfig:
             changes["log"] = bool(positive) and self.window_norm != "none"
         log = changes.get("log", self.log)
         if positive is not None and self.scaler is None:
-            changes["scaler"] = "none" if log else "minmax"
+            changes["scaler"] = "mase" if log else "minmax"
         return dataclasses.replace(self, **changes) if changes else self
 
     @property

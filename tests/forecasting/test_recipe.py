@@ -36,8 +36,8 @@ def test_left_out_settings_take_the_recipe_or_the_plain_values():
 @pytest.mark.parametrize(
     ("horizon", "season", "positive", "expected"),
     [
-        (8, 4, True, (8, True, "none")),
-        (1, 7, True, (7, True, "none")),  # at least a season
+        (8, 4, True, (8, True, "mase")),
+        (1, 7, True, (7, True, "mase")),  # at least a season
         (1, 1, False, (2, False, "minmax")),  # at least two rows; no logs of a zero
     ],
 )
@@ -62,7 +62,7 @@ def _monthly(n: int, zero: bool = False) -> pd.DataFrame:
 def test_a_default_fit_is_the_recipe_as_the_data_settle_it():
     f = Forecaster(horizon=6, epochs=2).fit(_monthly(80), target="y")
     cfg = f.config_
-    assert (cfg.lookback, cfg.log, cfg.scaler, cfg.members) == (12, True, "none", 5)
+    assert (cfg.lookback, cfg.log, cfg.scaler, cfg.members) == (12, True, "mase", 5)
     assert cfg.deseason and f.predictor_.scaler.seasonal  # a monthly season: removed
     net = f.predictor_.net
     assert isinstance(net, Ensemble) and all(isinstance(m, WindowNorm) for m in net.members)
@@ -80,7 +80,7 @@ def test_the_cli_default_and_the_settings_it_records(tmp_path):
     assert result.exit_code == 0, result.output
     settings = json.loads((out / "config.json").read_text())["settings"]
     assert settings["model"] == "auto" and settings["members"] == 2  # given: it wins
-    assert (settings["lookback"], settings["log"], settings["scaler"]) == (12, True, "none")
+    assert (settings["lookback"], settings["log"], settings["scaler"]) == (12, True, "mase")
     assert "median of 2 LSTM(16)" in " ".join(result.output.split())
     g = Forecaster.load(str(out))  # a run records what the data settled, and loads as it was
     assert g.config_ == FitConfig.from_dict(settings)

@@ -20,6 +20,28 @@ _D = DEFAULTS
 
 # -- commands on a saved run ----------------------------------------------------------------
 @app.command()
+def export(
+    run: Annotated[str, typer.Argument(help="Run directory of a fit.")],
+    out_file: Annotated[str, typer.Option("--out", help="The ONNX file to write.")],
+    steps: Annotated[
+        int | None,
+        typer.Option(help="Steps the graph forecasts (default: horizon; more roll out inside)."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+) -> None:
+    """Export the run's model as one ONNX file: raw windows in, forecasts in original units
+    out, scaling, seasonality and the recursive roll-out inside (docs/export.md)."""
+    try:
+        from rnncast.forecasting.forecaster import Forecaster
+
+        f = Forecaster.load(run)
+        f.export_onnx(out_file, steps=steps, overwrite=overwrite)
+        out.print(f"Wrote {out_file}: the model of {run} as ONNX (see its 'rnncast' metadata).")
+    except (RnncastError, OSError) as exc:
+        fail(exc)
+
+
+@app.command()
 def forecast(
     run: Annotated[str, typer.Argument(help="Run directory of a fit.")],
     steps: Annotated[

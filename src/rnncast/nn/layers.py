@@ -194,3 +194,10 @@ def recurrent_depth(net: nn.Module) -> int:
     2
     """
     return sum(isinstance(m, RecurrentLayer) for m in net.modules())
+
+
+def with_columns(x: torch.Tensor, columns: list[int], values: torch.Tensor) -> torch.Tensor:
+    """``x`` (..., F) with its ``columns`` replaced by ``values`` (..., C), exactly, in
+    operations that export to ONNX (an indexed assignment does not)."""
+    place = nn.functional.one_hot(torch.tensor(list(columns)), x.shape[-1]).to(x.dtype)  # (C, F)
+    return torch.where(place.sum(0).bool(), values @ place, x)

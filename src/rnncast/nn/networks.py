@@ -19,7 +19,7 @@ from torch import nn
 
 from rnncast.errors import ConfigError
 from rnncast.nn.blocks import ConvLSTM, EncoderDecoder, SubsequenceConv
-from rnncast.nn.layers import Dropout, RecurrentLayer
+from rnncast.nn.layers import Dropout, RecurrentLayer, with_columns
 from rnncast.nn.smoothing import Smoothing
 from rnncast.nn.spec import LayerSpec, parse_spec, spec_text
 
@@ -211,14 +211,13 @@ class WindowNorm(nn.Module):
     def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
         t = x[..., self.targets]  # (B, L, C)
         level = t[:, -1] if self.level == "last" else t.mean(dim=1)  # (B, C)
-        inputs = x.clone()
         if self.log:
             floor = torch.finfo(x.dtype).tiny  # a zero reads as the smallest positive value
             base = torch.log(level.clamp_min(floor))
-            inputs[..., self.targets] = torch.log(t.clamp_min(floor)) - base[:, None]
-            out = self.net(inputs, series)  # (B, S, C), log ratios
+            ratios = torch.log(t.clamp_min(floor)) - base[:, None]
+            out = self.net(with_columns(x, self.targets, ratios), series)  # log ratios
             return torch.exp(out.clamp(-30.0, 30.0) + base[:, None])
-        inputs[..., self.targets] = t - level[:, None]
+        inputs = with_columns(x, self.targets, t - level[:, None])
         return self.net(inputs, series) + level[:, None]
 
 
@@ -268,7 +267,8 @@ class Ensemble(nn.Module):
 
     def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
         outputs = torch.stack([member(x, series) for member in self.members])  # (M, B, S, C)
-        return torch.quantile(outputs, 0.5, dim=0)  # the middle two's mean for an even M
+        ranked, m = torch.sort(outputs, dim=0).values, len(self.members)  # (exports to ONNX)
+        return (ranked[(m - 1) // 2] + ranked[m // 2]) / 2  # the middle two's mean for an even M
 
 
 class Quantiles(nn.Module):

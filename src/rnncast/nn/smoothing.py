@@ -33,6 +33,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from rnncast.nn.layers import with_columns
+
 
 class Smoothing(nn.Module):
     """Per-series Holt-Winters normalisation around a network (see the module).
@@ -98,10 +100,9 @@ class Smoothing(nn.Module):
         t = x[..., self.targets].clamp_min(floor)  # (B, L, C)
         n = t.shape[1]
         level, factors = self.components(t, series)
-        inputs = x.clone()
         base = level[:, None]  # (B, 1, C)
-        inputs[..., self.targets] = torch.log(t / (factors[:, :n] * base))
-        out = self.net(inputs, series)  # (B, S, C), log ratios to the seasonal level
+        ratios = torch.log(t / (factors[:, :n] * base))
+        out = self.net(with_columns(x, self.targets, ratios), series)  # log ratios
         m = max(self.season, 1)
         ahead = [n + (step - 1) % m for step in self.steps]  # rows whose factors repeat
         return torch.exp(out.clamp(-30.0, 30.0)) * base * factors[:, ahead]

@@ -202,6 +202,11 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str, overwrite: bool = False) -> None:
+    """Write a text file as :func:`write_bytes_atomic` does."""
+    write_bytes_atomic(path, text.encode("utf-8"), overwrite)
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, overwrite: bool = False) -> None:
     """Write a file through a temporary name in the same directory and rename it; an
     existing file is replaced only with ``overwrite``, and never a directory."""
     target = Path(path)
@@ -214,8 +219,8 @@ def write_text_atomic(path: str | os.PathLike, text: str, overwrite: bool = Fals
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -1,0 +1,135 @@
+"""ONNX export: one file that onnxruntime runs to the numbers of ``Forecaster.forecast``, raw
+windows in and original units out, for every architecture of the zoo, one series and a panel,
+direct and recursive; what it cannot carry is refused in one line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from rnncast import Forecaster, datasets
+from rnncast.cli.app import app
+from rnncast.data.seasonal import first_phase
+from rnncast.errors import ConfigError, RnncastError
+
+ort = pytest.importorskip("onnxruntime")
+
+TINY = dict(units=8, epochs=2, lookback=12, seed=0)
+MODELS = [
+    dict(model="auto", members=3, epochs=2, horizon=6),  # ensemble, window norm, deseason
+    dict(model="lstm", **TINY, horizon=6),
+    dict(model="gru", **TINY, horizon=3, strategy="recursive"),
+    dict(model="rnn", **TINY, horizon=4, window_norm="last"),
+    dict(model="seq2seq(8) > dense", lookback=12, epochs=2, horizon=6),
+    dict(model="bilstm(6) > dense", lookback=12, epochs=2, horizon=6),
+    dict(model="cnn(filters=4, kernel=2, sub=2, pool=2) > lstm(6) > dense", lookback=12, epochs=2),
+    dict(model="convlstm(filters=3, kernel=2, sub=3) > dense", lookback=12, epochs=2, horizon=2),
+    dict(model="es > gru(6) > dense", lookback=24, epochs=2, horizon=6),
+    dict(model="lstm", **TINY, horizon=6, quantiles=(0.1, 0.9)),
+    dict(model="stacked-gru", lookback=12, epochs=1, horizon=6, deseason=True),
+]
+
+
+def onnx_forecast(path: str, frame: pd.DataFrame, date: str, meta: dict, series=None):
+    """The graph's forecast from the last rows of ``frame`` (one series)."""
+    session = ort.InferenceSession(path)
+    rows = frame.iloc[-meta["lookback"] :]
+    feeds = {"window": rows[meta["inputs"]].to_numpy(np.float32)[None]}
+    if "series" in meta["graph_inputs"]:
+        feeds["series"] = np.array([series or 0], dtype=np.int64)
+    if "phase" in meta["graph_inputs"]:
+        index = pd.DatetimeIndex(pd.to_datetime(rows[date]))
+        feeds["phase"] = np.array([first_phase(index, meta["frequency"])], dtype=np.int64)
+    return session.run(None, feeds)[0][0]  # (N, C)
+
+
+def metadata(path: str) -> dict:
+    session = ort.InferenceSession(path)
+    return json.loads(session.get_modelmeta().custom_metadata_map["rnncast"])
+
+
+@pytest.mark.parametrize("settings", MODELS, ids=lambda s: s["model"][:24])
+def test_every_architecture_exports_to_the_same_forecast(tmp_path, settings):
+    data = datasets.load("airline")
+    f = Forecaster(**settings).fit(data, target="passengers")
+    steps = None if settings.get("quantiles") else 2 * f.config_.max_step  # rolled out inside
+    path = f.export_onnx(str(tmp_path / "m.onnx"), steps=steps)
+    meta = metadata(path)
+    want = f.forecast(steps)["passengers"].to_numpy()
+    got = onnx_forecast(path, data, "month", meta)[:, 0]
+    np.testing.assert_allclose(got, want, rtol=1e-4)
+    assert meta["steps"] == list(range(1, len(want) + 1)) and meta["targets"] == ["passengers"]
+
+
+def test_a_panel_with_an_embedding_exports_with_its_series_numbers(tmp_path):
+    frames = []
+    for k, level in enumerate((100.0, 2_000.0, 30.0)):
+        t = np.arange(72)
+        y = level * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) + k * t
+        month = pd.date_range("2015-01-01", periods=72, freq="MS")
+        frames.append(pd.DataFrame({"month": month, "item": f"s{k}", "y": y}))
+    data = pd.concat(frames)
+    f = Forecaster(horizon=6, epochs=2, members=2, embed=2).fit(data, target="y", id="item")
+    path = f.export_onnx(str(tmp_path / "panel.onnx"), steps=9)
+    meta = metadata(path)
+    assert meta["series"] == ["s0", "s1", "s2"] and meta["id"] == "item"
+    forecast = f.forecast(9)
+    for k, name in enumerate(meta["series"]):
+        got = onnx_forecast(path, frames[k], "month", meta, series=k)[:, 0]
+        want = forecast.loc[forecast["item"] == name, "y"].to_numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-4)
+
+
+def test_a_set_of_steps_and_past_covariates(tmp_path):
+    daily = datasets.load("chicago").iloc[-400:]
+    f = Forecaster(model="gru", **TINY, horizon=(1, 3, 7)).fit(
+        daily, target="ridership", features=["temp_max"]
+    )
+    with pytest.raises(ConfigError, match="leave out"):
+        f.export_onnx(str(tmp_path / "x.onnx"), steps=5)
+    path = f.export_onnx(str(tmp_path / "steps.onnx"))
+    meta = metadata(path)
+    assert meta["steps"] == [1, 3, 7] and meta["inputs"] == ["temp_max", "ridership"]
+    got = onnx_forecast(path, daily, "date", meta)[:, 0]
+    np.testing.assert_allclose(got, f.forecast()["ridership"].to_numpy(), rtol=1e-4)
+    g = Forecaster(model="gru", **TINY, horizon=3).fit(
+        daily, target="ridership", features=["temp_max"]
+    )
+    with pytest.raises(ConfigError, match="export at most 3 steps"):
+        g.export_onnx(str(tmp_path / "y.onnx"), steps=6)
+
+
+def test_inputs_known_ahead_are_refused_in_one_line(tmp_path):
+    daily = datasets.load("chicago").iloc[-400:]
+    f = Forecaster(model="gru", **TINY, horizon=3).fit(
+        daily, target="ridership", known=["temp_max"]
+    )
+    with pytest.raises(ConfigError, match="known ahead"):
+        f.export_onnx(str(tmp_path / "k.onnx"))
+    assert not (tmp_path / "k.onnx").exists()
+
+
+def test_export_from_the_cli(tmp_path):
+    run, model = tmp_path / "run", tmp_path / "model.onnx"
+    fit = ["fit", "airline", "--target", "passengers", "--model", "gru", "--units", "4"]
+    fit += ["--epochs", "1", "--horizon", "3", "--quiet", "--out", str(run)]
+    assert CliRunner().invoke(app, fit).exit_code == 0
+    result = CliRunner().invoke(app, ["export", str(run), "--out", str(model), "--steps", "5"])
+    assert result.exit_code == 0, result.output
+    meta = metadata(str(model))
+    assert meta["steps"] == [1, 2, 3, 4, 5]
+    config = json.loads((run / "config.json").read_text())
+    assert meta["data"]["sha256"] == config["data"]["sha256"]  # the run's data, by its hash
+    again = CliRunner().invoke(app, ["export", str(run), "--out", str(model)])
+    assert again.exit_code == 2 and "--overwrite" in again.output  # never replaced unasked
+    assert metadata(str(model))["steps"] == [1, 2, 3, 4, 5]
+    (run / "weights.safetensors").write_bytes(b"not weights")  # a damaged run: as forecast
+    bad = CliRunner().invoke(app, ["export", str(run), "--out", str(tmp_path / "b.onnx")])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert not (tmp_path / "b.onnx").exists()
+    with pytest.raises(RnncastError):
+        Forecaster.load(str(run))

@@ -59,9 +59,8 @@ def main() -> None:
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     print(f"{cores} cores; median of {args.reps} fits each, in turn and side by side interleaved\n")
-    print(
-        "| data | epochs | window-epochs | in turn (s) | side by side (s) | ratio | whole fit ratio |"
-    )
+    head = ["data", "epochs", "window-epochs", "in turn (s)", "side by side (s)", "ratio"]
+    print("| " + " | ".join([*head, "whole fit ratio"]) + " |")
     print("|---|---|---|---|---|---|---|")
     for name, target, settings in WORKLOADS:
         turn, side = [], []

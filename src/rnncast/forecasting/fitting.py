@@ -184,8 +184,10 @@ def train_predictor(
 
 
 # Window-epochs of training below which members train in turn (forking workers and sending
-# them the windows costs more than it gives). Measured by benchmarks/members.py.
-SIDE_BY_SIDE_WORK = 200_000
+# them the windows costs more than it gives). Measured by benchmarks/members.py on 2 cores:
+# side by side took 2.8 x as long at 2,000 window-epochs, broke even at 16,000, and was 1.4 x
+# faster at 31,000 and 1.9 x at 236,000.
+SIDE_BY_SIDE_WORK = 20_000
 
 
 def member_processes(

@@ -1,0 +1,75 @@
+"""Latency of one forecast window: the exported ONNX file through onnxruntime against
+``Predictor.predict`` in PyTorch, the same model and window, side by side in one process.
+
+    python benchmarks/export_latency.py            # the default recipe and an LSTM(64)
+    python benchmarks/export_latency.py --reps 2000
+
+Each model is fitted briefly on the bundled airline series (the weights do not change the
+cost), exported with the horizon's steps, and called ``--reps`` times on one window, the two
+ways interleaved in rounds; printed are the median times per call and their ratio. Both give
+the same numbers (``tests/forecasting/test_export.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pandas as pd
+import torch
+
+from rnncast import Forecaster, datasets
+from rnncast.data.seasonal import first_phase
+
+MODELS = {
+    "default recipe (median of 5 LSTM(16))": dict(horizon=12, epochs=1),
+    "LSTM(64), lookback 30": dict(model="lstm", horizon=12, epochs=1),
+}
+
+
+def timed(call, reps: int) -> float:
+    start = time.perf_counter()
+    for _ in range(reps):
+        call()
+    return (time.perf_counter() - start) / reps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    data = datasets.load("airline")
+    threads = torch.get_num_threads()
+    print(f"PyTorch {torch.__version__} ({threads} threads), onnxruntime {ort.__version__}\n")
+    print("| model | PyTorch predict (ms) | onnxruntime (ms) | ratio |")
+    print("|---|---|---|---|")
+    for label, settings in MODELS.items():
+        f = Forecaster(**settings).fit(data, target="passengers")
+        p = f.predictor_
+        with tempfile.TemporaryDirectory() as tmp:
+            path = f.export_onnx(str(Path(tmp) / "m.onnx"))
+            session = ort.InferenceSession(path)
+        rows = data.iloc[-p.lookback :]
+        window = rows[["passengers"]].to_numpy(np.float32)[None]
+        feeds = {"window": window}
+        phase = None
+        if p.scaler.seasonal:
+            phase = first_phase(pd.DatetimeIndex(pd.to_datetime(rows["month"])), "MS")
+            feeds["phase"] = np.array([phase], dtype=np.int64)
+        torch_times, onnx_times = [], []
+        for _ in range(args.rounds):
+            torch_times.append(timed(partial(p.predict, window, phase=phase), args.reps))
+            onnx_times.append(timed(partial(session.run, None, feeds), args.reps))
+        t, o = statistics.median(torch_times) * 1e3, statistics.median(onnx_times) * 1e3
+        print(f"| {label} | {t:.3f} | {o:.3f} | {t / o:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -113,11 +113,13 @@ def cost(name: str) -> None:
     series = statistical(name, "validate", "naive")["series"]
     _, seconds, _ = run_recipe({}, series)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     verdict = "within" if seconds <= COST_LIMIT else "OVER"
     print(
         f"{name}: rnncast's default fitted and forecast {len(series)} series (horizon "
         f"{series[0]['h']}) in {seconds:.0f} s on {os.cpu_count()} CPU core(s), peak memory "
-        f"{peak:.0f} MB: {verdict} the {COST_LIMIT // 60}-minute budget."
+        f"{peak:.0f} MB (the largest child process, a member's worker or the data's reader, "
+        f"{child:.0f} MB): {verdict} the {COST_LIMIT // 60}-minute budget."
     )
 
 

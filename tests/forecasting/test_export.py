@@ -65,6 +65,25 @@ def test_every_architecture_exports_to_the_same_forecast(tmp_path, settings):
     assert meta["steps"] == list(range(1, len(want) + 1)) and meta["targets"] == ["passengers"]
 
 
+def test_a_quantile_model_exports_every_quantile(tmp_path):
+    data = datasets.load("airline")
+    f = Forecaster(model="lstm", **TINY, horizon=6, quantiles=(0.1, 0.9)).fit(
+        data, target="passengers"
+    )
+    with pytest.raises(ConfigError, match="export at most 6 steps"):
+        f.export_onnx(str(tmp_path / "q.onnx"), steps=7)
+    path = f.export_onnx(str(tmp_path / "q.onnx"))
+    meta = metadata(path)
+    assert meta["quantiles"] == [0.1, 0.5, 0.9]
+    session = ort.InferenceSession(path)
+    window = data[["passengers"]].to_numpy(np.float32)[-meta["lookback"] :][None]
+    point, every = session.run(None, {"window": window})
+    frame = f.forecast(6)
+    np.testing.assert_allclose(every[0, :, 0, 0], frame["q0.1"], rtol=1e-4)
+    np.testing.assert_allclose(every[0, :, 0, 2], frame["q0.9"], rtol=1e-4)
+    np.testing.assert_allclose(every[0, :, 0, 1], point[0, :, 0], rtol=1e-6)
+
+
 def test_a_panel_with_an_embedding_exports_with_its_series_numbers(tmp_path):
     frames = []
     for k, level in enumerate((100.0, 2_000.0, 30.0)):

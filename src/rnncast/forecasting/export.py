@@ -7,7 +7,8 @@ The graph's inputs: ``window`` (B, L, F) float32, the last L rows of the run's i
 (B,) int64, each window's series number (``metadata["series"]`` lists the ids in order);
 with deseasonalising ``phase`` (B,) int64, the seasonal phase of each window's first row
 (``metadata["phase"]`` says how to count it). Its output: ``forecast`` (B, N, C), the
-forecast of N steps (``metadata["steps"]``, the leads) of the C targets.
+forecast of N steps (``metadata["steps"]``, the leads) of the C targets; with quantiles also
+``quantiles`` (B, N, C, Q).
 
 The recursive roll-out is unrolled into the graph for the number of steps asked for at export
 (ONNX ``Loop`` would need the network traced as a subgraph; unrolled, ``onnxruntime`` runs
@@ -72,6 +73,12 @@ class Exported(nn.Module):
                 )
             self.leads = list(range(1, n + 1))
         self.where = [p.targets.index(i) for i in p.inputs] if not p.past else []
+        self.quantiles = p.quantiles
+        if self.quantiles and len(self.leads) > p.max_step:
+            raise ConfigError(
+                f"This model forecasts quantiles of one window's {p.max_step} steps; export at "
+                f"most {p.max_step} steps."
+            )
         s = p.scaler
         f32 = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
         self.register_buffer("shift_in", f32(s.shift_[:, p.inputs]))  # (G, F)
@@ -89,7 +96,7 @@ class Exported(nn.Module):
         window: torch.Tensor,
         series: torch.Tensor | None = None,
         phase: torch.Tensor | None = None,
-    ) -> torch.Tensor:
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         b, n_rows = window.shape[0], window.shape[1]
         if series is None:
             series = torch.zeros(b, dtype=torch.long)
@@ -97,7 +104,16 @@ class Exported(nn.Module):
         if self.seasonal:
             x = x / _factors(self.season_in, series, phase, torch.arange(n_rows))
         x = (x - self.shift_in[series][:, None]) / self.scale_in[series][:, None]
-        out = self._roll(x, series if self.series_aware else None)  # (B, N, C), scaled
+        aware = series if self.series_aware else None
+        out = self._original(self._roll(x, aware), series, phase)  # (B, N, C)
+        if not self.quantiles:
+            return out
+        every = self.net.every(x, aware)[:, : len(self.leads)]  # (B, N, C, Q), scaled
+        every = self._original(every.permute(3, 0, 1, 2), series, phase)  # (Q, B, N, C)
+        return out, every.permute(1, 2, 3, 0)
+
+    def _original(self, out: torch.Tensor, series, phase) -> torch.Tensor:
+        """Scaled forecasts (..., B, N, C) in original units."""
         out = out * self.scale_out[series][:, None] + self.shift_out[series][:, None]
         if self.seasonal:
             rows = torch.tensor(self.leads) + (self.lookback - 1)
@@ -147,7 +163,8 @@ def export_onnx(f, path: str | Path, steps: int | None = None, overwrite: bool =
     if module.seasonal:
         example["phase"] = torch.zeros(2, dtype=torch.long)
     names = list(example)
-    axes = {name: {0: "batch"} for name in names} | {"forecast": {0: "batch"}}
+    outputs = ["forecast", "quantiles"] if module.quantiles else ["forecast"]
+    axes = {name: {0: "batch"} for name in [*names, *outputs]}
     buffer = io.BytesIO()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter's notices
@@ -158,7 +175,7 @@ def export_onnx(f, path: str | Path, steps: int | None = None, overwrite: bool =
             buffer,
             dynamo=False,
             input_names=names,
-            output_names=["forecast"],
+            output_names=outputs,
             dynamic_axes=axes,
             opset_version=OPSET,
         )
@@ -195,8 +212,14 @@ def describe(f, module: Exported, names: list[str]) -> dict[str, Any]:
         "model": cfg.model,
         "graph_inputs": {name: _shape(name, p, columns) for name in names},
         "graph_output": {"forecast": f"(batch, {len(module.leads)}, {len(data.targets)})"},
+        "quantiles": list(module.quantiles or []),
         "units": "original units in and out; scaling and seasonality inside the graph",
     }
+    if module.quantiles:
+        out["graph_output"]["quantiles"] = (
+            f"(batch, {len(module.leads)}, {len(data.targets)}, {len(module.quantiles)}): "
+            "each of 'quantiles', sorted"
+        )
     if "series" in names:
         out["series"] = [str(name) for name in data.ids] if data.ids else [None]
         out["id"] = data.id_column

@@ -32,7 +32,7 @@ from rnncast.data.ahead import Known
 from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, NotFittedError
-from rnncast.forecasting import assess, fitting, inputs, panel
+from rnncast.forecasting import assess, export, fitting, inputs, panel
 from rnncast.forecasting import future as future_
 from rnncast.forecasting import known as known_inputs
 from rnncast.forecasting.predictor import NO_WINDOWS, window_array
@@ -330,9 +330,7 @@ class Forecaster:
         :mod:`rnncast.forecasting.export` for its inputs and metadata. Needs the ``export``
         extra (``pip install 'rnncast[export]'``). Returns the path."""
         self._check_fitted()
-        from rnncast.forecasting.export import export_onnx
-
-        return str(export_onnx(self, path, steps, overwrite))
+        return str(export.export_onnx(self, path, steps, overwrite))
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, data: Any = None, since: Any = None) -> dict[str, Any]:

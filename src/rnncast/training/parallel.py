@@ -66,7 +66,7 @@ def _exit_with(parent: int) -> None:
     """End this worker when its parent is gone (killed outright, it could not say so)."""
     while os.getppid() == parent:
         time.sleep(0.5)
-    os._exit(1)
+    os.kill(os.getpid(), signal.SIGKILL)  # SIGTERM is ignored here
 
 
 def _train_member(k: int, net: nn.Module, cfg: FitConfig, train_set, val_set, resume, rng):

@@ -32,8 +32,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnncast.config import check_forecast_steps
 from rnncast.errors import ConfigError, RnncastError
+from rnncast.forecasting.future import leads_of
 from rnncast.forecasting.predictor import Predictor
 from rnncast.persistence.files import write_bytes_atomic
 from rnncast.version import __version__
@@ -57,28 +57,14 @@ class Exported(nn.Module):
             )
         self.net, self.lookback, self.strategy = p.net, p.lookback, p.strategy
         self.block = 1 if p.strategy == "recursive" else p.max_step  # rows per network call
-        if not p.contiguous:
-            if steps is not None:
-                raise ConfigError(
-                    f"With --horizon {','.join(map(str, p.steps))} the export forecasts exactly "
-                    "those steps; leave out --steps."
-                )
-            self.leads = list(p.steps)
-        else:
-            n = check_forecast_steps(p.max_step if steps is None else steps)
-            if p.past and n > p.max_step:
-                raise ConfigError(
-                    f"The model reads past covariates (--features), unknown beyond one horizon: "
-                    f"export at most {p.max_step} steps."
-                )
-            self.leads = list(range(1, n + 1))
+        self.leads = leads_of(p, steps, "export")
+        if p.past and len(self.leads) > p.max_step:
+            raise ConfigError(
+                f"The model reads past covariates (--features), unknown beyond one horizon: "
+                f"export at most {p.max_step} steps."
+            )
         self.where = [p.targets.index(i) for i in p.inputs] if not p.past else []
         self.quantiles = p.quantiles
-        if self.quantiles and len(self.leads) > p.max_step:
-            raise ConfigError(
-                f"This model forecasts quantiles of one window's {p.max_step} steps; export at "
-                f"most {p.max_step} steps."
-            )
         s = p.scaler
         f32 = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
         self.register_buffer("shift_in", f32(s.shift_[:, p.inputs]))  # (G, F)

@@ -65,12 +65,8 @@ def forecast_series(
     now = data if now is None else now
     n = len(now.frame)
     check_history(n, p.history)
+    leads = leads_of(p, steps, "forecast")
     if not p.contiguous:
-        if steps is not None:
-            raise ConfigError(
-                f"With --horizon {','.join(map(str, p.steps))} the forecast holds exactly "
-                "those steps; leave out --steps."
-            )
         check_known_ahead(now, p.reach if not p.step_by_step else p.max_step)
         if p.step_by_step:
             values = p.recursive(now, start=n, steps=p.max_step)[np.asarray(p.steps) - 1]
@@ -78,19 +74,11 @@ def forecast_series(
             values, (end,) = pad_start(p.scaled(now), np.array([n]), p.lookback)
             x = values[None, end - p.lookback : end][:, :, p.inputs]
             values = p.original(p.at_steps(x, now.group), now, p.rows(np.array([n])))[0]
-        leads = list(p.steps)
     else:
-        steps = check_forecast_steps(p.max_step if steps is None else steps)
-        if p.quantiles and steps > p.max_step:
-            raise ConfigError(
-                f"This model forecasts quantiles of one window's {p.max_step} steps, and "
-                f"{steps} were asked for; forecast at most {p.max_step} steps, or fit with "
-                f"--horizon {steps}."
-            )
+        steps = len(leads)
         check_past_covariates(now.features, steps, p.max_step)
         check_known_ahead(now, max(steps, p.reach))
         values = p.recursive(now, start=n, steps=steps)
-        leads = list(range(1, steps + 1))
     frame = pd.DataFrame(values, columns=list(data.targets))
     frame.insert(0, data.date or "step", future_index(now, leads))
     level = interval if interval is not None else cfg.interval
@@ -121,6 +109,25 @@ def add_quantiles(frame: pd.DataFrame, targets: list[str], every: np.ndarray, le
                 label = f"q{level:g}" if len(targets) == 1 else f"{name}_q{level:g}"
                 frame.insert(at, label, every[:, c, k])
                 at += 1
+
+
+def leads_of(p: Predictor, steps: int | None, what: str) -> list[int]:
+    """The leads that a forecast (or an export, ``what``) of ``steps`` holds: a model's set
+    of horizon steps, or 1 .. ``steps`` (default: the horizon) where its steps chain."""
+    if not p.contiguous:
+        if steps is not None:
+            raise ConfigError(
+                f"With --horizon {','.join(map(str, p.steps))} the {what} holds exactly those "
+                "steps; leave out --steps."
+            )
+        return list(p.steps)
+    n = check_forecast_steps(p.max_step if steps is None else steps)
+    if p.quantiles and n > p.max_step:
+        raise ConfigError(
+            f"This model forecasts quantiles of one window's {p.max_step} steps, and {n} were "
+            f"asked for; {what} at most {p.max_step} steps, or fit with --horizon {n}."
+        )
+    return list(range(1, n + 1))
 
 
 def seasonal_naive_forecast(

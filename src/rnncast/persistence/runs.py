@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,9 +72,15 @@ class RunContents:
 
 
 def default_run_dir(model: str, root: str = "runs") -> str:
-    """``runs/<timestamp>-<model>``, unique within the second."""
+    """``runs/<timestamp>-<model>``, unique within the second, with the model as a slug that
+    is safe to paste into a shell (``gru > dense`` -> ``gru-dense``).
+
+    >>> default_run_dir("lstm(64, relu) > dropout(0.2) > dense").split("-", 2)[2]
+    'lstm-64-relu-dropout-0.2-dense'
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return str(Path(root) / f"{stamp}-{model}")
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", model).strip("-.")[:60].strip("-.") or "model"
+    return str(Path(root) / f"{stamp}-{slug}")
 
 
 def write_run(run: RunContents, out: Path, forecast: pd.DataFrame | None = None) -> None:

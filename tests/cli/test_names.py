@@ -1,4 +1,5 @@
-"""Names a user pastes: a default run directory is safe in a shell whatever the model spec."""
+"""What a user reads and pastes: run directories safe in a shell, help that answers to -h
+and names only the options a command has."""
 
 from __future__ import annotations
 
@@ -17,3 +18,10 @@ def test_a_default_run_directory_is_safe_to_paste(tmp_path, monkeypatch):
     (run,) = (tmp_path / "runs").iterdir()
     assert re.fullmatch(r"\d{8}-\d{6}-gru-4-relu-dense", run.name), run.name
     assert (run / "config.json").exists()
+
+
+def test_help_answers_to_h_and_says_only_what_the_command_has():
+    assert "Usage" in CliRunner().invoke(app, ["-h"]).output
+    fit_help = CliRunner().invoke(app, ["fit", "-h"])
+    assert fit_help.exit_code == 0 and "--seed" in fit_help.output
+    assert "--repeats" not in fit_help.output  # fit has no --repeats, so its help never names it

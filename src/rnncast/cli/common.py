@@ -18,6 +18,7 @@ from rnncast.errors import RnncastError
 
 app = typer.Typer(
     help="Honest time-series forecasting with recurrent neural networks.",
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -146,7 +146,7 @@ Epochs = Annotated[int | None, typer.Option(help="Maximum epochs." + LEFT_OUT)]
 BatchSize = Annotated[int | None, typer.Option(help="Windows per step." + LEFT_OUT)]
 ClipNorm = Annotated[float, typer.Option(help="Gradient norm clip; 0 = off.")]
 Patience = Annotated[int | None, typer.Option(help="Early-stopping patience; 0 = off." + LEFT_OUT)]
-Seed = Annotated[int, typer.Option(help="Random seed (the first of --repeats).")]
+Seed = Annotated[int, typer.Option(help="Random seed of the weights, dropout and shuffling.")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 Scaler = Annotated[
     str | None,

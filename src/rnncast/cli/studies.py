@@ -33,7 +33,9 @@ def compare(
         typer.Option(help="Models, comma-separated; repeat the option for specs with commas."),
     ],
     out_dir: Annotated[str, typer.Option("--out", help="Output directory.")],
-    repeats: Annotated[int, typer.Option(help="Seeds per model.")] = 3,
+    repeats: Annotated[
+        int, typer.Option(help="Seeds per model: --seed, --seed + 1, ... (one run each).")
+    ] = 3,
     ensemble: Annotated[
         str | None, typer.Option(help="Models averaged in the ensemble (default: recurrent).")
     ] = None,

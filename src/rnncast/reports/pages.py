@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rnncast.evaluation.metrics import METRICS
 from rnncast.reports import html
-from rnncast.reports.terminal import LABELS, LEGEND, NAMES, model_name, verdict
+from rnncast.reports.terminal import LABELS, LEGEND, NAMES, TIE_NOTE, model_name, verdict
 
 if TYPE_CHECKING:
     from rnncast.forecasting.forecaster import Forecaster
@@ -175,12 +175,7 @@ def compare_page(result: Comparison, out: Path, title: str) -> str:
             "Leaderboard",
             html.paragraphs(result.verdict(), "verdict"),
             html.table(head, rows),
-            html.paragraphs(
-                [
-                    "≈ marks entries whose difference from the best is smaller "
-                    "than their spread (one standard deviation each)."
-                ]
-            ),
+            html.paragraphs([TIE_NOTE]),
         ),
         html.section("Plots", *plots),
         html.section("Data", html.key_values(data)),

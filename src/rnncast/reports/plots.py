@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # files only, no screen
 # Labels hold the user's column names: "$" in one is text, not TeX to parse (and fail on).
 matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from rnncast.reports.terminal import model_name  # noqa: E402
@@ -113,11 +114,16 @@ PANEL_PLOTS = 4  # series drawn from a many-series run
 
 def plot_forecast(f: Forecaster, forecast: pd.DataFrame, path: Path) -> None:
     """The forecast after the recent history: every target, or the first few series."""
+    _save(forecast_figure(f, forecast), path)
+
+
+def forecast_figure(f: Forecaster, forecast: pd.DataFrame):
+    """The figure of :func:`plot_forecast`, one panel per target (or series)."""
     panels = list(_forecast_panels(f, forecast))
     fig, axes = plt.subplots(len(panels), 1, figsize=(11, 4.5 * len(panels)), squeeze=False)
     for ax, (label, history, rows, lower, upper) in zip(axes[:, 0], panels, strict=True):
         _draw_forecast(ax, f, label, history, rows, lower, upper)
-    _save(fig, path)
+    return fig
 
 
 def _forecast_panels(f: Forecaster, forecast: pd.DataFrame):
@@ -172,7 +178,7 @@ def _draw_forecast(ax, f: Forecaster, label, history, rows, lower, upper) -> Non
         lw=1.6,
         marker="o",
         ms=2.5,
-        label=f"forecast, {len(rows)} steps",
+        label=f"forecast, {len(rows)} step{'s' if len(rows) != 1 else ''}",
     )
     if lower in rows:
         ax.fill_between(
@@ -204,6 +210,19 @@ def _draw_forecast(ax, f: Forecaster, label, history, rows, lower, upper) -> Non
         ls="--",
         label="naive (last value), for reference",
     )
+    m = f.season_
+    if m >= 2 and len(history) >= m:  # seasonal data: the forecast one season ago too
+        leads = np.asarray(f.predictor_.steps if not f.predictor_.contiguous else [])
+        leads = leads if len(leads) == len(rows) else np.arange(1, len(rows) + 1)
+        values = history.to_numpy()
+        ax.plot(
+            rows[date],
+            values[len(values) - m + (leads - 1) % m],
+            color="#7a5195",
+            lw=1,
+            ls=":",
+            label=f"seasonal naive (a season, {m} rows, earlier), for reference",
+        )
     ax.axvline(recent.index[-1], color="grey", ls=":", lw=1)
     if f.data_.known:
         ax.text(

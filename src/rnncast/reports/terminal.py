@@ -148,10 +148,17 @@ def _fmt(value: float | None) -> str:
     return f"{value:.4g}"
 
 
+TIE_NOTE = (
+    "≈ marks entries whose difference from the best is smaller than their spread (one "
+    "standard deviation each)."
+)
+
+
 def leaderboard_markdown(board, rank_by: tuple[str, str]) -> str:
     """The leaderboard as a Markdown table: mean ± standard deviation over seeds (and folds).
 
-    Rows tied with the best (difference smaller than their spread) carry a '≈'.
+    Rows tied with the best (difference smaller than their spread) carry a '≈', explained
+    under the table.
     """
     mode, metric = rank_by
     head = [
@@ -177,6 +184,8 @@ def leaderboard_markdown(board, rank_by: tuple[str, str]) -> str:
             f"{row['train_seconds']:.2f}" if row["kind"] == "model" else "-",
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    if board["tied_with_best"].any():
+        lines += ["", TIE_NOTE]
     return "\n".join(lines)
 
 

@@ -121,7 +121,7 @@ def explore(data: Any, date: str | None = None, target: str | None = None) -> Ex
         trend,
         seasonal,
         direction,
-        list(probe.notes),
+        [n for n in probe.notes if "--missing" not in n],  # explore counts them itself
     )
 
 

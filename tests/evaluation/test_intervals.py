@@ -75,3 +75,18 @@ def test_interval_needs_a_validation_part(noisy_seasonal):
         Forecaster(lookback=12, epochs=1, val_size=5, interval=0.9).fit(noisy_seasonal, target="y")
     with pytest.raises(ConfigError, match=r"`interval` must be a level in \(0, 1\)"):
         Forecaster(interval=1.5).fit(noisy_seasonal, target="y")
+
+
+def test_steps_without_an_interval_are_said_in_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from rnncast.cli.app import app
+
+    args = ["fit", "electricity", "--target", "total", "--model", "gru", "--units", "4"]
+    args += ["--epochs", "1", "--horizon", "3", "--interval", "0.8", "--quiet"]
+    result = CliRunner().invoke(app, [*args, "--forecast", "40", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "of the forecast have no interval" in text and "--val-size" in text
+    short = CliRunner().invoke(app, ["forecast", str(tmp_path / "r"), "--steps", "3"])
+    assert short.exit_code == 0 and "no interval" not in short.output

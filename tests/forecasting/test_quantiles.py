@@ -138,3 +138,9 @@ def test_from_the_cli(tmp_path):
     bad = CliRunner().invoke(app, [*args, "--loss", "mse", "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_conformal_interval_with_many_series_is_refused_and_points_to_quantiles():
+    frames = [noisy(150, 1.0, k).assign(item=f"s{k}") for k in range(2)]
+    with pytest.raises(ConfigError, match="use .*quantiles"):
+        Forecaster(**QUICK, interval=0.9).fit(pd.concat(frames), target="y", id="item")

@@ -48,6 +48,23 @@ def recursive_half_widths(p: Predictor, data: PreparedData, split: Split, level:
     return conformal_quantile(residuals, level)
 
 
+def bounds_note(frame: pd.DataFrame) -> str | None:
+    """One line saying which forecast steps have no interval (a lead beyond what the
+    validation part can calibrate), or None when every step has one."""
+    lower = [c for c in frame.columns if c == "lower" or str(c).endswith("_lower")]
+    if not lower:
+        return None
+    missing = np.flatnonzero(frame[lower].isna().any(axis=1).to_numpy())
+    if not len(missing):
+        return None
+    first, last = int(missing[0]) + 1, int(missing[-1]) + 1
+    steps = f"Step {first}" if first == last else f"Steps {first}-{last}"
+    return (
+        f"{steps} of the forecast have no interval: the validation part calibrates "
+        f"forecasts only {first - 1} steps ahead; a larger --val-size calibrates further."
+    )
+
+
 def add_bounds(frame: pd.DataFrame, targets: list[str], values: np.ndarray, half) -> None:
     """Insert lower and upper bounds after each target column."""
     for c, name in enumerate(targets):

@@ -15,6 +15,7 @@ from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.data.prepared import as_names
 from rnncast.errors import ConfigError
 from rnncast.forecasting.forecaster import Forecaster
+from rnncast.forecasting.intervals import bounds_note
 from rnncast.forecasting.known import check_past_covariates
 from rnncast.forecasting.panel import skipped
 from rnncast.persistence.checkpoint import FILES as CHECKPOINT_FILES
@@ -145,18 +146,28 @@ def _report_and_save(f, out_dir, overwrite, forecast_steps, console) -> None:
     print_training(f, console)
     if f.metrics_["test"] is not None:
         print_metrics(f, f.metrics_, console)
-    path = save_run(f, out_dir, overwrite=overwrite, forecast_steps=forecast_steps)
+    forecast = _forecast(f, forecast_steps)
+    path = save_run(f, out_dir, overwrite, forecast_steps, forecast)
+    note = bounds_note(forecast) if forecast_steps is not None and forecast is not None else None
+    if note:
+        console.print(note, highlight=False)
     files = sorted(p.name for p in Path(path).iterdir() if not p.name.startswith("."))
     console.print(f"Run saved to [bold]{path}[/]: {', '.join(files)}", highlight=False)
 
 
 def save_run(
-    f: Forecaster, path: str, overwrite: bool = False, forecast_steps: int | None = None
+    f: Forecaster,
+    path: str,
+    overwrite: bool = False,
+    forecast_steps: int | None = None,
+    forecast: pd.DataFrame | None = None,
 ) -> str:
     """Write a fitted model's run directory with its plots and HTML report, atomically:
     :meth:`Forecaster.save`'s files, ``loss.png``, ``fit.png``, ``forecast.png`` (the
-    forecast of ``forecast.csv``, or of one horizon) and ``report.html``."""
-    forecast = _forecast(f, forecast_steps)  # one forecast for forecast.csv and forecast.png
+    forecast of ``forecast.csv``, or of one horizon; ``forecast`` when already made) and
+    ``report.html``."""
+    if forecast is None:  # one forecast for forecast.csv and forecast.png
+        forecast = _forecast(f, forecast_steps)
     with atomic_directory(path, overwrite) as tmp:
         write_run(f.contents(), tmp, forecast if forecast_steps else None)
         plots.write_all(f, tmp, forecast)

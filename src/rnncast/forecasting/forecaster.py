@@ -156,6 +156,7 @@ class Forecaster:
         static: Sequence[str] | str = (),
         future: Any = None,
         forecast_steps: int | None = None,
+        on_prepared=None,
     ) -> Forecaster:
         """Prepare ``data``, split it in time, scale on training rows, train and score on test.
 
@@ -190,6 +191,9 @@ class Forecaster:
                 the id with many series, each known column), kept for :meth:`forecast`.
             forecast_steps: The forecast this fit is for: checked before training (past
                 covariates reach one horizon; the future values must cover it).
+            on_prepared: Optional callback ``(forecaster)`` once the data are read, split and
+                scaled, before training (``data_``, ``splits_`` and ``config_`` are set):
+                to show the data's summary and notes while a stop still costs nothing.
 
         Returns:
             self, fitted.
@@ -197,7 +201,7 @@ class Forecaster:
         names = {"target": target, "date": date, "features": features or (), "id": id}
         names["known"] = Known.of(known, calendar, holidays, static)
         ahead = (future, forecast_steps)
-        return self._fit(data, names, on_epoch, distributed, checkpoint, None, ahead)
+        return self._fit(data, names, on_epoch, distributed, checkpoint, None, ahead, on_prepared)
 
     @classmethod
     def resume(cls, path: str, data: Any = None, on_epoch=None, verbose: bool = False):
@@ -216,7 +220,15 @@ class Forecaster:
         return f._fit(data, names, on_epoch, False, str(path), resume=ckpt)
 
     def _fit(
-        self, data, names, on_epoch, distributed, checkpoint, resume, ahead=(None, None)
+        self,
+        data,
+        names,
+        on_epoch,
+        distributed,
+        checkpoint,
+        resume,
+        ahead=(None, None),
+        on_prepared=None,
     ) -> Forecaster:
         cfg = self.config()
         if checkpoint is not None and resume is None:
@@ -229,6 +241,9 @@ class Forecaster:
         if steps is not None:  # the forecast asked for must be possible, before training
             known_inputs.check_forecast(prep.data, prep.usable, cfg, steps)
         source = inputs.describe_source(data)
+        if on_prepared is not None:
+            self._set_state(cfg, prep.data, prep.splits, prep.usable, prep.season, source)
+            on_prepared(self)
         ctx = dist.start(cfg.batch_size) if distributed else dist.SINGLE
         device = dist.device_for(ctx, resolve_device(cfg.device))
         with fitting.fit_context(cfg, checkpoint, self.verbose, on_epoch, ctx) as (stop, report):

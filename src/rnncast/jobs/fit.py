@@ -87,11 +87,12 @@ def fit_and_report(
                 distributed=distributed,
                 checkpoint=checkpoint,
                 forecast_steps=forecast_steps,
+                on_prepared=(lambda f: print_data(f, console)) if main else None,
                 **(known or {}),
             )
         if not main:
             return f
-        _report_and_save(f, out_dir, overwrite, forecast_steps, console)
+        _report_and_save(f, out_dir, overwrite, forecast_steps, console, data_shown=True)
     return f
 
 
@@ -141,8 +142,9 @@ def resume_and_report(
     return f
 
 
-def _report_and_save(f, out_dir, overwrite, forecast_steps, console) -> None:
-    print_data(f, console)
+def _report_and_save(f, out_dir, overwrite, forecast_steps, console, data_shown=False) -> None:
+    if not data_shown:  # a fit shows it before training; a resumed one here
+        print_data(f, console)
     print_training(f, console)
     if f.metrics_["test"] is not None:
         print_metrics(f, f.metrics_, console)

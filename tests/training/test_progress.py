@@ -30,7 +30,7 @@ def test_a_fit_logged_to_a_file_prints_plain_lines_as_it_goes():
 def test_lines_come_at_most_every_so_often_and_name_the_member():
     console, buffer = _console()
     on_epoch = plain_progress(console, 50, every=3600.0)
-    for member in range(2):
+    for _ in range(2):  # two members
         for epoch in range(1, 51):
             on_epoch(epoch, 1.0 / epoch, None)
     lines = buffer.getvalue().splitlines()

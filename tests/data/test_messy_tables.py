@@ -68,3 +68,23 @@ def test_calendars_with_gaps_keep_their_calendar_in_the_forecast(dates, freq, on
         assert (future.day_of_week < 5).all() and future[0] > dates[-1]
     else:
         assert getattr(future, on_calendar).all()
+
+
+def test_repeated_dates_of_long_format_data_suggest_the_id_column(tmp_path):
+    dates = list(pd.date_range("2020-01-01", periods=40, freq="D")) * 3
+    frame = pd.DataFrame({"date": dates, "store": np.repeat(["a", "b", "c"], 40)})
+    frame["sales"] = np.arange(120.0)
+    path = tmp_path / "long.csv"
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        app, ["fit", str(path), "--target", "sales", "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    text = " ".join(result.output.split())
+    assert "80 duplicates" in text and "pass --id naming that column ('store')" in text
+    frame["store"] = "a"  # true duplicates: no column tells them apart, no hint
+    frame.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        app, ["fit", str(path), "--target", "sales", "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2 and "--id" not in result.output

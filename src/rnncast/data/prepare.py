@@ -188,6 +188,20 @@ def _stack(parts: list[PreparedData], keys: list[str], id: str, notes=()) -> Pre
     )
 
 
+def _id_hint(raw: pd.DataFrame, date: str, used: list[str]) -> str:
+    """With repeated dates, a column that tells the rows of each date apart is likely the
+    series' names of long-format data: say so."""
+    for column in raw.columns:
+        if column == date or column in used or raw[column].nunique() < 2:
+            continue
+        if not raw.duplicated([date, column]).any():
+            return (
+                f" Each date appears once per value of {column!r}: if those name series, "
+                f"pass --id naming that column ({column!r})."
+            )
+    return ""
+
+
 def _prepare_one(
     raw: pd.DataFrame,
     target: str | Sequence[str],
@@ -209,7 +223,10 @@ def _prepare_one(
         if not values.index.is_monotonic_increasing:
             values = values.sort_index(kind="stable")
             notes.append(f"Rows were not in date order; sorted {len(values)} rows by {date!r}.")
-        check_duplicates(values.index, date)
+        try:
+            check_duplicates(values.index, date)
+        except DataError as exc:
+            raise DataError(exc.raw() + _id_hint(raw, date, [*feats, *targets])) from None
     else:
         values.index = pd.RangeIndex(len(values))
     for col in values.columns:

@@ -1,5 +1,6 @@
 """Two processes on the CPU (gloo) train the same model as one process, and one writes."""
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from rnncast import Forecaster
 from rnncast.cli.app import app
 
 ARGS = [
@@ -63,6 +65,14 @@ def test_two_processes_match_one(tmp_path):
     )
     assert [p.name for p in (tmp_path / "runs").iterdir()] == ["two"]  # rank 0 alone wrote
     assert done.stdout.count("Run saved to") == 1
+    assert "Distributed over 2 processes" in " ".join(done.stdout.split())
+    config = json.loads((tmp_path / "runs" / "two" / "config.json").read_text())
+    assert config["reproducibility"]["processes"] == 2
+    assert (
+        json.loads((tmp_path / "one" / "config.json").read_text())["reproducibility"]["processes"]
+        == 1
+    )
+    assert Forecaster.load(str(tmp_path / "runs" / "two")).processes_ == 2
 
 
 @pytest.mark.slow

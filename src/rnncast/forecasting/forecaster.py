@@ -253,6 +253,7 @@ class Forecaster:
         self._set_state(cfg, prep.data, prep.splits, prep.usable, prep.season, source)
         self.predictor_, self.history_, self.rank_ = p, history, ctx.rank
         self.threads_ = torch.get_num_threads()  # the weights depend on it (docs/reliability)
+        self.processes_ = ctx.world  # processes that trained it (torchrun)
         self.metrics_ = self._score(self.data_, self.splits_, self.usable_) if ctx.main else None
         return self
 
@@ -419,7 +420,7 @@ class Forecaster:
         self._check_fitted()
         p, weights = self.predictor_, self.predictor_.net.state_dict()
         state = (self.config_, self.data_, p.scaler, self.splits_, self.usable_, self.season_)
-        learned = (self.history_, self.metrics_, weights, self.threads_)
+        learned = (self.history_, self.metrics_, weights, self.threads_, self.processes_)
         return RunContents(*state, self.source_, *learned)
 
     @classmethod
@@ -429,6 +430,7 @@ class Forecaster:
         f = cls.from_config(run.config)
         f._set_state(run.config, run.data, run.splits, run.usable, run.season, run.source)
         f.history_, f.metrics_, f.rank_, f.threads_ = run.history, run.metrics, 0, run.threads
+        f.processes_ = run.processes
         f.predictor_ = fitting.loaded_predictor(run, repr(str(Path(path) / "weights.safetensors")))
         return f
 

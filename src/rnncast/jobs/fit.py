@@ -240,7 +240,8 @@ def print_training(f: Forecaster, console: Console) -> None:
     console.print(
         f"Model: {f.predictor_.net.spec}; {params:,} parameters, lookback {f.config_.lookback}, "
         f"steps {','.join(map(str, f.config_.steps))}, strategy {f.predictor_.strategy}. "
-        + _trained(f.config_.members, h),
+        + _trained(f.config_.members, h)
+        + (f" Distributed over {f.processes_} processes." if f.processes_ > 1 else ""),
         highlight=False,
     )
 

@@ -69,6 +69,7 @@ class RunContents:
     metrics: dict[str, Any] | None
     weights: dict[str, torch.Tensor]
     threads: int | None = None  # PyTorch threads in training: the weights depend on it
+    processes: int = 1  # processes of a distributed training (torchrun), each with a share
 
 
 def default_run_dir(model: str, root: str = "runs") -> str:
@@ -159,6 +160,7 @@ def _config_dict(run: RunContents) -> dict[str, Any]:
         },
         "reproducibility": {
             "threads": run.threads,
+            "processes": run.processes,
             "note": REPRODUCIBLE,
         },
         "versions": {
@@ -233,14 +235,16 @@ def load_run(path: str | os.PathLike) -> RunContents:
         history=_read_history(root / "history.csv"),
         metrics=metrics,
         weights=read_tensors(root / "weights.safetensors"),
-        threads=_threads(config),
+        threads=_count(config, "threads"),
+        processes=_count(config, "processes") or 1,  # runs written before it: one
     )
 
 
-def _threads(config: dict) -> int | None:
+def _count(config: dict, name: str) -> int | None:
+    """A whole number of the reproducibility section (threads, processes), if well formed."""
     section = config.get("reproducibility")
-    threads = section.get("threads") if isinstance(section, dict) else None
-    return threads if isinstance(threads, int) and not isinstance(threads, bool) else None
+    value = section.get(name) if isinstance(section, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def _check_splits(splits: list[Split], data: PreparedData, root: Path) -> None:

@@ -140,7 +140,16 @@ def test_from_the_cli(tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
-def test_the_conformal_interval_with_many_series_is_refused_and_points_to_quantiles():
-    frames = [noisy(150, 1.0, k).assign(item=f"s{k}") for k in range(2)]
-    with pytest.raises(ConfigError, match="use .*quantiles"):
-        Forecaster(**QUICK, interval=0.9).fit(pd.concat(frames), target="y", id="item")
+def test_the_conformal_interval_of_many_series_is_scored_per_series_and_pooled():
+    frames = [noisy(200, sigma, k).assign(item=f"s{k}") for k, sigma in enumerate((1, 5))]
+    f = Forecaster(**{**QUICK, "epochs": 5}, interval=0.8).fit(
+        pd.concat(frames), target="y", id="item"
+    )
+    pooled, table = f.metrics_["interval"], f.metrics_["series"]
+    assert pooled["series"] == 2 and pooled["level"] == 0.8
+    for mode in ("one_step", "recursive"):
+        column = table[f"interval_coverage_{mode}"]
+        assert column.notna().all()
+        assert pooled[mode]["coverage"] == pytest.approx(column.mean())  # equal test lengths
+        assert pooled[mode]["width"] is None  # in each series' units: per series only
+    assert {"lower", "upper"} <= set(f.forecast(3).columns)

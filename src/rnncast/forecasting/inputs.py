@@ -161,12 +161,6 @@ def check_many_series_options(cfg: FitConfig, data: PreparedData) -> None:
         raise ConfigError(
             "--no-target-history needs --features or inputs known ahead: the network needs inputs."
         )
-    if cfg.interval is not None and data.ids:
-        raise ConfigError(
-            "--interval (conformal) is calibrated on one series' validation part and is not "
-            "built for many series; use --quantiles 0.05,0.95 for an interval whose coverage "
-            "is scored per series and pooled."
-        )
     for name, value in (("--fallback", cfg.fallback), ("--embed", cfg.embed)):
         if value and not data.ids:
             raise ConfigError(

@@ -193,6 +193,9 @@ def score_panel(
     quantiles = [m["quantiles"] for m in scored if m.get("quantiles")]
     if quantiles:
         metrics["quantiles"] = pooled_quantiles(quantiles)
+    conformal = [m["interval"] for m in scored if m.get("interval")]
+    if conformal:
+        metrics["interval"] = pooled_intervals(conformal)
     if first.get("known_inputs"):
         metrics["known_inputs"] = first["known_inputs"]
     metrics["series"] = series_table(per, data.id_column)
@@ -210,6 +213,9 @@ def series_table(per: dict[str, dict], id_column: str | None) -> pd.DataFrame:
         row.update({k: m.get(k) for k in ("skill_rmse", "skill_rmse_recursive")})
         if m.get("quantiles"):
             row["quantile_coverage"] = m["quantiles"]["one_step"]["coverage"]
+        for mode in ("one_step", "recursive"):
+            if (m.get("interval") or {}).get(mode):
+                row[f"interval_coverage_{mode}"] = m["interval"][mode]["coverage"]
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -218,27 +224,36 @@ def pooled_quantiles(blocks: list[dict]) -> dict[str, Any]:
     """The quantile scores of many series pooled over their test points: coverage and the
     share below each quantile (free of units); width and pinball loss are in each series'
     own units, so they are kept per series only."""
-    points = np.array([b["one_step"]["points"] for b in blocks], dtype=np.float64)
+    parts = [b["one_step"] for b in blocks]
+    points = np.array([p["points"] for p in parts], dtype=np.float64)
     weights = points / points.sum() if points.sum() else points
-
-    def pooled(values) -> float:
-        return float(np.dot(weights, np.asarray(values, dtype=np.float64)))
-
+    below = [float(np.dot(weights, col)) for col in zip(*(p["below"] for p in parts), strict=True)]
     return {
         **{k: blocks[0][k] for k in ("levels", "method", "nominal")},
         "series": len(blocks),
-        "one_step": {
-            "coverage": pooled([b["one_step"]["coverage"] or 0.0 for b in blocks])
-            if points.sum()
-            else None,
-            "points": int(points.sum()),
-            "below": [
-                pooled(col) for col in zip(*(b["one_step"]["below"] for b in blocks), strict=True)
-            ],
-            "width": None,
-            "pinball": None,
-        },
+        "one_step": {**_pooled_coverage(parts), "below": below, "pinball": None},
     }
+
+
+def pooled_intervals(blocks: list[dict]) -> dict[str, Any]:
+    """The conformal intervals of many series (each calibrated on its own validation part)
+    pooled over their test points, in both modes: coverage overall; widths per series."""
+    out = {**{k: blocks[0][k] for k in ("level", "method")}, "series": len(blocks)}
+    for mode in ("one_step", "recursive"):
+        parts = [b[mode] for b in blocks if b.get(mode)]
+        if parts:
+            out[mode] = _pooled_coverage(parts)
+    return out
+
+
+def _pooled_coverage(parts: list[dict]) -> dict[str, Any]:
+    """Coverage of several series' interval scores over all their points (a series weighs
+    by its points); the width, in each series' own units, is left to the series."""
+    points = np.array([p["points"] for p in parts], dtype=np.float64)
+    covered = [p["coverage"] or 0.0 for p in parts]
+    total = points.sum()
+    coverage = float(np.dot(points, covered) / total) if total else None
+    return {"coverage": coverage, "width": None, "points": int(total)}
 
 
 def _numbers(block: dict, prefix: str) -> dict[str, float | None]:

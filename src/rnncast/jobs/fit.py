@@ -280,13 +280,14 @@ def print_metrics(f: Forecaster, metrics: dict, console: Console) -> None:
     if metrics.get("interval"):
         iv = metrics["interval"]
         parts = [
-            f"{mode} covers {iv[mode]['coverage']:.1f}% of {iv[mode]['points']} test points, "
-            f"mean width {iv[mode]['width']:.4g}"
+            f"{mode} covers {iv[mode]['coverage']:.1f}% of {iv[mode]['points']} test points"
+            + (f", mean width {iv[mode]['width']:.4g}" if iv[mode]["width"] is not None else "")
             for mode in ("one_step", "recursive")
             if iv.get(mode) and iv[mode]["coverage"] is not None
         ]
+        pooled = f", pooled over {iv['series']} series" if iv.get("series") else ""
         console.print(
-            f"{iv['level']:.0%} interval ({iv['method']}): " + "; ".join(parts) + ".",
+            f"{iv['level']:.0%} interval ({iv['method']}{pooled}): " + "; ".join(parts) + ".",
             highlight=False,
         )
     for line in pages.quantile_lines(metrics):

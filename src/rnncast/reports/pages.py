@@ -107,9 +107,9 @@ def interval_lines(metrics: dict) -> list[str]:
     for mode in ("one_step", "recursive"):
         s = iv.get(mode)
         if s and s["coverage"] is not None:
+            width = f"; mean width {s['width']:.4g}" if s["width"] is not None else ""
             lines.append(
-                f"{LABELS[mode]}: covers {s['coverage']:.1f}% of {s['points']} test "
-                f"points; mean width {s['width']:.4g}."
+                f"{LABELS[mode]}: covers {s['coverage']:.1f}% of {s['points']} test points{width}."
             )
     return lines
 

@@ -39,3 +39,11 @@ def test_the_data_summary_comes_before_training():
     )
     assert events[0][:2] == ("prepared", 101) and events[1] == ("epoch", 1)
     assert any("date" in note for note in events[0][2])  # its notes, to stop a mistaken run
+
+
+def test_the_command_list_reads_as_sentences():
+    from rnncast.cli.common import app as commands
+
+    for info in commands.registered_commands:
+        assert info.short_help and "\n" not in info.short_help, info.name
+        assert info.short_help.endswith((".", ")")), info.short_help

@@ -16,6 +16,18 @@ from rnncast.cli.common import app, err, out
 from rnncast.cli import fit, studies, runs, cells, start  # noqa: E402, F401
 # isort: on
 
+
+def _one_line_summaries() -> None:
+    """Each command's line in ``rnncast --help``: its docstring's first paragraph as one
+    sentence, so that the listing wraps at the screen's edge, not mid-sentence."""
+    for info in app.registered_commands:
+        doc = (info.callback.__doc__ or "").strip()
+        if info.short_help is None and doc:
+            info.short_help = " ".join(doc.split("\n\n")[0].split())
+
+
+_one_line_summaries()
+
 __all__ = ["app", "main"]
 
 

@@ -65,3 +65,26 @@ def test_explore_notes_never_name_an_option_it_does_not_have():
     result = explore(data)
     assert not any("--missing" in note for note in result.notes)
     assert result.missing["total"] == 2  # counted in its own line instead
+
+
+def test_the_leaderboard_title_names_only_the_kinds_it_shows():
+    assert plots.leaderboard_title({"model", "baseline"}) == "Leaderboard (grey: baselines)"
+    both = plots.leaderboard_title({"model", "baseline", "ensemble"})
+    assert both == "Leaderboard (grey: baselines, purple: ensemble)"
+    assert plots.leaderboard_title({"model"}) == "Leaderboard"
+
+
+def test_a_backtest_report_describes_every_fold(tmp_path):
+    from typer.testing import CliRunner
+
+    from rnncast.cli.app import app
+
+    out = tmp_path / "bt"
+    args = ["backtest", "airline", "--target", "passengers", "--model", "gru", "--units", "4"]
+    args += ["--folds", "3", "--test-size", "12", "--epochs", "1"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    for k, year in enumerate((1958, 1959, 1960)):
+        assert f"fold {k} test rows" in page and f"{year}-01-01 to {year}-12-01 (12 rows)" in page
+    assert "split (train / validation / test rows)" not in page  # the first fold's alone

@@ -73,6 +73,12 @@ def data_summary(f: Forecaster) -> list[tuple[str, Any]]:
     return rows + [("note", note) for note in d.notes]
 
 
+def _span(index) -> str:
+    """``first to last (n rows)`` of a fold's test rows (dates as dates)."""
+    first, last = (getattr(v, "date", lambda v=v: v)() for v in (index[0], index[-1]))
+    return f"{first} to {last} ({len(index)} rows)"
+
+
 def source_text(f: Forecaster) -> str:
     path = f.source_.get("path")
     return Path(path).name if path else f"a {f.source_.get('kind', 'DataFrame')} in memory"
@@ -169,6 +175,11 @@ def compare_page(result: Comparison, out: Path, title: str) -> str:
         html.image(out / p, p) for p in ("leaderboard.png", "backtest.png") if (out / p).exists()
     ]
     data = [("source", result.source)] + data_summary(f)[1:5]
+    if result.fold_paths:  # a backtest: the folds, not the first fold's rows
+        tests = {p["fold"]: p["index"] for p in result.fold_paths}
+        data = [(k, v) for k, v in data if k not in ("rows", "dates")]
+        data += [("folds", len(tests))]
+        data += [(f"fold {i} test rows", _span(index)) for i, index in sorted(tests.items())]
     settings = [(k, v) for k, v in f.config_.to_dict().items() if k not in ("model", "seed")]
     sections = [
         html.section(

@@ -290,8 +290,15 @@ def plot_leaderboard(board: pd.DataFrame, rank_by: tuple[str, str], path: Path) 
         capsize=3,
     )
     ax.set_xlabel(f"{mode.replace('_', '-')} {metric.upper()} (mean ± sd, original units)")
-    ax.set_title("Leaderboard (grey: baselines, purple: ensemble)")
+    ax.set_title(leaderboard_title(set(rows["kind"])))
     _save(fig, path)
+
+
+def leaderboard_title(kinds: set[str]) -> str:
+    """The leaderboard plot's title, naming the colours of the kinds it shows."""
+    legend = {"baseline": "grey: baselines", "ensemble": "purple: ensemble"}
+    shown = [text for kind, text in legend.items() if kind in kinds]
+    return "Leaderboard" + (f" ({', '.join(shown)})" if shown else "")
 
 
 def plot_backtest(frame: pd.DataFrame, folds: list[dict], target: str, path: Path) -> None:

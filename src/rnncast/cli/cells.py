@@ -44,7 +44,9 @@ def gradients(
 @app.command()
 def memory(
     out_dir: ExpOut = "runs/memory",
-    lags: Annotated[str, typer.Option(help="Lags k to try, comma-separated.")] = "1,5,10,20,40,60",
+    lags: Annotated[
+        str, typer.Option(help="Lags k to try, comma-separated (the docs' picture adds 60).")
+    ] = "1,5,10,20,40",
     hidden: Annotated[int, typer.Option(help="Units of every cell.")] = 32,
     train_steps: Annotated[int, typer.Option(help="Training steps per cell and lag.")] = 500,
     seed: opt.Seed = 0,

@@ -20,7 +20,7 @@ CELLS = {"SimpleRNN": "rnn", "LSTM": "lstm", "GRU": "gru"}
 
 @dataclass
 class MemorySettings:
-    lags: list[int] = field(default_factory=lambda: [1, 5, 10, 20, 40, 60])
+    lags: list[int] = field(default_factory=lambda: [1, 5, 10, 20, 40])
     hidden: int = 32
     train_steps: int = 500
     batch: int = 64

@@ -49,6 +49,7 @@ def test_side_by_side_gives_the_weights_of_one_after_another():
     pd.testing.assert_frame_equal(side.forecast(3), in_turn.forecast(3), rtol=1e-5)
 
 
+@pytest.mark.slow  # sends a real signal
 def test_a_stop_while_members_train_side_by_side_resumes_to_the_same_weights(tmp_path):
     data = tmp_path / "airline.csv"
     datasets.load("airline").to_csv(data, index=False)
@@ -122,6 +123,7 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie has ended
 
 
+@pytest.mark.slow  # starts and kills a process
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table in /proc")
 def test_workers_end_when_their_parent_is_killed(tmp_path):
     """Killed outright (SIGKILL), a fit cannot tell its workers; they must not train on."""

@@ -155,17 +155,26 @@ def export_onnx(f, path: str | Path, steps: int | None = None, overwrite: bool =
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter's notices
         wrapper = _Positional(module, names).eval()  # the exporter restores this mode after
-        torch.onnx.export(
-            wrapper,
-            tuple(example.values()),
-            buffer,
-            dynamo=False,
-            input_names=names,
-            output_names=outputs,
-            dynamic_axes=axes,
-            opset_version=OPSET,
-        )
-    p.net.eval()  # whatever the exporter did, the forecaster's network stays in eval mode
+        try:
+            torch.onnx.export(
+                wrapper,
+                tuple(example.values()),
+                buffer,
+                dynamo=False,
+                input_names=names,
+                output_names=outputs,
+                dynamic_axes=axes,
+                opset_version=OPSET,
+            )
+        except Exception as exc:  # PyTorch's exporter: one line, the details under --debug
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise RnncastError(
+                f"PyTorch's ONNX exporter could not export this model ({type(exc).__name__}: "
+                f"{first[:200]}); nothing was written. Please report it with the run's "
+                "config.json."
+            ) from exc
+        finally:
+            p.net.eval()  # whatever the exporter did, the forecaster's network stays in eval
     model = _with_metadata(buffer.getvalue(), describe(f, module, names))
     write_bytes_atomic(path, model, overwrite)
     return Path(path)

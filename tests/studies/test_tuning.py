@@ -39,6 +39,10 @@ def test_tune_writes_a_config_that_fit_accepts_and_resumes(tmp_path):
         best["settings"]
     )
     assert (out / "history.png").stat().st_size > 5_000 and (out / "trials.csv").exists()
+    test = best["test"]  # the best trial's test part beside the baselines, as fit reports it
+    assert set(test) == {"model", "naive", "seasonal_naive"} and test["naive"]["rmse"] > 0
+    assert best["pruned"] == 0
+    assert "Its test part, one-step, original units: RMSE" in " ".join(result.output.split())
     again = runner.invoke(app, [*TUNE, "--trials", "1", "--out", str(out)])  # resumes the study
     assert again.exit_code == 0, again.output
     assert json.loads((out / "best.json").read_text())["trials"] == 3
@@ -202,3 +206,16 @@ def test_ctrl_c_ends_tune_in_one_line_with_the_running_trial_failed(tmp_path):
     assert states[-1] == "FAIL" and "RUNNING" not in states
     again = [*args, "--trials", "1", "--epochs", "2", "-q", "--out", str(out)]
     assert subprocess.run(again, capture_output=True).returncode == 0
+
+
+def test_a_line_for_every_trial_pruned_ones_too():
+    import optuna
+
+    from rnncast.studies.tuning import trial_line
+
+    done = optuna.trial.create_trial(value=0.25, state=optuna.trial.TrialState.COMPLETE)
+    pruned = optuna.trial.create_trial(
+        state=optuna.trial.TrialState.PRUNED, intermediate_values={1: 0.9, 2: 0.8, 3: 0.7}
+    )
+    assert trial_line(done).endswith("best validation loss 0.25")
+    assert "pruned after 3 epoch report(s), validation loss 0.7" in trial_line(pruned)

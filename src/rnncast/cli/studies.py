@@ -257,12 +257,12 @@ def tune(
     (pruning by validation loss); write best.json for fit --config, and the search history."""
     settings = opt.settings(ctx.params)
     try:
-        from rnncast.studies.tuning import best_config, write_results
+        from rnncast.studies.tuning import best_config, trial_line, write_results
         from rnncast.studies.tuning import tune as run_tune
 
-        def on_trial(number: int, value: float) -> None:
+        def on_trial(trial) -> None:
             if not quiet:
-                out.print(f"  trial {number}: best validation loss {value:.4g}", highlight=False)
+                out.print(f"  {trial_line(trial)}", highlight=False)
 
         result = run_tune(
             resolve_data(data),
@@ -281,10 +281,28 @@ def tune(
         write_results(result, out_dir)
         best = best_config(result)
         out.print(
-            f"Best of {best['trials']} trials in study {study!r}: trial {best['trial']}, "
-            f"validation loss {best['best_val_loss']:.4g}. Wrote {out_dir}/best.json "
-            f"(use: rnncast fit ... --config {out_dir}/best.json), trials.csv and "
-            "history.png.",
+            f"Best of {best['trials']} trials ({best['pruned']} pruned) in study {study!r}: "
+            f"trial {best['trial']}, validation loss {best['best_val_loss']:.4g} (scaled "
+            "units; chosen on validation only).",
+            highlight=False,
+        )
+        if best["test"]:
+            t = best["test"]
+
+            def three(metric: str) -> str:
+                m, n, s = (
+                    "-" if t[who][metric] is None else f"{t[who][metric]:.4g}"
+                    for who in ("model", "naive", "seasonal_naive")
+                )
+                return f"{metric.upper()} {m} (naive {n}, seasonal naive {s})"
+
+            out.print(
+                f"Its test part, one-step, original units: {three('rmse')}; {three('mase')}.",
+                highlight=False,
+            )
+        out.print(
+            f"Wrote {out_dir}/best.json (use: rnncast fit ... --config {out_dir}/best.json), "
+            "trials.csv and history.png.",
             highlight=False,
         )
     except (RnncastError, OSError) as exc:

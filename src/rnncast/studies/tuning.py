@@ -93,9 +93,12 @@ def tune(
         chosen = {**settings, **suggest(trial, base)}
         trial.set_user_attr("settings", FitConfig(**chosen).to_dict())
 
+        reports = []  # an ensemble's members each count epochs from 1: steps go on across them
+
         def report(epoch: int, train_loss: float, val_loss: float | None) -> None:
             stopping[0]()  # a stop asked for ends this trial here, as failed
-            trial.report(val_loss, epoch)
+            reports.append(val_loss)
+            trial.report(val_loss, len(reports))
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
@@ -108,14 +111,46 @@ def tune(
             on_epoch=report,
             **(known or {}),
         )
-        if on_trial is not None:
-            on_trial(trial.number, min(f.history_.val_loss))
+        trial.set_user_attr("test", test_summary(f.metrics_))
         return min(f.history_.val_loss)
+
+    def ended(study, trial) -> None:
+        check()
+        if on_trial is not None:
+            on_trial(trial)
 
     with _interruptible(url) as check:  # a stop fails the running trial, never leaves it RUNNING
         stopping.append(check)
-        study.optimize(objective, n_trials=trials, catch=(), callbacks=[lambda *_: check()])
+        study.optimize(objective, n_trials=trials, catch=(), callbacks=[ended])
     return study
+
+
+def test_summary(metrics: dict | None) -> dict[str, Any] | None:
+    """A trial's test scores beside the baselines' (one-step RMSE and MASE, in original
+    units), for the report of the best trial; never used to choose (validation does)."""
+    test = (metrics or {}).get("test")
+    if not test:
+        return None
+    block = test["one_step"]
+    return {
+        who: {"rmse": block[who]["rmse"], "mase": block[who]["mase"]}
+        for who in ("model", "naive", "seasonal_naive")
+    }
+
+
+def trial_line(trial) -> str:
+    """One line on a finished trial: its validation loss, or where it was pruned or failed."""
+    state = trial.state.name.lower()
+    steps = trial.intermediate_values
+    if state == "complete":
+        return f"trial {trial.number}: best validation loss {trial.value:.4g}"
+    if state == "pruned" and steps:
+        last = max(steps)
+        return (
+            f"trial {trial.number}: pruned after {last} epoch report(s), validation loss "
+            f"{steps[last]:.4g} (behind the median of earlier trials)"
+        )
+    return f"trial {trial.number}: {state}"
 
 
 class TuningInterrupted(RnncastError):
@@ -196,14 +231,20 @@ def _storage(url: str):
 
 
 def best_config(study) -> dict[str, Any]:
-    """What ``fit --config`` reads: the best trial's settings, with where they came from."""
+    """What ``fit --config`` reads: the best trial's settings, with where they came from, and
+    its test scores beside the baselines' (reported, never chosen on)."""
+    import optuna
+
     best = study.best_trial
+    states = [t.state for t in study.trials]
     return {
         "settings": best.user_attrs["settings"],
         "best_val_loss": best.value,
         "trial": best.number,
         "study": study.study_name,
         "trials": len(study.trials),
+        "pruned": states.count(optuna.trial.TrialState.PRUNED),
+        "test": best.user_attrs.get("test"),
     }
 
 

@@ -7,7 +7,8 @@
 Each model is fitted briefly on the bundled airline series (the weights do not change the
 cost), exported with the horizon's steps, and called ``--reps`` times on one window, the two
 ways interleaved in rounds; printed are the median times per call and their ratio. Both give
-the same numbers (``tests/forecasting/test_export.py``).
+the same numbers (``tests/forecasting/test_export.py``). A second table shows what the
+recursive roll-out, unrolled in the graph, costs as the steps grow: file size and latency.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main() -> None:
     print(f"PyTorch {torch.__version__} ({threads} threads), onnxruntime {ort.__version__}\n")
     print("| model | PyTorch predict (ms) | onnxruntime (ms) | ratio |")
     print("|---|---|---|---|")
+    rolled = []
     for label, settings in MODELS.items():
         f = Forecaster(**settings).fit(data, target="passengers")
         p = f.predictor_
@@ -69,6 +71,19 @@ def main() -> None:
             onnx_times.append(timed(partial(session.run, None, feeds), args.reps))
         t, o = statistics.median(torch_times) * 1e3, statistics.median(onnx_times) * 1e3
         print(f"| {label} | {t:.3f} | {o:.3f} | {t / o:.1f} |")
+        rolled.append((label, f, feeds))
+    print("\n| model | steps (network calls) | file (KB) | onnxruntime (ms) |")
+    print("|---|---|---|---|")
+    for label, f, feeds in rolled:
+        for blocks in (1, 4, 10):
+            steps = blocks * f.config_.max_step
+            with tempfile.TemporaryDirectory() as tmp:
+                path = f.export_onnx(str(Path(tmp) / "m.onnx"), steps=steps)
+                size = Path(path).stat().st_size / 1024
+                session = ort.InferenceSession(path)
+            call = partial(session.run, None, feeds)
+            ms = statistics.median(timed(call, args.reps) for _ in range(args.rounds)) * 1e3
+            print(f"| {label} | {steps} ({blocks}) | {size:.0f} | {ms:.3f} |")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ def test_a_stop_while_members_train_side_by_side_resumes_to_the_same_weights(tmp
         )
     resumed = Forecaster.resume(str(ckpt))  # goes on side by side too (jobs=3 is saved)
     _same_weights(whole, resumed)
+    assert resumed.history_.train_windows == whole.history_.train_windows  # none counted twice
 
 
 def test_when_members_train_side_by_side():

@@ -236,15 +236,16 @@ def _side_by_side(cfg, nets, first, state, sets, processes, on_epoch, stop) -> H
     start = time.perf_counter()
     results = parallel.train_members(jobs, *sets, processes, on_epoch, stop)
     wall = time.perf_counter() - start
-    history = None
+    history, windows_seen = None, 0
     for k in sorted(results):
         weights, history = results[k]
         nets[k].load_state_dict(weights)
+        windows_seen += history.train_windows
         if history.interrupted is not None:
             history.interrupted.member = k
-            break  # the later members keep the weights they started from
+            break  # the later members keep the weights they started from, and count nothing
     history.seconds = wall + (state[0].seconds if state is not None else 0.0)
-    history.train_windows = sum(h.train_windows for _, h in results.values())
+    history.train_windows = windows_seen
     history.processes = processes
     return history
 

@@ -69,13 +69,14 @@ def forecast(
         from rnncast.forecasting.forecaster import Forecaster
         from rnncast.forecasting.intervals import bounds_note
         from rnncast.persistence.files import write_text_atomic
+        from rnncast.persistence.runs import forecast_csv
 
         f = Forecaster.load(run)
         new = resolve_data(data) if data else None
         frame = f.forecast(steps, interval=interval, data=new, future=future)
         note = bounds_note(frame)
         if out_file:
-            write_text_atomic(out_file, frame.to_csv(index=False), overwrite=overwrite)
+            write_text_atomic(out_file, forecast_csv(frame), overwrite=overwrite)
             out.print(f"Wrote {len(frame)} forecast steps to {out_file}")
         else:
             out.print(frame.to_string(index=False), highlight=False)

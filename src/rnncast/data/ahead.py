@@ -17,7 +17,7 @@ from rnncast.data.calendar import (
     calendar_parts,
     check_calendar_names,
 )
-from rnncast.data.dates import when
+from rnncast.data.dates import wall_clock, when
 from rnncast.data.prepared import PreparedData, as_names
 from rnncast.data.static import static_names, static_spec
 from rnncast.errors import ConfigError, DataError
@@ -81,16 +81,20 @@ def split_future(frame: pd.DataFrame, targets, known: Sequence[str], notes: list
     return past, ahead[list(known)] if known else None
 
 
-def with_known(frame, future, targets, feats, date, freq, notes, known: Known) -> PreparedData:
-    """The prepared series with the calendar's columns made from its dates, placed after the
-    user's known columns and before the targets."""
+def with_known(
+    frame, future, targets, feats, date, freq, notes, known: Known, zone: str | None = None
+) -> PreparedData:
+    """The prepared series with the calendar's columns made from its dates (as the clock
+    reads them in the data's ``zone``), placed after the user's known columns and before the
+    targets."""
     parts = calendar_parts(known.calendar, freq) if known else ()
     made = calendar_columns(parts, known.holidays)
     if made:
         if not isinstance(frame.index, pd.DatetimeIndex):
             raise ConfigError("--calendar and --holidays need a date column.")
         check_calendar_names(frame.columns, parts, known.holidays)
-        cal = calendar_frame(frame.index, parts, known.holidays)
+        wall = wall_clock(frame.index, zone)
+        cal = calendar_frame(wall, parts, known.holidays).set_axis(frame.index)
         frame = pd.concat([frame.iloc[:, : -len(targets)], cal, frame[list(targets)]], axis=1)
     if future is not None and isinstance(frame.index, pd.DatetimeIndex):
         check_future_dates(frame.index, future.index, freq)
@@ -106,6 +110,7 @@ def with_known(frame, future, targets, feats, date, freq, notes, known: Known) -
         holidays=known.holidays,
         future=future,
         static=known.static_spec,
+        zone=zone,
     )
 
 

@@ -20,7 +20,8 @@ DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "month", "day", "pe
 
 
 # A time of day followed by a zone: 'Z', '+02:00', '-0500'.
-_ZONE = r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d:?\d\d)$"
+_ZONE_SUFFIX = r"Z|[+-]\d\d:?\d\d"
+_ZONE = rf"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:{_ZONE_SUFFIX})$"
 
 
 def detect_date(raw: pd.DataFrame, notes: list[str]) -> str | None:
@@ -40,10 +41,59 @@ def parse_dates(column: pd.Series, name: str, notes: list[str]) -> pd.DatetimeIn
         row = int(np.argmax(parsed.isna().to_numpy()))
         raise DataError(f"Date column {name!r} is empty in row {row + 2} of the file; fill it in.")
     index = pd.DatetimeIndex(parsed, name=name)
-    if index.tz is not None:
+    if index.tz is not None:  # held in UTC: even steps through summer time
         index = index.tz_convert(None)
-        notes.append(f"Dates in {name!r} had a time zone; converted to UTC.")
+        notes.append(
+            f"Dates in {name!r} have a time zone ({date_zone(column)}); forecast dates are "
+            "written in it."
+        )
     return index
+
+
+def localize(index: pd.Index, zone: str | None) -> pd.Index:
+    """Dates held in UTC as the data gave them: in ``zone``, with its offset (unchanged
+    without a zone, or for row numbers)."""
+    if zone is None or not isinstance(index, pd.DatetimeIndex):
+        return index
+    return (index if index.tz is not None else index.tz_localize("UTC")).tz_convert(zone)
+
+
+def wall_clock(index: pd.Index, zone: str | None) -> pd.Index:
+    """:func:`localize`'s dates as a clock in ``zone`` reads them, without the offset: what
+    calendar columns and plot axes use."""
+    index = localize(index, zone)
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        return index.tz_localize(None)
+    return index
+
+
+def date_zone(column: pd.Series) -> str | None:
+    """The time zone the dates were given in, kept so that forecasts are written in it:
+    the zone of a column with one (an IANA name such as ``Europe/Berlin``), the offset that
+    every text date shares (``+01:00``; ``UTC`` for ``Z``), ``UTC`` when the offsets differ
+    and no zone names them (summer time), None for dates without a zone."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        tz = getattr(column.dtype, "tz", None)
+        return None if tz is None else _zone_name(str(tz))
+    text = column.dropna().astype("string").str.strip()
+    suffix = text.str.extract(f"({_ZONE_SUFFIX})$", expand=False).dropna()
+    if suffix.empty:
+        return None
+    offsets = {_offset(s) for s in suffix.unique()}
+    return offsets.pop() if len(offsets) == 1 else "UTC"
+
+
+def _offset(suffix: str) -> str:
+    """'Z', '+0100' or '+01:00' written as 'UTC' or '+01:00'."""
+    suffix = suffix.strip()
+    if suffix == "Z" or suffix.replace(":", "") in ("+0000", "-0000"):
+        return "UTC"
+    return f"{suffix[:3]}:{suffix[-2:]}"
+
+
+def _zone_name(tz: str) -> str:
+    """pandas' name of a zone ('UTC+01:00' for a fixed offset) as rnncast writes it."""
+    return tz[3:] if tz.startswith("UTC") and len(tz) > 3 else tz
 
 
 def _parse_date_text(column: pd.Series, name: str) -> pd.Series:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rnncast.data.ahead import NO_KNOWN, Known, split_future, with_known
-from rnncast.data.dates import check_duplicates, detect_date, infer_freq, parse_dates
+from rnncast.data.dates import check_duplicates, date_zone, detect_date, infer_freq, parse_dates
 from rnncast.data.prepared import PreparedData, as_names
 from rnncast.data.static import encode_static
 from rnncast.errors import ConfigError, DataError, closest
@@ -74,6 +74,7 @@ def _prepare_long(
     notes: list[str] = list(raw.attrs.get("notes", []))
     columns = [*feats, *known.columns, *targets]
     keys, values, stamps, bounds, unsorted = _sorted_table(raw, id, columns, date, notes)
+    zone = date_zone(raw[date]) if date is not None else None
     parts = []
     for g, key in enumerate(keys):
         rows = slice(bounds[g], bounds[g + 1])
@@ -84,7 +85,7 @@ def _prepare_long(
         try:
             frame, future = split_future(frame, targets, known.columns, notes_g)
             freq = infer_freq(frame.index, notes_g) if date is not None else None
-            data = with_known(frame, future, targets, feats, date, freq, notes_g, known)
+            data = with_known(frame, future, targets, feats, date, freq, notes_g, known, zone)
             if np.isnan(values[rows]).any():
                 _apply_missing(data, missing)
         except DataError as exc:
@@ -163,6 +164,8 @@ def _stack(parts: list[PreparedData], keys: list[str], id: str, notes=()) -> Pre
     bounds = tuple(int(b) for b in np.cumsum([0] + [len(p.frame) for p in parts]))
     freqs = pd.Series([p.freq for p in parts if p.freq is not None])
     freq = freqs.mode().iloc[0] if len(freqs) else None
+    zones = {p.zone for p in parts}
+    zone = zones.pop() if len(zones) == 1 else "UTC"  # series given in different zones
     notes = [f"{len(parts)} series in column {id!r}, {bounds[-1]} rows in all.", *notes]
     counts = pd.Series([n for p in parts for n in p.notes]).value_counts()
     notes += [n if k == 1 else f"{n} ({k} series)" for n, k in counts.items()]
@@ -185,6 +188,7 @@ def _stack(parts: list[PreparedData], keys: list[str], id: str, notes=()) -> Pre
         holidays=first.holidays,
         futures=tuple(p.future for p in parts) if any(p.future is not None for p in parts) else (),
         static=first.static,
+        zone=zone,
     )
 
 
@@ -233,7 +237,8 @@ def _prepare_one(
         values[col] = _numeric(values[col], col, date_index=date is not None)
     values, future = split_future(values, targets, known.columns, notes)
     freq = infer_freq(values.index, notes) if date is not None else None
-    data = with_known(values, future, targets, feats, date, freq, notes, known)
+    zone = date_zone(raw[date]) if date is not None else None
+    data = with_known(values, future, targets, feats, date, freq, notes, known, zone)
     _apply_missing(data, missing)
     return data
 

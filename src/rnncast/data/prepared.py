@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from rnncast.data.calendar import calendar_columns, calendar_frame
+from rnncast.data.dates import localize, wall_clock
 from rnncast.data.static import static_names
 from rnncast.errors import ConfigError
 
@@ -44,6 +45,10 @@ class PreparedData:
             never held as one pandas frame.
         holes: Where values were missing and interpolated, one (T, F) mask per series; kept
             so that :func:`refill_causally` can redo the rows before a split boundary.
+        zone: The time zone the dates were given in (see :func:`rnncast.data.dates.date_zone`),
+            or None. Dates are held in UTC without a zone; what leaves rnncast (forecast
+            dates, summaries, plots) and the calendar columns are in this zone
+            (:meth:`local`).
     """
 
     frame: pd.DataFrame | None
@@ -66,6 +71,15 @@ class PreparedData:
     future: pd.DataFrame | None = None
     futures: tuple[pd.DataFrame | None, ...] = ()
     static: dict | None = None
+    zone: str | None = None
+
+    def local(self, index: pd.Index) -> pd.Index:
+        """Dates of this data in its own zone (see :func:`rnncast.data.dates.localize`)."""
+        return localize(index, self.zone)
+
+    def wall(self, index: pd.Index) -> pd.Index:
+        """Dates of this data as its zone's clock reads them (calendar, plots)."""
+        return wall_clock(index, self.zone)
 
     @property
     def static_columns(self) -> list[str]:
@@ -94,7 +108,7 @@ class PreparedData:
         dates = self.dates_after(n)
         made = calendar_columns(self.calendar, self.holidays)
         if made:
-            cal = calendar_frame(dates, self.calendar, self.holidays)
+            cal = calendar_frame(self.wall(dates), self.calendar, self.holidays)
             for name in made:
                 out[:, self.known.index(name)] = cal[name].to_numpy()
         if self.future is not None:
@@ -115,9 +129,12 @@ class PreparedData:
         return len(self.frame) if self.frame is not None else self.bounds[-1]
 
     def first_last(self) -> tuple:
-        """The earliest and latest date (or row) over every series."""
+        """The earliest and latest date (in the data's zone) or row over every series."""
         frames = [self.frame] if self.frame is not None else self.parts
-        return min(f.index.min() for f in frames), max(f.index.max() for f in frames)
+        first, last = min(f.index.min() for f in frames), max(f.index.max() for f in frames)
+        if isinstance(first, pd.Timestamp):
+            first, last = self.local(pd.DatetimeIndex([first, last]))
+        return first, last
 
     @property
     def n_series(self) -> int:
@@ -142,6 +159,7 @@ class PreparedData:
             holidays=self.holidays,
             future=self.futures[g] if self.futures else None,
             static=self.static,
+            zone=self.zone,
         )
 
     @property

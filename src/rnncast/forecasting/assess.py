@@ -143,9 +143,11 @@ def test_forecasts(p: Predictor, data: PreparedData, split: Split) -> dict[str, 
 
 def predictions(p: Predictor, data: PreparedData, split: Split, c: int) -> pd.DataFrame:
     """Actual values of target ``c`` beside its one-step predictions at the first forecast
-    step (train, validation and test) and the free-running forecast of the test part."""
+    step (train, validation and test) and the free-running forecast of the test part,
+    indexed by the data's dates in its own zone."""
     n, lead = len(data.frame), p.steps[0]
     frame = pd.DataFrame({"actual": data.frame.iloc[:, p.targets[c]]})
+    frame.index = data.local(frame.index)
     frame["part"] = np.repeat(["train", "val", "test"], list(split))
     origins = origins_between(0, n, p.history, p.max_step, n)
     frame["one_step"] = np.nan

@@ -203,6 +203,7 @@ def describe(f, module: Exported, names: list[str]) -> dict[str, Any]:
         "lookback": p.lookback,
         "steps": module.leads,
         "frequency": data.freq,
+        "zone": data.zone,  # the time zone of the run's dates (None: none given)
         "season": f.season_,
         "model": cfg.model,
         "graph_inputs": {name: _shape(name, p, columns) for name in names},

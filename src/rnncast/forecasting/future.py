@@ -18,8 +18,9 @@ from rnncast.forecasting.predictor import NO_SEASON, Predictor
 
 
 def future_index(data: PreparedData, leads: list[int]) -> pd.Index:
-    """Dates (or row numbers) of the given leads after the last row of one series."""
-    return data.dates_after(max(leads))[np.asarray(leads) - 1]
+    """Dates (in the data's zone) or row numbers of the given leads after the last row of
+    one series."""
+    return data.local(data.dates_after(max(leads))[np.asarray(leads) - 1])
 
 
 def steps_after(frame: pd.DataFrame, data: PreparedData, steps) -> pd.Index:
@@ -28,7 +29,8 @@ def steps_after(frame: pd.DataFrame, data: PreparedData, steps) -> pd.Index:
     leads = np.asarray(steps)
     if data.date is None:
         return pd.Index(leads, name="step")
-    return pd.date_range(_last_date(frame, data), periods=leads.max() + 1, freq=data.freq)[leads]
+    dates = pd.date_range(_last_date(frame, data), periods=leads.max() + 1, freq=data.freq)
+    return data.local(dates[leads])
 
 
 def window_phase(frame: pd.DataFrame, data: PreparedData, lookback: int) -> int:
@@ -42,11 +44,12 @@ def window_phase(frame: pd.DataFrame, data: PreparedData, lookback: int) -> int:
 def _last_date(frame: pd.DataFrame, data: PreparedData) -> pd.Timestamp:
     dates = frame[data.date] if data.date in frame.columns else frame.index
     try:
-        return pd.Timestamp(pd.to_datetime(pd.Series(dates)).iloc[-1])
+        last = pd.Timestamp(pd.to_datetime(pd.Series(dates)).iloc[-1])
     except (TypeError, ValueError):
         raise DataError(
             f"predict() needs the dates of the window: a {data.date!r} column or a date index."
         ) from None
+    return last if last.tzinfo is None else last.tz_convert(None)  # held in UTC
 
 
 def forecast_series(

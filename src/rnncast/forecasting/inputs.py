@@ -55,7 +55,7 @@ def split_series(data: PreparedData, cfg: FitConfig) -> tuple[list[Split], list[
     """
 
     def checked(part: PreparedData) -> Split:
-        split = chronological_split(part.frame.index, cfg.test_size, cfg.val_size)
+        split = chronological_split(part.local(part.frame.index), cfg.test_size, cfg.val_size)
         check_lengths(split, cfg, 1 if cfg.pad and data.ids else None)
         if cfg.interval is not None and not data.ids:
             check_calibration(split, cfg)
@@ -175,7 +175,7 @@ def prepare_like(data: Any, fitted: PreparedData, cfg: FitConfig) -> tuple[Prepa
         raise ConfigError("This needs one series; it does not take data with --id yet.")
     known = known_spec(fitted)
     fresh = load(data, fitted.targets, fitted.date, fitted.features, cfg.missing, known=known)
-    split = chronological_split(fresh.frame.index, cfg.test_size, cfg.val_size)
+    split = chronological_split(fresh.local(fresh.frame.index), cfg.test_size, cfg.val_size)
     refill_before_boundaries(fresh, [split])
     return fresh, split
 

@@ -7,6 +7,8 @@ model knows, and that the future values cover every date the forecast needs.
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,6 +49,21 @@ def new_observations(source: Any, fitted: PreparedData, cfg: FitConfig) -> Prepa
             f"The new data's frequency is {fresh.freq!r}, the model's {fitted.freq!r}; give "
             "data at the frequency the model was fitted on."
         )
+    if fitted.date and (fresh.zone is None) != (fitted.zone is None):
+        given = f"in time zone {fresh.zone}" if fresh.zone else "without a time zone"
+        wanted = f"in time zone {fitted.zone}" if fitted.zone else "without one"
+        raise DataError(
+            f"The new data's dates are {given}, the model's were {wanted}; write them the "
+            "same way, so that each date is the same moment."
+        )
+    if fresh.zone != fitted.zone:  # the same moments; written and read in the model's zone
+        if fitted.calendar or fitted.holidays:
+            raise DataError(
+                f"The new data's dates are in time zone {fresh.zone}, the model's were in "
+                f"{fitted.zone}, whose clock its calendar inputs read; write them in "
+                f"{fitted.zone}."
+            )
+        fresh = dataclasses.replace(fresh, zone=fitted.zone)
     if fitted.ids:
         unknown = [name for name in fresh.ids if name not in fitted.ids]
         if unknown:
@@ -205,5 +222,5 @@ def scored_part(
 
 def scored_dates(fresh: PreparedData, split: Split) -> dict[str, Any]:
     """What ``evaluate`` scored, for the metrics and the terminal."""
-    index = fresh.frame.index
+    index = fresh.local(fresh.frame.index)
     return {"from": when(index[split.test_start]), "to": when(index[-1]), "rows": split.n_test}

@@ -80,8 +80,9 @@ def _write_backtest(result, out: Path) -> None:
 
 
 def _full_frame(result):
-    """The whole prepared series: the last fold's data reaches the end."""
-    return result.fitted[-1].data_.frame
+    """The whole prepared series in its own zone: the last fold's data reaches the end."""
+    data = result.fitted[-1].data_
+    return data.frame.set_axis(data.local(data.frame.index))
 
 
 def _names(text: str | None) -> list[str]:

@@ -98,7 +98,17 @@ def write_run(run: RunContents, out: Path, forecast: pd.DataFrame | None = None)
     _write_series(run.data, out / "series.csv")
     _history_frame(run.history).to_csv(out / "history.csv", index=False)
     if forecast is not None:
-        forecast.to_csv(out / "forecast.csv", index=False)
+        (out / "forecast.csv").write_text(forecast_csv(forecast))
+
+
+def forecast_csv(frame: pd.DataFrame) -> str:
+    """A forecast as CSV: dates with a time zone in ISO 8601 with their offset
+    (2024-07-11T00:00:00+02:00), others as pandas writes them."""
+    frame = frame.copy()
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.DatetimeTZDtype):
+            frame[name] = frame[name].map(pd.Timestamp.isoformat)
+    return frame.to_csv(index=False)
 
 
 def split_metrics(metrics: dict[str, Any] | None):
@@ -144,6 +154,7 @@ def _config_dict(run: RunContents) -> dict[str, Any]:
             "holidays": d.holidays,
             "date": d.date,
             "freq": d.freq,
+            "zone": d.zone,
             "rows": d.n_rows,
             "missing_filled": d.missing_filled,
             "rows_dropped": d.rows_dropped,
@@ -319,9 +330,22 @@ def _check_config(config: Any, root: Path) -> None:
                 f"{where}: {name} is {value!r}, not what rnncast writes; the run is "
                 "damaged or was edited."
             )
-    for key in ("date", "freq", "id_column"):
+    for key in ("date", "freq", "id_column", "zone"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise RunError(f"{where}: data.{key} must be text or null, got {data[key]!r}.")
+    if data.get("zone") is not None and not _is_zone(data["zone"]):
+        raise RunError(f"{where}: data.zone {data['zone']!r} is not a time zone.")
+
+
+def _is_zone(name: str) -> bool:
+    """A time zone name or UTC offset that pandas knows (looked up, never executed)."""
+    if len(name) > 64:
+        return False
+    try:
+        pd.Timestamp(0, tz="UTC").tz_convert(name)
+    except (ValueError, TypeError, KeyError, OSError, IndexError):
+        return False
+    return True
 
 
 def _strings(value: Any) -> bool:
@@ -391,6 +415,7 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
         calendar=calendar,
         holidays=holidays,
         static=static,
+        zone=meta.get("zone"),
     )
 
 

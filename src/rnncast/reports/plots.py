@@ -65,6 +65,7 @@ def plot_fit(f: Forecaster, path: Path) -> None:
         if f.data_.ids:  # a many-series run: the first series the model was trained on
             target = f"{target}, {f.data_.ids[f.usable_[0]]}"
         top, bottom = axes[2 * k, 0], axes[2 * k + 1, 0]
+        pred = pred.set_axis(clock(pred.index))
         top.plot(pred.index, pred["actual"], color=COLORS["actual"], lw=1, label="actual")
         top.plot(
             pred.index,
@@ -79,7 +80,7 @@ def plot_fit(f: Forecaster, path: Path) -> None:
         _plot_test(bottom, pred)
         for ax in (top, bottom):
             ax.set_ylabel(target)
-            ax.set_xlabel(f.data_.date or "row")
+            ax.set_xlabel(date_label(f.data_.date or "row", f.data_.zone))
             ax.legend(loc="best", fontsize=8)
     _save(fig, path)
 
@@ -168,6 +169,9 @@ def _renames(f: Forecaster, target: str, n_targets: int) -> dict[str, str]:
 def _draw_forecast(ax, f: Forecaster, label, history, rows, lower, upper) -> None:
     date = f.data_.date or "step"
     recent = history.iloc[-max(4 * len(rows), 3 * f.config_.lookback, 60) :]
+    recent = recent.set_axis(f.data_.wall(recent.index))
+    if f.data_.date:
+        rows = rows.assign(**{date: clock(pd.DatetimeIndex(rows[date]))})
     ax.plot(recent.index, recent.to_numpy(), color=COLORS["actual"], lw=1.2, label="history")
     x = [recent.index[-1], *rows[date]]
     y = [recent.iloc[-1], *rows["value"]]
@@ -235,8 +239,20 @@ def _draw_forecast(ax, f: Forecaster, label, history, rows, lower, upper) -> Non
         )
     ax.set_title(f"{_model_name(f)}: {label} forecast from {_fmt(recent.index[-1])}")
     ax.set_ylabel(label.split(",")[0])
-    ax.set_xlabel(date)
+    ax.set_xlabel(date_label(date, f.data_.zone))
     ax.legend(loc="best", fontsize=8)
+
+
+def clock(index: pd.Index) -> pd.Index:
+    """Dates with a zone as its clock reads them: matplotlib would draw them in UTC."""
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        return index.tz_localize(None)
+    return index
+
+
+def date_label(name: str, zone) -> str:
+    """The date axis' label, naming the time zone its times are in."""
+    return f"{name} (time zone {zone})" if zone is not None else name
 
 
 def known_words(data) -> str:
@@ -304,9 +320,12 @@ def leaderboard_title(kinds: set[str]) -> str:
 def plot_backtest(frame: pd.DataFrame, folds: list[dict], target: str, path: Path) -> None:
     """The actual series with every fold's recursive forecast over its test rows."""
     fig, ax = plt.subplots(figsize=(11, 4.5))
+    zone = getattr(frame.index, "tz", None)
+    frame = frame.set_axis(clock(frame.index))
     ax.plot(frame.index, frame[target], color=COLORS["actual"], lw=1, label="actual")
     cmap = plt.get_cmap("tab10")
     for k, fold in enumerate(folds):
+        fold = {**fold, "index": clock(fold["index"])}
         ax.plot(
             fold["index"],
             fold["forecast"],
@@ -317,7 +336,7 @@ def plot_backtest(frame: pd.DataFrame, folds: list[dict], target: str, path: Pat
         ax.axvline(fold["index"][0], color=cmap(k % 10), ls=":", lw=0.8)
     ax.set_title(f"Backtest: {len(folds)} folds, each forecast from its cut-off")
     ax.set_ylabel(target)
-    ax.set_xlabel(frame.index.name or "row")
+    ax.set_xlabel(date_label(frame.index.name or "row", zone))
     ax.legend(loc="best", fontsize=8)
     _save(fig, path)
 
@@ -329,7 +348,7 @@ def plot_columns(frame: pd.DataFrame, missing: dict[str, int], path: Path) -> No
     rows = -(-n // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(11, 2.4 * rows + 0.6), squeeze=False)
     for ax, column in zip(axes.ravel(), frame.columns, strict=False):
-        ax.plot(frame.index, frame[column], color=COLORS["actual"], lw=0.9)
+        ax.plot(clock(frame.index), frame[column], color=COLORS["actual"], lw=0.9)
         gaps = f", {missing[column]} missing" if missing.get(column) else ""
         ax.set_title(f"{column}{gaps}", fontsize=10)
         ax.tick_params(labelsize=8)

@@ -160,7 +160,8 @@ def compare_models(
     members = _ensemble_members(configs, ensemble)
     ahead = Known.of(**(known or {}))
     prepared = prepare(read_table(data), target, date, features or (), base.missing, known=ahead)
-    frame, splits = prepared.frame, _splits(prepared.frame.index, base, folds, step, window)
+    frame = prepared.frame.set_axis(prepared.local(prepared.frame.index))  # the data's zone
+    splits = _splits(frame.index, base, folds, step, window)
     if prepared.holes:  # each fold fills its own gaps, so none reads past its own cut-off
         frame = frame.mask(prepared.holes[0])
     runner = _Runner(settings, prepared, repeats, refit, on_run)
@@ -283,7 +284,7 @@ class _Runner:
                     **scored[mode]["x"],
                     "params": params,
                     "train_seconds": seconds,
-                    "test_from": _label(self.prepared.frame.index, fold.cut),
+                    "test_from": _label(self.prepared.local(self.prepared.frame.index), fold.cut),
                     "test_rows": fold.end - fold.cut,
                 }
             )

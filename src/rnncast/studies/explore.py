@@ -111,7 +111,7 @@ def explore(data: Any, date: str | None = None, target: str | None = None) -> Ex
     y = data.frame[target].to_numpy()
     trend, seasonal, direction = _strengths(y, season)
     return Exploration(
-        data.frame,
+        data.frame.set_axis(data.local(data.frame.index)),  # in the data's own zone
         target,
         date,
         data.freq,

@@ -1,0 +1,164 @@
+"""Dates with a time zone: held in UTC, calendar columns and splits read in the data's own
+zone, and every date that leaves rnncast (forecasts, summaries, plots) written in it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnncast import Forecaster
+from rnncast.data.dates import date_zone
+from rnncast.data.prepare import prepare
+from rnncast.errors import DataError, RunError
+
+TINY = dict(model="gru", units=4, epochs=1, lookback=6, batch_size=32, seed=0)
+
+
+@pytest.mark.parametrize(
+    "dates, zone",
+    [
+        (["2024-01-01T00:00+01:00", "2024-01-01T01:00+0100"], "+01:00"),
+        (["2024-01-01T00:00Z", "2024-01-01T01:00Z"], "UTC"),
+        (["2024-01-01T00:00-05:30", "2024-01-01T01:00-05:30"], "-05:30"),
+        (["2024-03-31T01:00+01:00", "2024-03-31T03:00+02:00"], "UTC"),  # summer time
+        (["2024-01-01", "2024-01-02"], None),
+    ],
+)
+def test_the_zone_of_text_dates(dates, zone):
+    assert date_zone(pd.Series(dates)) == zone
+
+
+def test_the_zone_of_a_column_with_one():
+    column = pd.Series(pd.date_range("2024-01-01", periods=3, freq="h", tz="Europe/Berlin"))
+    assert date_zone(column) == "Europe/Berlin"
+    assert date_zone(pd.Series(pd.date_range("2024-01-01", periods=3))) is None
+
+
+def hourly(zone_text: str = "+02:00", n: int = 24 * 20) -> pd.DataFrame:
+    """Hourly values that peak at 06:00 on the local clock, written with an offset."""
+    clock = pd.date_range("2024-06-01", periods=n, freq="h")
+    return pd.DataFrame(
+        {
+            "time": clock.strftime("%Y-%m-%dT%H:%M:%S") + zone_text,
+            "load": 100 + 10 * np.sin(2 * np.pi * (clock.hour - 0) / 24),
+        }
+    )
+
+
+def test_dates_are_held_in_utc_and_the_calendar_reads_the_local_clock():
+    data = prepare(hourly(), "load", known=_calendar(("hour",)))
+    assert data.zone == "+02:00"
+    assert data.frame.index[0] == pd.Timestamp("2024-05-31 22:00")  # UTC, without a zone
+    first, last = data.first_last()
+    assert str(first) == "2024-06-01 00:00:00+02:00" and str(last) == "2024-06-20 23:00:00+02:00"
+    local_hour = np.arange(len(data.frame)) % 24
+    np.testing.assert_allclose(data.frame["hour_sin"], np.sin(2 * np.pi * local_hour / 24))
+    ahead = data.known_ahead(3)  # the dates after the data: 00:00, 01:00, 02:00 local
+    np.testing.assert_allclose(ahead[:, 0], np.sin(2 * np.pi * np.arange(3) / 24), atol=1e-12)
+
+
+def test_a_holiday_falls_on_its_local_date():
+    """Christmas at midnight in Melbourne is 13:00 on the 24th in UTC: the holiday column
+    marks the row of the 25th as the clock there reads it."""
+    days = pd.date_range("2023-12-20", periods=10, freq="D", tz="Australia/Melbourne")
+    frame = pd.DataFrame({"date": days, "y": np.arange(10.0)})
+    data = prepare(frame, "y", known=_calendar((), holidays="AU-VIC"))
+    marked = data.local(data.frame.index[data.frame["holiday"] == 1.0])
+    assert [d.strftime("%m-%d") for d in marked] == ["12-25", "12-26"]
+
+
+def test_a_split_date_is_read_in_the_data_zone():
+    days = pd.date_range("2024-01-01", periods=60, freq="D", tz="+10:00")
+    frame = pd.DataFrame({"date": days, "y": np.sin(np.arange(60.0))})
+    f = Forecaster(**TINY, test_size="2024-02-20", val_size=5).fit(frame, "y")
+    first_test = f.data_.local(f.data_.frame.index)[f.split_.test_start]
+    assert str(first_test) == "2024-02-20 00:00:00+10:00"
+
+
+def test_forecast_dates_keep_the_zone_through_summer_time(tmp_path):
+    """Data ending just before Berlin's clocks go forward: the forecast's dates step from
+    +01:00 to +02:00 and skip 02:00, as the clock there does."""
+    times = pd.date_range(end="2024-03-31 01:00", periods=200, freq="h", tz="Europe/Berlin")
+    frame = pd.DataFrame({"time": times, "load": np.cos(np.arange(200) / 5.0)})
+    f = Forecaster(**TINY, horizon=3).fit(frame, "load")
+    dates = f.forecast(3)["time"]
+    assert [str(d) for d in dates] == [
+        "2024-03-31 03:00:00+02:00",
+        "2024-03-31 04:00:00+02:00",
+        "2024-03-31 05:00:00+02:00",
+    ]
+    assert (dates.iloc[0] - times[-1]) == pd.Timedelta(hours=1)  # one hour later, truly
+    f.save(tmp_path / "run", forecast_steps=3)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["data"]["zone"] == (
+        "Europe/Berlin"
+    )
+    written = (tmp_path / "run" / "forecast.csv").read_text().splitlines()
+    assert written[1].startswith("2024-03-31T03:00:00+02:00,")
+    again = Forecaster.load(tmp_path / "run")
+    pd.testing.assert_frame_equal(again.forecast(3), f.forecast(3))
+    pred = again.predictions()
+    assert str(pred.index[-1]) == "2024-03-31 01:00:00+01:00"
+
+
+def test_new_data_must_give_its_dates_the_same_way():
+    f = Forecaster(**TINY).fit(hourly(), "load")
+    naive = hourly().assign(time=lambda d: d["time"].str[:-6])
+    with pytest.raises(DataError, match="without a time zone, the model's were in time zone"):
+        f.forecast(data=naive)
+    other = hourly("+00:00")  # another offset: the same moments are compared, in UTC
+    assert str(f.forecast(2, data=other)["time"].iloc[0]) == "2024-06-21 02:00:00+02:00"
+    hours = Forecaster(**TINY).fit(hourly(), "load", calendar="hour")
+    with pytest.raises(DataError, match="whose clock its calendar inputs read; write them in"):
+        hours.forecast(data=other)  # its hour of day would be read two hours off
+
+
+@pytest.mark.parametrize("zone", ["../../etc/passwd", "Nowhere/City", "", 3])
+def test_a_run_with_an_unknown_zone_is_refused(tmp_path, zone):
+    Forecaster(**TINY).fit(hourly(), "load").save(tmp_path / "run")
+    path = tmp_path / "run" / "config.json"
+    config = json.loads(path.read_text())
+    config["data"]["zone"] = zone
+    path.write_text(json.dumps(config))
+    with pytest.raises(RunError, match="zone"):
+        Forecaster.load(tmp_path / "run")
+
+
+def test_plots_draw_the_local_clock_and_name_the_zone():
+    from rnncast.reports.plots import forecast_figure
+
+    f = Forecaster(**TINY, horizon=2).fit(hourly(), "load")
+    ax = forecast_figure(f, f.forecast(2)).axes[0]
+    assert ax.get_xlabel() == "time (time zone +02:00)"
+    history = ax.get_lines()[0]
+    last = pd.Timestamp(history.get_xdata()[-1])
+    assert last == pd.Timestamp("2024-06-20 23:00")  # the local clock, not 21:00 UTC
+
+
+def test_cli_writes_forecast_dates_with_their_offset(tmp_path):
+    hourly().to_csv(tmp_path / "load.csv", index=False)
+    rnncast = [sys.executable, "-m", "rnncast"]
+    run = tmp_path / "run"
+    fit = [*rnncast, "fit", str(tmp_path / "load.csv"), "--target", "load", "--epochs", "1"]
+    done = subprocess.run(
+        [*fit, "--model", "gru", "--units", "4", "--lookback", "6", "-q", "--out", str(run)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "f.csv"
+    subprocess.run([*rnncast, "forecast", str(run), "--steps", "2", "--out", str(out)], check=True)
+    assert [line.split(",")[0] for line in out.read_text().splitlines()[1:3]] == [
+        "2024-06-21T00:00:00+02:00",
+        "2024-06-21T01:00:00+02:00",
+    ]
+
+
+def _calendar(parts, holidays=None):
+    from rnncast.data.ahead import Known
+
+    return Known.of(calendar=parts, holidays=holidays)

@@ -45,3 +45,48 @@ def test_lines_come_at_most_every_so_often_and_name_the_member():
     for epoch in range(1, 6):
         every_epoch(epoch, 0.5, 0.25)
     assert len(buffer.getvalue().splitlines()) == 5
+
+
+def test_a_long_epoch_shows_its_batches_in_a_log(monkeypatch):
+    """Inside an epoch longer than the rate, lines name the batch the training loop is on."""
+    from rnncast.training import progress
+
+    monkeypatch.setattr(progress, "PLAIN_EVERY", 0.0)  # every epoch is long
+    console, buffer = _console()
+    with epoch_progress(console, 2, enabled=True) as on_epoch:
+        Forecaster(model="gru", units=4, epochs=2, batch_size=16, val_size=0.1, test_size=0.1).fit(
+            datasets.load("airline"), target="passengers", on_epoch=on_epoch
+        )
+    lines = buffer.getvalue().splitlines()
+    inside = [line for line in lines if ": batch " in line]
+    assert inside and inside[0].startswith("epoch 1/2: batch 1/")
+    batches = int(inside[0].split("batch 1/")[1].split(",")[0])
+    assert f"epoch 2/2: batch {batches}/{batches}, train loss so far " in "\n".join(lines)
+    assert sum(line.startswith("epoch 2/2: train loss") for line in lines) == 1
+
+
+def test_short_epochs_print_no_batch_lines():
+    console, buffer = _console()
+    on_epoch = plain_progress(console, 3, every=3600.0)
+    on_epoch.on_batch(1, 10, 0.5)
+    on_epoch(1, 0.5, None)
+    on_epoch.on_batch(5, 10, 0.5)
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("epoch 1/3: train loss")
+
+
+def test_a_terminal_shows_a_bar_of_batches_in_a_long_epoch(monkeypatch):
+    import time
+
+    from rnncast.training import progress
+
+    monkeypatch.setattr(progress, "LONG_EPOCH", 0.0)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=120, force_terminal=True)
+    with epoch_progress(console, 4, enabled=True) as on_epoch:
+        on_epoch.on_batch(3, 10, 0.25)
+        deadline = time.monotonic() + 5
+        while "3/10" not in buffer.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the bar redraws ten times a second
+        shown = buffer.getvalue()
+    assert "batch" in shown and "3/10" in shown and "train loss so far 0.25" in shown

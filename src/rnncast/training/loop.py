@@ -225,12 +225,14 @@ def _train(
         first_epoch = progress.epoch
         position = (progress.batch, progress.loss_sum, progress.loss_count)
     start = time.perf_counter() - history.seconds
+    on_batch = getattr(on_epoch, "on_batch", None)  # a display's progress inside an epoch
     for epoch in range(first_epoch, cfg.epochs + 1):
         shuffle_state = rng.bit_generator.state
         order = _epoch_order(len(train_set), rng, ctx)
         done, loss_sum, count, stopped = _run_epoch(
-            model, train_set, order, cfg, device, optimizer, loss_fn, ctx, position, stop, shards
-        )
+            model, train_set, order, cfg, device, optimizer, loss_fn, ctx, position, stop, shards,
+            on_batch,
+        )  # fmt: skip
         position = (0, 0.0, 0)
         if stopped:
             history.seconds = time.perf_counter() - start
@@ -322,14 +324,18 @@ def _epoch_order(n: int, rng: np.random.Generator, ctx: Context) -> np.ndarray:
     return order[: ctx.usable(n)]
 
 
-def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, position, stop, shards):
-    """Train on ``order`` from batch ``position[0]`` on.
+def _run_epoch(
+    net, windows, order, cfg, device, optimizer, loss_fn, ctx, position, stop, shards, on_batch
+):
+    """Train on ``order`` from batch ``position[0]`` on; ``on_batch(done, batches, mean
+    loss so far)`` after each batch, when given.
 
     Returns (batches done, loss sum, windows counted, whether ``stop`` ended it early).
     """
     net.train()
     done, total, count = position
     firsts = range(done * cfg.batch_size, len(order), cfg.batch_size)
+    batches = done + len(firsts)
     for first in firsts:
         if stop is not None and stop.is_set():
             return done, total, count, True
@@ -347,6 +353,8 @@ def _run_epoch(net, windows, order, cfg, device, optimizer, loss_fn, ctx, positi
         total += loss.item() * len(rows)
         count += len(rows)
         done += 1
+        if on_batch is not None:
+            on_batch(done, batches, total / count)
     return done, total, count, False
 
 

@@ -224,6 +224,8 @@ class FitConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.model, str):
             object.__setattr__(self, "model", _spec_text(self.model))
+        else:  # " stacked-gru " is stacked-gru: its name reads "the stacked-gru beats"
+            object.__setattr__(self, "model", " ".join(self.model.split()))
         self._set_member_variants()
         self._set_quantiles()
         self._fill_left_out()

@@ -24,3 +24,18 @@ def test_model_names_are_short():
     assert model_name(FitConfig(model="gru", units=(8, 4))) == "GRU(8,4)"
     long = FitConfig(model=" > ".join(["lstm(64)"] * 10) + " > dense")
     assert len(model_name(long)) <= 60 and model_name(long).endswith("...")
+
+
+def test_spaces_around_a_model_name_never_reach_a_sentence():
+    """`--model "stacked-gru "` once made "the stacked-gru  beats": the spec is stored with
+    single spaces, so every name, verdict and run directory made from it reads cleanly."""
+    cfg = FitConfig(model="  stacked-gru ")
+    assert cfg.model == "stacked-gru" and model_name(cfg) == "stacked-gru"
+    assert FitConfig(model=" gru ").model == "gru"  # a simple model, not a one-layer spec
+    assert FitConfig(model="gru(8)  >   dense").model == "gru(8) > dense"
+    metrics = {"test": {"one_step": {k: {"rmse": r} for k, r in _rmses(1, 2, 3).items()}}}
+    assert "  " not in verdict(metrics, model_name(cfg))[0]
+
+
+def _rmses(model, naive, seasonal):
+    return {"model": model, "naive": naive, "seasonal_naive": seasonal}

@@ -123,14 +123,98 @@ def test_a_set_of_steps_and_past_covariates(tmp_path):
         g.export_onnx(str(tmp_path / "y.onnx"), steps=6)
 
 
-def test_inputs_known_ahead_are_refused_in_one_line(tmp_path):
-    daily = datasets.load("chicago").iloc[-400:]
-    f = Forecaster(model="gru", **TINY, horizon=3).fit(
-        daily, target="ridership", known=["temp_max"]
+def known_feeds(meta: dict, history: pd.DataFrame, ahead: pd.DataFrame, date: str) -> dict:
+    """What a consumer gives a graph that reads known inputs: the window's last rows of the
+    run's columns, and the known columns on the rows after it (calendar and holiday columns
+    made from the dates as the metadata says, here by rnncast's own function)."""
+    from rnncast.data.calendar import calendar_frame
+
+    rows = ahead.iloc[: meta["future_rows"]].copy()
+    window = history.iloc[-meta["lookback"] :].copy()
+    made = [name for name in meta["known"] if name not in rows.columns]
+    if made:
+        parts = sorted({name.rsplit("_", 1)[0] for name in made if name != "holiday"})
+        holidays = "US" if "holiday" in made else None
+        for frame in (window, rows):
+            cal = calendar_frame(pd.DatetimeIndex(frame[date]), parts, holidays)
+            for name in made:
+                frame[name] = cal[name].to_numpy()
+    feeds = {
+        "window": window[meta["inputs"]].to_numpy(np.float32)[None],
+        "future": rows[meta["known"]].to_numpy(np.float32)[None],
+    }
+    if "phase" in meta["graph_inputs"]:
+        index = pd.DatetimeIndex(pd.to_datetime(window[date]))
+        feeds["phase"] = np.array([first_phase(index, meta["frequency"])], dtype=np.int64)
+    return feeds
+
+
+def chicago_ahead(daily: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """The dates after the data with the known temperature (a planned value), for tests."""
+    dates = pd.date_range(daily["date"].iloc[-1], periods=rows + 1, freq="D")[1:]
+    return pd.DataFrame({"date": dates, "temp_max": 70.0 + np.arange(rows)})
+
+
+@pytest.mark.parametrize(
+    "settings, steps",
+    [
+        (dict(horizon=3), 3),  # direct, one call
+        (dict(horizon=3), 8),  # direct, rolled on in blocks, the last one overlapping
+        (dict(horizon=4), 2),  # fewer steps than a call: still reads a horizon ahead
+        (dict(horizon=3, strategy="recursive"), 7),  # one step per call
+        (dict(horizon=3, model="seq2seq(6) > dense", units=None), 6),
+        (dict(horizon=3, model="auto", members=2, units=None, lookback=None), 5),
+    ],
+    ids=["direct", "direct-rolled", "direct-short", "recursive", "seq2seq", "recipe"],
+)
+def test_inputs_known_ahead_export_with_their_future(tmp_path, settings, steps):
+    daily = datasets.load("chicago").iloc[-300:]
+    settings = {k: v for k, v in {"model": "gru", **TINY, **settings}.items() if v is not None}
+    f = Forecaster(**settings).fit(
+        daily, target="ridership", known=["temp_max"], calendar="dow", holidays="US"
     )
-    with pytest.raises(ConfigError, match="known ahead"):
-        f.export_onnx(str(tmp_path / "k.onnx"))
-    assert not (tmp_path / "k.onnx").exists()
+    ahead = chicago_ahead(daily, 12)
+    path = f.export_onnx(str(tmp_path / "k.onnx"), steps=steps)
+    meta = metadata(path)
+    assert meta["known"] == ["temp_max", "dow_sin", "dow_cos", "holiday"]
+    assert meta["future_rows"] == max(steps, 1 if "strategy" in settings else f.config_.max_step)
+    assert meta["known_columns"]["dow_sin"].startswith("sin(2 pi (day of week (Monday 0)")
+    assert "planned or forecast" in meta["known_columns"]["temp_max"]
+    got = ort.InferenceSession(path).run(None, known_feeds(meta, daily, ahead, "date"))[0]
+    want = f.forecast(steps, future=ahead)["ridership"].to_numpy()
+    np.testing.assert_allclose(got[0, :, 0], want, rtol=1e-4)
+    other = ahead.assign(temp_max=ahead["temp_max"] + 30)  # the future input changes the forecast
+    moved = ort.InferenceSession(path).run(None, known_feeds(meta, daily, other, "date"))[0]
+    np.testing.assert_allclose(
+        moved[0, :, 0], f.forecast(steps, future=other)["ridership"], rtol=1e-4
+    )
+    assert not np.allclose(moved, got)
+
+
+def test_a_panel_with_known_and_past_inputs_exports(tmp_path):
+    daily = datasets.load("chicago").iloc[-200:]
+    frames = [
+        daily.assign(line=name, ridership=daily["ridership"] * k)
+        for k, name in ((1, "a"), (3, "b"))
+    ]
+    data = pd.concat(frames)
+    f = Forecaster(model="gru", **TINY, horizon=3, embed=2).fit(
+        data, target="ridership", id="line", known=["temp_max"], features=["precip"]
+    )
+    path = f.export_onnx(str(tmp_path / "panel.onnx"))
+    meta = metadata(path)
+    assert meta["inputs"] == ["precip", "temp_max", "ridership"] and meta["known"] == ["temp_max"]
+    ahead = chicago_ahead(daily, 3)
+    future = pd.concat([ahead.assign(line=name) for name in ("a", "b")])
+    want = f.forecast(3, future=future)
+    session = ort.InferenceSession(path)
+    for k, frame in enumerate(frames):
+        feeds = known_feeds(meta, frame, ahead, "date") | {"series": np.array([k], np.int64)}
+        got = session.run(None, feeds)[0][0, :, 0]
+        expected = want.loc[want["line"] == meta["series"][k], "ridership"].to_numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-4)
+    with pytest.raises(ConfigError, match="export at most 3 steps"):
+        f.export_onnx(str(tmp_path / "far.onnx"), steps=4)
 
 
 def test_export_from_the_cli(tmp_path):
@@ -153,3 +237,23 @@ def test_export_from_the_cli(tmp_path):
     assert not (tmp_path / "b.onnx").exists()
     with pytest.raises(RnncastError):
         Forecaster.load(str(run))
+
+
+def test_a_run_with_calendar_inputs_exports_from_the_cli(tmp_path):
+    """A saved run read back (its calendar, holidays and zone from config.json) exports to
+    the numbers of its own forecast."""
+    run, model = tmp_path / "run", tmp_path / "cal.onnx"
+    fit = ["fit", "chicago", "--target", "ridership", "--model", "gru", "--units", "4"]
+    fit += ["--epochs", "1", "--horizon", "3", "--lookback", "8", "--calendar", "dow"]
+    assert (
+        CliRunner().invoke(app, [*fit, "--holidays", "US", "-q", "--out", str(run)]).exit_code == 0
+    )
+    result = CliRunner().invoke(app, ["export", str(run), "--out", str(model)])
+    assert result.exit_code == 0, result.output
+    meta = metadata(str(model))
+    assert meta["known"] == ["dow_sin", "dow_cos", "holiday"] and meta["future_rows"] == 3
+    f = Forecaster.load(str(run))
+    daily = datasets.load("chicago")
+    ahead = pd.DataFrame({"date": pd.date_range("2016-08-29", periods=3, freq="D")})
+    got = ort.InferenceSession(str(model)).run(None, known_feeds(meta, daily, ahead, "date"))[0]
+    np.testing.assert_allclose(got[0, :, 0], f.forecast()["ridership"], rtol=1e-4)

@@ -35,6 +35,31 @@ PARTS = {
     "quarter": (lambda d: d.quarter - 1, 4.0),
 }
 
+# name -> the position's formula in words, for those who compute the columns elsewhere (an
+# ONNX consumer); each part is the sine and cosine of 2 pi position / cycle
+POSITIONS = {
+    "hour": "hour + minute / 60",
+    "dow": "day of week (Monday 0) + hour / 24",
+    "dom": "day of month - 1",
+    "doy": "day of year - 1",
+    "week": "ISO week - 1",
+    "month": "month - 1",
+    "quarter": "quarter - 1",
+}
+
+
+def describe_calendar(parts: Sequence[str], holidays: str | None) -> dict[str, str]:
+    """Each column :func:`calendar_frame` makes, and how, in words."""
+    out = {}
+    for part in parts:
+        cycle = PARTS[part][1]
+        for wave in ("sin", "cos"):
+            out[f"{part}_{wave}"] = f"{wave}(2 pi ({POSITIONS[part]}) / {cycle:g})"
+    if holidays:
+        out["holiday"] = f"1 on a public holiday of {holidays} (python-holidays), else 0"
+    return out
+
+
 # The parts that vary at a frequency (its pandas alias without a multiple or anchor).
 DEFAULTS = {
     "min": ("hour", "dow"),

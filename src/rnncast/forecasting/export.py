@@ -15,9 +15,17 @@ The recursive roll-out is unrolled into the graph for the number of steps asked 
 the same kernels a step at a time). Windows must be whole: a series shorter than the lookback
 repeats its first value before it, as a padded fit does.
 
-Refused, in one line each: runs with inputs known ahead (the graph would need their future
-values as another input; not built yet), and forecasts beyond one horizon of a model with past
-covariates (their future is unknown).
+A run with inputs known ahead (``--known``, ``--calendar``, ``--holidays``, static
+covariates) takes one more input, ``future`` (B, R, K) float32: the K known columns
+(``metadata["known"]``, in that order) on the R rows after each window
+(``metadata["future_rows"]``: the rows the forecast reads, at least one horizon), in original
+units. The graph reads them ahead as the fitted network does (row t of a window beside the
+known values of row t + one call's rows) and rolls the forecast on block by block as
+``Forecaster.forecast`` does. Calendar and holiday columns are the user's to compute:
+``metadata["known_columns"]`` says how, from the date on the clock of the run's zone.
+
+Refused, in one line each: forecasts beyond one horizon of a model with past covariates
+(their future is unknown).
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnncast.data.calendar import describe_calendar
 from rnncast.errors import ConfigError, RnncastError
 from rnncast.forecasting.future import leads_of
 from rnncast.forecasting.predictor import Predictor
@@ -50,11 +59,6 @@ class Exported(nn.Module):
 
     def __init__(self, p: Predictor, steps: int | None) -> None:
         super().__init__()
-        if p.known:
-            raise ConfigError(
-                "This run reads inputs known ahead, which the ONNX export does not take yet; "
-                "export a run without --known, --calendar or --holidays."
-            )
         self.net, self.lookback, self.strategy = p.net, p.lookback, p.strategy
         self.block = 1 if p.strategy == "recursive" else p.max_step  # rows per network call
         self.leads = leads_of(p, steps, "export")
@@ -63,25 +67,47 @@ class Exported(nn.Module):
                 f"The model reads past covariates (--features), unknown beyond one horizon: "
                 f"export at most {p.max_step} steps."
             )
-        self.where = [p.targets.index(i) for i in p.inputs] if not p.past else []
         self.quantiles = p.quantiles
         s = p.scaler
+        self.columns = _window_columns(p, s.shift_.shape[1])  # the frame's, in the window
+        self.where = [p.targets.index(i) for i in p.inputs] if not (p.past or p.known) else []
         f32 = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
-        self.register_buffer("shift_in", f32(s.shift_[:, p.inputs]))  # (G, F)
-        self.register_buffer("scale_in", f32(s.scale_[:, p.inputs]))
+        self.register_buffer("shift_in", f32(s.shift_[:, self.columns]))  # (G, W)
+        self.register_buffer("scale_in", f32(s.scale_[:, self.columns]))
         self.register_buffer("shift_out", f32(s.shift_[:, p.targets]))  # (G, C)
         self.register_buffer("scale_out", f32(s.scale_[:, p.targets]))
         self.seasonal = s.seasonal
         if self.seasonal:
-            self.register_buffer("season_in", f32(s.seasons_[:, :, p.inputs]))  # (G, m, F)
+            self.register_buffer("season_in", f32(s.seasons_[:, :, self.columns]))  # (G, m, W)
             self.register_buffer("season_out", f32(s.seasons_[:, :, p.targets]))  # (G, m, C)
         self.series_aware = p.embedded
+        self.known = bool(p.known)
+        if self.known:
+            self._read_ahead(p, s, f32)
+
+    def _read_ahead(self, p: Predictor, s, f32) -> None:
+        """What the roll-out of a model with known inputs needs (see :meth:`_roll_known`)."""
+        n_frame = s.shift_.shape[1]
+        # past covariates and targets; past the window only targets (a model whose roll-out
+        # would read past covariates there is refused above, or at its fit if recursive)
+        frame = [i for i in p.inputs if i < n_frame]
+        self.kpos = [self.columns.index(k) for k in p.known]  # known columns in the window
+        self.fpos = [self.columns.index(i) for i in frame]
+        self.targets_of = [p.targets.index(i) if i in p.targets else -1 for i in frame]
+        position = {i: k for k, i in enumerate(frame)}  # (frame inputs, then read-ahead) order
+        self.order = [position[i] if i < n_frame else len(frame) + i - n_frame for i in p.inputs]
+        self.reach = p.reach
+        self.block = 1 if p.step_by_step else p.max_step
+        self.future_rows = max(max(self.leads), self.reach)
+        self.register_buffer("shift_known", f32(s.shift_[:, p.known]))  # (G, K)
+        self.register_buffer("scale_known", f32(s.scale_[:, p.known]))
 
     def forward(
         self,
         window: torch.Tensor,
         series: torch.Tensor | None = None,
         phase: torch.Tensor | None = None,
+        future: torch.Tensor | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         b, n_rows = window.shape[0], window.shape[1]
         if series is None:
@@ -91,7 +117,14 @@ class Exported(nn.Module):
             x = x / _factors(self.season_in, series, phase, torch.arange(n_rows))
         x = (x - self.shift_in[series][:, None]) / self.scale_in[series][:, None]
         aware = series if self.series_aware else None
-        out = self._original(self._roll(x, aware), series, phase)  # (B, N, C)
+        if self.known:
+            future = (future - self.shift_known[series][:, None]) / self.scale_known[series][
+                :, None
+            ]
+            scaled, x = self._roll_known(x, future, aware)
+        else:
+            scaled = self._roll(x, aware)
+        out = self._original(scaled, series, phase)  # (B, N, C)
         if not self.quantiles:
             return out
         every = self.net.every(x, aware)[:, : len(self.leads)]  # (B, N, C, Q), scaled
@@ -120,6 +153,47 @@ class Exported(nn.Module):
                 x = torch.cat([x, y[:, :, self.where]], dim=1)[:, -self.lookback :]
         return torch.cat(blocks, dim=1)
 
+    def _roll_known(self, x: torch.Tensor, future: torch.Tensor, series):
+        """:meth:`_roll` for a model that reads known values ahead, as
+        :func:`rnncast.evaluation.modes.roll_forward` does it: beside row t of a window the
+        known values of row t + ``reach``; blocks of ``block`` rows, the last ending at the
+        last step. Returns the scaled forecasts (B, N, C) and the first network input."""
+        lookback = self.lookback
+        timeline = torch.cat([x[:, :, self.kpos], future], dim=1)  # (B, L + R, K), scaled
+        ahead = timeline[:, self.reach :]  # row t: the known values of row t + reach
+        base = x[:, :, self.fpos]  # (B, L, frame inputs)
+
+        def network_input(t: int, made: list[torch.Tensor]) -> torch.Tensor:
+            rows = base
+            if made:  # rows past the window: the forecasts so far (inputs are targets)
+                forecasts = torch.cat(made, dim=1)[:, :, self.targets_of]
+                rows = torch.cat([base, forecasts], dim=1)
+            both = torch.cat([rows[:, t - lookback : t], ahead[:, t - lookback : t]], dim=2)
+            return both[:, :, self.order]
+
+        first = network_input(lookback, [])
+        if self.leads != list(range(1, len(self.leads) + 1)):  # a set of steps: one call
+            return self.net(first, series), first
+        steps = len(self.leads)
+        starts = list(range(lookback, lookback + steps, self.block))
+        if steps > self.block and steps % self.block:
+            starts[-1] = lookback + steps - self.block  # no window reads past the last step
+        made, done = [], lookback
+        for t in starts:
+            y = self.net(first if t == lookback else network_input(t, made), series)
+            made.append(y[:, done - t : self.block])
+            done = t + self.block
+        return torch.cat(made, dim=1)[:, :steps], first
+
+
+def _window_columns(p: Predictor, n_frame: int) -> list[int]:
+    """The frame columns a window holds: the network's inputs; with known inputs, the
+    past covariates and targets it reads and every known column (read ahead), in frame
+    order."""
+    if not p.known:
+        return list(p.inputs)
+    return sorted({*(i for i in p.inputs if i < n_frame), *p.known})
+
 
 def _factors(seasons: torch.Tensor, series, phase, rows) -> torch.Tensor:
     """Seasonal factors (B, R, K) of ``rows`` (R,) after each window's first row's ``phase``,
@@ -143,11 +217,13 @@ def export_onnx(f, path: str | Path, steps: int | None = None, overwrite: bool =
     module = Exported(p, steps).eval()
     data = f.data_
     g = max(1, data.n_series)
-    example = {"window": torch.ones(2, p.lookback, len(p.inputs))}
+    example = {"window": torch.ones(2, p.lookback, len(module.columns))}
     if g > 1 or p.embedded:
         example["series"] = torch.zeros(2, dtype=torch.long)
     if module.seasonal:
         example["phase"] = torch.zeros(2, dtype=torch.long)
+    if module.known:
+        example["future"] = torch.ones(2, module.future_rows, len(p.known))
     names = list(example)
     outputs = ["forecast", "quantiles"] if module.quantiles else ["forecast"]
     axes = {name: {0: "batch"} for name in [*names, *outputs]}
@@ -194,7 +270,7 @@ class _Positional(nn.Module):
 def describe(f, module: Exported, names: list[str]) -> dict[str, Any]:
     """What a consumer needs to call the graph, and where it came from."""
     data, p, cfg = f.data_, f.predictor_, f.config_
-    columns = [data.columns[i] for i in p.inputs]
+    columns = [data.columns[i] for i in module.columns]
     out: dict[str, Any] = {
         "format": "rnncast-onnx",
         "rnncast": __version__,
@@ -206,7 +282,7 @@ def describe(f, module: Exported, names: list[str]) -> dict[str, Any]:
         "zone": data.zone,  # the time zone of the run's dates (None: none given)
         "season": f.season_,
         "model": cfg.model,
-        "graph_inputs": {name: _shape(name, p, columns) for name in names},
+        "graph_inputs": {name: _shape(name, p, columns, module) for name in names},
         "graph_output": {"forecast": f"(batch, {len(module.leads)}, {len(data.targets)})"},
         "quantiles": list(module.quantiles or []),
         "units": "original units in and out; scaling and seasonality inside the graph",
@@ -221,14 +297,39 @@ def describe(f, module: Exported, names: list[str]) -> dict[str, Any]:
         out["id"] = data.id_column
     if "phase" in names:
         out["phase"] = PHASE_NOTE
+    if module.known:
+        known = [data.columns[i] for i in p.known]
+        out["known"], out["future_rows"] = known, module.future_rows
+        out["known_columns"] = known_columns(data, known)
     source = f.source_ or {}
     out["data"] = {k: source[k] for k in ("path", "sha256") if source.get(k) is not None}
     return out
 
 
-def _shape(name: str, p: Predictor, columns: list[str]) -> str:
+def known_columns(data, names: list[str]) -> dict[str, str]:
+    """How each known column is made, for a consumer that must give its future values."""
+    made = describe_calendar(data.calendar, data.holidays)
+    clock = f" on the clock of time zone {data.zone}" if data.zone else ""
+    static = set(data.static_columns)
+    out = {}
+    for name in names:
+        if name in made:
+            out[name] = made[name] + f", of the row's date{clock}"
+        elif name in static:
+            out[name] = "a static covariate: the series' own value on every row"
+        else:
+            out[name] = "the user's column, known ahead: its planned or forecast values"
+    return out
+
+
+def _shape(name: str, p: Predictor, columns: list[str], module: Exported) -> str:
     if name == "window":
         return f"float32 (batch, {p.lookback}, {len(columns)}): the last rows of {columns}"
+    if name == "future":
+        return (
+            f"float32 (batch, {module.future_rows}, {len(p.known)}): the known columns (see "
+            "'known') on the rows after the window, in original units"
+        )
     if name == "series":
         return "int64 (batch,): each window's series number, as listed in 'series'"
     return "int64 (batch,): the seasonal phase of each window's first row, see 'phase'"

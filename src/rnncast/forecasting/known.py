@@ -8,7 +8,6 @@ model knows, and that the future values cover every date the forecast needs.
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Sequence
 from typing import Any
 

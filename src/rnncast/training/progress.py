@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-
 # Seconds into an epoch before its batches are shown: short epochs show only the epoch count.
 LONG_EPOCH = 2.0
 

@@ -194,22 +194,25 @@ def test_inputs_known_ahead_export_with_their_future(tmp_path, settings, steps):
 def test_a_panel_with_known_and_past_inputs_exports(tmp_path):
     daily = datasets.load("chicago").iloc[-200:]
     frames = [
-        daily.assign(line=name, ridership=daily["ridership"] * k)
+        daily.assign(line=name, ridership=daily["ridership"] * k, size=float(k))
         for k, name in ((1, "a"), (3, "b"))
     ]
     data = pd.concat(frames)
     f = Forecaster(model="gru", **TINY, horizon=3, embed=2).fit(
-        data, target="ridership", id="line", known=["temp_max"], features=["precip"]
+        data, target="ridership", id="line", known=["temp_max"], features=["precip"], static="size"
     )
     path = f.export_onnx(str(tmp_path / "panel.onnx"))
     meta = metadata(path)
-    assert meta["inputs"] == ["precip", "temp_max", "ridership"] and meta["known"] == ["temp_max"]
+    assert meta["inputs"] == ["precip", "temp_max", "size", "ridership"]
+    assert meta["known"] == ["temp_max", "size"]
+    assert meta["known_columns"]["size"].startswith("a static covariate")
     ahead = chicago_ahead(daily, 3)
     future = pd.concat([ahead.assign(line=name) for name in ("a", "b")])
     want = f.forecast(3, future=future)
     session = ort.InferenceSession(path)
     for k, frame in enumerate(frames):
-        feeds = known_feeds(meta, frame, ahead, "date") | {"series": np.array([k], np.int64)}
+        own = ahead.assign(size=frame["size"].iloc[0])  # a static value: the same on every row
+        feeds = known_feeds(meta, frame, own, "date") | {"series": np.array([k], np.int64)}
         got = session.run(None, feeds)[0][0, :, 0]
         expected = want.loc[want["line"] == meta["series"][k], "ridership"].to_numpy()
         np.testing.assert_allclose(got, expected, rtol=1e-4)

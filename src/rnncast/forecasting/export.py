@@ -12,8 +12,8 @@ forecast of N steps (``metadata["steps"]``, the leads) of the C targets; with qu
 
 The recursive roll-out is unrolled into the graph for the number of steps asked for at export
 (measured in ``benchmarks/export_latency.py``: an ONNX ``Loop`` makes long roll-outs' files
-a fifth of the size but each forecast about 3 % slower). Windows must be whole: a series shorter than the lookback
-repeats its first value before it, as a padded fit does.
+a fifth of the size but each forecast about 3 % slower). Windows must be whole: a series
+shorter than the lookback repeats its first value before it, as a padded fit does.
 
 A run with inputs known ahead (``--known``, ``--calendar``, ``--holidays``, static
 covariates) takes one more input, ``future`` (B, R, K) float32: the K known columns

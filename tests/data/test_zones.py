@@ -162,3 +162,12 @@ def _calendar(parts, holidays=None):
     from rnncast.data.ahead import Known
 
     return Known.of(calendar=parts, holidays=holidays)
+
+
+def test_evaluate_since_a_date_on_the_local_clock():
+    """--since 2024-06-18 of hourly data in +02:00 starts at local midnight, 22:00 UTC."""
+    f = Forecaster(**TINY, test_size=48, val_size=24).fit(hourly(), "load")
+    scored = f.evaluate(data=hourly(), since="2024-06-18")["scored"]
+    assert scored["from"] == "2024-06-18" and scored["rows"] == 3 * 24
+    summer = f.evaluate(data=hourly(), since="2024-06-18T02:00+04:00")["scored"]
+    assert summer["from"] == "2024-06-18" and summer["rows"] == 3 * 24  # the same moment

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from rnncast.errors import DataError
+from rnncast.errors import ConfigError, DataError
 
 DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds", "month", "day", "period")
 
@@ -56,6 +56,22 @@ def localize(index: pd.Index, zone: str | None) -> pd.Index:
     if zone is None or not isinstance(index, pd.DatetimeIndex):
         return index
     return (index if index.tz is not None else index.tz_localize("UTC")).tz_convert(zone)
+
+
+def in_zone(stamp: pd.Timestamp, zone, name: str) -> pd.Timestamp:
+    """A date the user named (``name`` says where) as a moment in the data's ``zone`` (None:
+    dates without one): a date without a zone is read as the clock there shows it."""
+    if stamp.tzinfo is not None:
+        return stamp.tz_convert(zone)
+    if zone is None:
+        return stamp
+    try:
+        return stamp.tz_localize(zone)
+    except (ValueError, TypeError):  # a time skipped or repeated by summer time
+        raise ConfigError(
+            f"{name} {stamp} is not one moment in time zone {zone} (summer time skips or "
+            "repeats it); give its offset, e.g. 2024-03-31T03:00+02:00."
+        ) from None
 
 
 def wall_clock(index: pd.Index, zone: str | None) -> pd.Index:

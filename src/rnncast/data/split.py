@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from rnncast.data.dates import in_zone
 from rnncast.data.sizes import Size
 from rnncast.errors import ConfigError
 
@@ -62,11 +63,7 @@ def _rows(index: pd.Index, size: Size, name: str, end: int) -> int:
             raise ConfigError(
                 f"`{name}` {size!r} is neither a fraction, a row count nor a date."
             ) from None
-        zone = getattr(index, "tz", None)  # dates in the data's zone: a date without one is in it
-        if start.tzinfo is not None:
-            start = start.tz_convert(zone)
-        elif zone is not None:
-            start = _in_zone(start, zone, name)
+        start = in_zone(start, getattr(index, "tz", None), f"`{name}`")
         if end == 0 or not index[0] < start <= index[end - 1]:
             raise ConfigError(
                 f"`{name}` date {size} lies outside the data it splits "
@@ -87,14 +84,3 @@ def _option(name: str) -> str:
     """``test_size`` -> ``--test-size``: the CLI's form, which rnncast.errors maps to the
     caller's (``test_size=24`` in Python)."""
     return "--" + name.replace("_", "-")
-
-
-def _in_zone(stamp: pd.Timestamp, zone, name: str) -> pd.Timestamp:
-    """A date without a zone read as the clock in ``zone`` shows it."""
-    try:
-        return stamp.tz_localize(zone)
-    except (ValueError, TypeError):  # a time skipped or repeated by summer time
-        raise ConfigError(
-            f"`{name}` {stamp} is not one moment in time zone {zone} (summer time skips or "
-            "repeats it); give its offset, e.g. 2024-03-31T03:00+02:00."
-        ) from None

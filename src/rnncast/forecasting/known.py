@@ -16,7 +16,7 @@ import pandas as pd
 
 from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.data.ahead import Known, check_future_dates
-from rnncast.data.dates import parse_dates, when
+from rnncast.data.dates import in_zone, parse_dates, when
 from rnncast.data.io import read_table
 from rnncast.data.load import load
 from rnncast.data.prepared import PreparedData
@@ -195,6 +195,9 @@ def scored_part(
         if n_train >= len(fitted.frame):
             raise DataError("The model was trained on every row it was given; name --since.")
         since = fitted.frame.index[n_train]
+        given = False
+    else:
+        given = True
     if isinstance(index, pd.DatetimeIndex):
         try:
             if isinstance(since, int | np.integer):
@@ -202,6 +205,9 @@ def scored_part(
             since = pd.Timestamp(since)
         except (TypeError, ValueError):
             raise ConfigError(f"--since {since!r} is not a date.") from None
+        if given:  # read in the data's zone; held in UTC
+            since = in_zone(since, fresh.zone, "--since")
+            since = since if since.tzinfo is None else since.tz_convert(None)
     elif not isinstance(since, int | np.integer):
         raise ConfigError("Without dates --since is a row number of the new data.")
     start = int(index.searchsorted(since))

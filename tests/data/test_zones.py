@@ -4,8 +4,6 @@ zone, and every date that leaves rnncast (forecasts, summaries, plots) written i
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -140,18 +138,17 @@ def test_plots_draw_the_local_clock_and_name_the_zone():
 
 
 def test_cli_writes_forecast_dates_with_their_offset(tmp_path):
+    from typer.testing import CliRunner
+
+    from rnncast.cli.app import app
+
     hourly().to_csv(tmp_path / "load.csv", index=False)
-    rnncast = [sys.executable, "-m", "rnncast"]
-    run = tmp_path / "run"
-    fit = [*rnncast, "fit", str(tmp_path / "load.csv"), "--target", "load", "--epochs", "1"]
-    done = subprocess.run(
-        [*fit, "--model", "gru", "--units", "4", "--lookback", "6", "-q", "--out", str(run)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
-    out = tmp_path / "f.csv"
-    subprocess.run([*rnncast, "forecast", str(run), "--steps", "2", "--out", str(out)], check=True)
+    run, out = tmp_path / "run", tmp_path / "f.csv"
+    fit = ["fit", str(tmp_path / "load.csv"), "--target", "load", "--epochs", "1", "--model"]
+    fit += ["gru", "--units", "4", "--lookback", "6", "-q", "--out", str(run)]
+    assert CliRunner().invoke(app, fit).exit_code == 0
+    done = CliRunner().invoke(app, ["forecast", str(run), "--steps", "2", "--out", str(out)])
+    assert done.exit_code == 0, done.output
     assert [line.split(",")[0] for line in out.read_text().splitlines()[1:3]] == [
         "2024-06-21T00:00:00+02:00",
         "2024-06-21T01:00:00+02:00",

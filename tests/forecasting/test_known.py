@@ -187,6 +187,7 @@ def test_the_last_block_ends_at_the_last_step():
     assert np.isnan(blind).any()  # without it the last block reads the unknown rows
 
 
+@pytest.mark.slow  # four processes, each importing torch
 def test_cli_known_inputs_end_to_end(tmp_path):
     frame = promotions(120)
     frame.loc[110:, "sales"] = np.nan

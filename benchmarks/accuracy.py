@@ -139,7 +139,9 @@ def main() -> None:
     parser.add_argument("set", choices=DEVELOPMENT + FINAL)
     parser.add_argument("--validate", action="store_true", help="score the training parts")
     parser.add_argument("--final", action="store_true", help="allow a final-check set")
-    parser.add_argument("--methods", default="naive,snaive,ets,theta")
+    parser.add_argument(
+        "--methods", default="naive,snaive,ets,theta", help="seasonal naive (snaive) is always run"
+    )
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument(
         "--cost",
@@ -162,7 +164,9 @@ def main() -> None:
     if args.set in FINAL and not args.final:
         parser.error(f"{args.set} is a final check: pass --final, once, and never tune on it")
     mode = "validate" if args.validate else "test"
-    stats = statistical(args.set, mode, args.methods)
+    methods = args.methods.split(",")
+    methods += [] if "snaive" in methods else ["snaive"]  # every ratio is to seasonal naive
+    stats = statistical(args.set, mode, ",".join(methods))
     series = stats["series"]
     rows = {}
     names = {"naive": "Naive", "snaive": "SeasonalNaive", "ets": "AutoETS", "theta": "AutoTheta"}

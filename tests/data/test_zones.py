@@ -168,3 +168,14 @@ def test_evaluate_since_a_date_on_the_local_clock():
     assert scored["from"] == "2024-06-18" and scored["rows"] == 3 * 24
     summer = f.evaluate(data=hourly(), since="2024-06-18T02:00+04:00")["scored"]
     assert summer["from"] == "2024-06-18" and summer["rows"] == 3 * 24  # the same moment
+
+
+def test_the_backtest_plot_names_the_zone_as_the_rest_do(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from rnncast.reports.plots import plot_backtest
+
+    frame = prepare(hourly(), "load")
+    local = frame.frame.set_axis(frame.local(frame.frame.index))
+    plot_backtest(local, [], "load", tmp_path / "b.png")
+    assert plt.gcf().axes[0].get_xlabel() == "time (time zone +02:00)"

@@ -90,7 +90,7 @@ def date_zone(column: pd.Series) -> str | None:
     and no zone names them (summer time), None for dates without a zone."""
     if pd.api.types.is_datetime64_any_dtype(column):
         tz = getattr(column.dtype, "tz", None)
-        return None if tz is None else _zone_name(str(tz))
+        return None if tz is None else zone_name(tz)
     text = column.dropna().astype("string").str.strip()
     suffix = text.str.extract(f"({_ZONE_SUFFIX})$", expand=False).dropna()
     if suffix.empty:
@@ -107,8 +107,9 @@ def _offset(suffix: str) -> str:
     return f"{suffix[:3]}:{suffix[-2:]}"
 
 
-def _zone_name(tz: str) -> str:
-    """pandas' name of a zone ('UTC+01:00' for a fixed offset) as rnncast writes it."""
+def zone_name(tz) -> str:
+    """A zone (pandas writes a fixed offset 'UTC+01:00') as rnncast writes it: '+01:00'."""
+    tz = str(tz)
     return tz[3:] if tz.startswith("UTC") and len(tz) > 3 else tz
 
 

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from rnncast.data.dates import zone_name  # noqa: E402
 from rnncast.reports.terminal import model_name  # noqa: E402
 
 if TYPE_CHECKING:
@@ -320,7 +321,8 @@ def leaderboard_title(kinds: set[str]) -> str:
 def plot_backtest(frame: pd.DataFrame, folds: list[dict], target: str, path: Path) -> None:
     """The actual series with every fold's recursive forecast over its test rows."""
     fig, ax = plt.subplots(figsize=(11, 4.5))
-    zone = getattr(frame.index, "tz", None)
+    tz = getattr(frame.index, "tz", None)
+    zone = zone_name(tz) if tz is not None else None
     frame = frame.set_axis(clock(frame.index))
     ax.plot(frame.index, frame[target], color=COLORS["actual"], lw=1, label="actual")
     cmap = plt.get_cmap("tab10")

@@ -179,3 +179,13 @@ def test_the_backtest_plot_names_the_zone_as_the_rest_do(tmp_path):
     local = frame.frame.set_axis(frame.local(frame.frame.index))
     plot_backtest(local, [], "load", tmp_path / "b.png")
     assert plt.gcf().axes[0].get_xlabel() == "time (time zone +02:00)"
+
+
+def test_future_values_with_local_dates_meet_the_data_zone():
+    """A future file whose dates carry no zone is read on the data zone's clock, as the
+    same file with offsets would be."""
+    data = hourly().assign(plan=lambda d: np.arange(len(d)) % 5.0)
+    f = Forecaster(**TINY, horizon=2).fit(data, "load", known="plan")
+    local = pd.DataFrame({"time": ["2024-06-21 00:00", "2024-06-21 01:00"], "plan": [3.0, 4.0]})
+    aware = local.assign(time=local["time"] + "+02:00")
+    pd.testing.assert_frame_equal(f.forecast(2, future=local), f.forecast(2, future=aware))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.data.ahead import Known, check_future_dates
-from rnncast.data.dates import in_zone, parse_dates, when
+from rnncast.data.dates import date_zone, in_zone, parse_dates, when
 from rnncast.data.io import read_table
 from rnncast.data.load import load
 from rnncast.data.prepared import PreparedData
@@ -102,6 +102,15 @@ def attach_future(data: PreparedData, source: Any) -> PreparedData:
         raise ConfigError("Future values need dates; the model was fitted without a date column.")
     frame = raw[[c for c in (id_column, *data.user_known) if c]].copy()
     frame.index = parse_dates(raw[date], date, [])
+    if data.zone is not None and date_zone(raw[date]) is None:  # the data zone's clock
+        try:
+            frame.index = frame.index.tz_localize(data.zone).tz_convert(None)
+        except (ValueError, TypeError):
+            raise DataError(
+                f"The future file's dates have no time zone, and one of them is not one moment "
+                f"in the data's zone {data.zone} (summer time skips or repeats it); write "
+                "them with their offset."
+            ) from None
     for name in data.user_known:
         frame[name] = _numbers(frame[name], name)
     if not data.ids:

@@ -200,13 +200,11 @@ def scored_part(
     ``since`` on are scored (by default those after the fitted series' training rows, which
     the model never learned from); the rows before are history only."""
     index = fresh.frame.index
+    given = since is not None  # the user's date is read in the data's zone; ours is held in UTC
     if since is None:
         if n_train >= len(fitted.frame):
             raise DataError("The model was trained on every row it was given; name --since.")
         since = fitted.frame.index[n_train]
-        given = False
-    else:
-        given = True
     if isinstance(index, pd.DatetimeIndex):
         try:
             if isinstance(since, int | np.integer):
@@ -214,7 +212,7 @@ def scored_part(
             since = pd.Timestamp(since)
         except (TypeError, ValueError):
             raise ConfigError(f"--since {since!r} is not a date.") from None
-        if given:  # read in the data's zone; held in UTC
+        if given:
             since = in_zone(since, fresh.zone, "--since")
             since = since if since.tzinfo is None else since.tz_convert(None)
     elif not isinstance(since, int | np.integer):

@@ -189,3 +189,17 @@ def test_future_values_with_local_dates_meet_the_data_zone():
     local = pd.DataFrame({"time": ["2024-06-21 00:00", "2024-06-21 01:00"], "plan": [3.0, 4.0]})
     aware = local.assign(time=local["time"] + "+02:00")
     pd.testing.assert_frame_equal(f.forecast(2, future=local), f.forecast(2, future=aware))
+
+
+def test_errors_name_our_own_dates_in_the_data_zone():
+    """A date rnncast works out itself (the date a future row should have, the default
+    --since) is named on the data zone's clock, as every output is, not in UTC."""
+    data = hourly().assign(plan=lambda d: np.arange(len(d)) % 5.0)
+    f = Forecaster(**TINY, horizon=2).fit(data, "load", known="plan")
+    late = pd.DataFrame({"time": ["2024-06-21 01:00", "2024-06-21 02:00"], "plan": [3.0, 4.0]})
+    with pytest.raises(DataError) as caught:
+        f.forecast(2, future=late)
+    assert "should be 2024-06-21:" in str(caught.value)  # local midnight: 22:00 in UTC
+    assert "(2024-06-20 23:00:00+02:00)" in str(caught.value)
+    with pytest.raises(DataError, match=r"1 rows from 2024-06-20 23:00:00\+02:00 on"):
+        f.evaluate(data=data, since="2024-06-20 23:00")

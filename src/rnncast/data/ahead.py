@@ -97,7 +97,7 @@ def with_known(
         cal = calendar_frame(wall, parts, known.holidays).set_axis(frame.index)
         frame = pd.concat([frame.iloc[:, : -len(targets)], cal, frame[list(targets)]], axis=1)
     if future is not None and isinstance(frame.index, pd.DatetimeIndex):
-        check_future_dates(frame.index, future.index, freq)
+        check_future_dates(frame.index, future.index, freq, zone)
     return PreparedData(
         frame,
         targets,
@@ -114,14 +114,18 @@ def with_known(
     )
 
 
-def check_future_dates(history: pd.DatetimeIndex, dates: pd.DatetimeIndex, freq) -> None:
-    """Future dates must go on from the last observation at the data's frequency."""
+def check_future_dates(
+    history: pd.DatetimeIndex, dates: pd.DatetimeIndex, freq, zone: str | None = None
+) -> None:
+    """Future dates must go on from the last observation at the data's frequency (dates
+    held in UTC are named in the data's ``zone``)."""
     expected = pd.date_range(history[-1], periods=len(dates) + 1, freq=freq)[1:]
     wrong = np.flatnonzero(expected != dates)
     if len(wrong):
         k = int(wrong[0])
         raise DataError(
-            f"Future date {when(dates[k])} should be {when(expected[k])}: future rows must go "
-            f"on from the last observation ({when(history[-1])}) at frequency {freq!r}, one "
+            f"Future date {when(dates[k], zone)} should be {when(expected[k], zone)}: future "
+            f"rows must go on from the last observation ({when(history[-1], zone)}) at "
+            f"frequency {freq!r}, one "
             "row per date."
         )

@@ -246,10 +246,13 @@ def _calendar_with_gaps(index: pd.DatetimeIndex, notes: list[str]) -> str | None
     return None
 
 
-def when(stamp) -> str:
-    """A date in few words: without its time at midnight; a row number as it is."""
+def when(stamp, zone: str | None = None) -> str:
+    """A date in few words: without its time at midnight; a row number as it is. A date held
+    in UTC (see :func:`localize`) is shown in the data's ``zone``."""
     if not isinstance(stamp, pd.Timestamp):
         return f"row {stamp}"
+    if zone is not None:
+        stamp = localize(pd.DatetimeIndex([stamp]), zone)[0]
     return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
 
 

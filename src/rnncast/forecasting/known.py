@@ -141,7 +141,7 @@ def _numbers(column: pd.Series, name: str) -> pd.Series:
 def _checked(future: pd.DataFrame, part: PreparedData, series: str | None) -> pd.DataFrame:
     where = f" of series {series!r}" if series is not None else ""
     try:
-        check_future_dates(part.frame.index, future.index, part.freq)
+        check_future_dates(part.frame.index, future.index, part.freq, part.zone)
     except DataError as exc:
         raise DataError(f"{exc.raw()[:-1]}{where}.") from None
     return future
@@ -160,7 +160,8 @@ def check_known_ahead(data: PreparedData, need: int) -> None:
     where = f" of series {data.name!r}" if data.name is not None else ""
     raise DataError(
         f"The forecast needs the known column {data.known[col]!r}{where} on the {need} dates "
-        f"{when(dates[0])} .. {when(dates[-1])}; it has no value on {when(dates[row])}. Give "
+        f"{when(dates[0], data.zone)} .. {when(dates[-1], data.zone)}; it has no value on "
+        f"{when(dates[row], data.zone)}. Give "
         "the future values with --future or as rows after the data "
         "with the target empty."
     )
@@ -217,16 +218,16 @@ def scored_part(
             since = since if since.tzinfo is None else since.tz_convert(None)
     elif not isinstance(since, int | np.integer):
         raise ConfigError("Without dates --since is a row number of the new data.")
-    start = int(index.searchsorted(since))
+    start, shown = int(index.searchsorted(since)), when(since, fresh.zone)
     where = f" of series {fresh.name!r}" if fresh.name is not None else ""
     if start < cfg.history:
         raise DataError(
-            f"Scoring from {when(since)} needs {cfg.history} rows before it (--lookback); "
+            f"Scoring from {shown} needs {cfg.history} rows before it (--lookback); "
             f"the new data{where} has {start}. Give earlier rows or a later --since."
         )
     if len(index) - start < cfg.max_step:
         raise DataError(
-            f"The new data{where} has {len(index) - start} rows from {when(since)} on, fewer "
+            f"The new data{where} has {len(index) - start} rows from {shown} on, fewer "
             f"than --horizon {cfg.max_step}; give newer rows or an earlier --since."
         )
     return Split(start, 0, len(index) - start)

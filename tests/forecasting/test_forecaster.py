@@ -293,3 +293,23 @@ def test_huge_values_and_constant_columns(daily_frame):
     flat = daily_frame.assign(x=3.0)
     g = Forecaster(**TINY).fit(flat, target="y", features=["x"])
     assert any("'x' is constant over the training rows" in n for n in g.data_.notes)
+
+
+def test_a_refit_that_fails_in_training_leaves_the_last_fit_whole(daily_frame):
+    """``on_prepared`` sees the new data before training; if that training then fails, the
+    forecaster keeps the previous fit's settings, data and network together."""
+    f = Forecaster(**TINY).fit(daily_frame, "y")
+    before = (f.config_, f.data_, f.predictor_, f.metrics_)
+    expected = f.forecast(5)
+    seen = []
+
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    f.set_params(lookback=TINY["lookback"] + 2)
+    with pytest.raises(KeyboardInterrupt):
+        f.fit(daily_frame.iloc[:-20], "y", on_prepared=seen.append, on_epoch=stop)
+    assert seen and seen[0].config_.lookback == TINY["lookback"] + 2  # the new data were shown
+    after = (f.config_, f.data_, f.predictor_, f.metrics_)
+    assert all(a is b for a, b in zip(after, before, strict=True))
+    pd.testing.assert_frame_equal(f.forecast(5), expected)

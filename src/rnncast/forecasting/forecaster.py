@@ -18,6 +18,7 @@ state, whose forecasting part is one :class:`~rnncast.forecasting.predictor.Pred
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
@@ -241,9 +242,10 @@ class Forecaster:
         if steps is not None:  # the forecast asked for must be possible, before training
             known_inputs.check_forecast(prep.data, prep.usable, cfg, steps)
         source = inputs.describe_source(data)
-        if on_prepared is not None:
-            self._set_state(cfg, prep.data, prep.splits, prep.usable, prep.season, source)
-            on_prepared(self)
+        if on_prepared is not None:  # a copy: a failed refit must leave the last fit whole
+            view = copy.copy(self)
+            view._set_state(cfg, prep.data, prep.splits, prep.usable, prep.season, source)
+            on_prepared(view)
         ctx = dist.start(cfg.batch_size) if distributed else dist.SINGLE
         device = dist.device_for(ctx, resolve_device(cfg.device))
         with fitting.fit_context(cfg, checkpoint, self.verbose, on_epoch, ctx) as (stop, report):

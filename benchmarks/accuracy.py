@@ -3,11 +3,13 @@ AutoTheta (statsforecast), on the same series and horizons, in one run.
 
     python benchmarks/accuracy.py m3-quarterly                 # the official test parts
     python benchmarks/accuracy.py m3-quarterly --validate      # training parts only: choose here
+    python benchmarks/accuracy.py m3-quarterly --validate --origin 2   # one horizon earlier
     python benchmarks/accuracy.py m3-monthly --final           # a final-check set, once
     python benchmarks/accuracy.py m3-monthly --cost            # time the default, no score
 
 Development sets (choose settings on them with --validate, which scores the last horizon of
-each training part and never reads the official test): m1-monthly, m1-quarterly,
+each training part, or with --origin K the K-th horizon from its end, and never reads the
+official test): m1-monthly, m1-quarterly,
 m3-quarterly, m3-yearly, m3-other, tourism-quarterly, tourism-yearly. Final checks (refused
 without --final; never tune on them): m3-monthly, tourism-monthly.
 
@@ -138,6 +140,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("set", choices=DEVELOPMENT + FINAL)
     parser.add_argument("--validate", action="store_true", help="score the training parts")
+    parser.add_argument(
+        "--origin",
+        type=int,
+        default=1,
+        help="with --validate: score the K-th horizon from the training part's end",
+    )
     parser.add_argument("--final", action="store_true", help="allow a final-check set")
     parser.add_argument(
         "--methods", default="naive,snaive,ets,theta", help="seasonal naive (snaive) is always run"
@@ -163,7 +171,9 @@ def main() -> None:
         return cost(args.set)
     if args.set in FINAL and not args.final:
         parser.error(f"{args.set} is a final check: pass --final, once, and never tune on it")
-    mode = "validate" if args.validate else "test"
+    if args.origin < 1 or (args.origin > 1 and not args.validate):
+        parser.error("--origin is a whole number >= 1, and goes with --validate")
+    mode = f"validate-{args.origin}" if args.validate else "test"
     methods = args.methods.split(",")
     methods += [] if "snaive" in methods else ["snaive"]  # every ratio is to seasonal naive
     stats = statistical(args.set, mode, ",".join(methods))
@@ -193,7 +203,10 @@ def main() -> None:
         median = [np.median(np.array(fs), axis=0).tolist() for fs in zip(*combined, strict=True)]
         rows["rnncast: the median of the recipes above"] = (*scores(series, median), total, "")
     base_smape, base_mase = rows["SeasonalNaive"][:2]
-    part = "last horizon of each training part" if args.validate else "official test parts"
+    part = "official test parts"
+    if args.validate:
+        back = "last horizon" if args.origin == 1 else f"horizon {args.origin} from the end"
+        part = f"{back} of each training part"
     print(
         f"{args.set}: {len(series)} series, horizon {series[0]['h']}, {part}; "
         f"mean over {args.seeds} seed(s) for rnncast.\n"

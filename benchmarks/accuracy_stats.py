@@ -4,8 +4,8 @@
     python accuracy_stats.py SET MODE OUT.json [METHODS]
 
 Writes the set's series (the training part and what is scored: the official test, or in
-``validate`` mode the training part's last horizon) and each method's forecasts, wall time
-and peak memory.
+``validate`` mode the training part's last horizon, in ``validate-K`` the K-th horizon from
+its end) and each method's forecasts, wall time and peak memory.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ def series_of(name: str):
 
 def split(s, mode: str):
     x, h = np.asarray(s.x, dtype=float), int(s.h)
-    if mode == "validate":
-        return x[:-h], x[-h:]
+    if mode.startswith("validate"):
+        back = int(mode.partition("-")[2] or 1)  # horizons from the training part's end
+        end = len(x) - (back - 1) * h
+        return x[: end - h], x[end - h : end]
     return x, np.asarray(s.xx, dtype=float)
 
 

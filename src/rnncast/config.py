@@ -41,9 +41,9 @@ DEVICES = ("auto", "cpu", "cuda")
 # What a setting left out (None) becomes. ``model="auto"`` (the default) takes the recipe that
 # benchmarks/accuracy.py chose on competition data (docs/accuracy.md): the median of five
 # LSTM(16), each window as log ratios to its mean (differences where the data are not all
-# positive), seasonality divided out, padded windows, MAE (on data without a season the
-# pinball loss at RECIPE_QUANTILE); its lookback, deseasonalising, loss, logs and scaler are
-# settled by the data (:meth:`FitConfig.resolve`). Any other model takes the plain settings.
+# positive), seasonality divided out, MAE, padded windows; its lookback, deseasonalising, logs
+# and scaler are settled by the data (:meth:`FitConfig.resolve`). Any other model takes the
+# plain settings.
 PLAIN = dict(
     units=(64,),
     lookback=30,
@@ -62,6 +62,7 @@ PLAIN = dict(
 RECIPE = dict(
     units=(16,),
     lr=3e-3,
+    loss="mae",
     epochs=40,
     batch_size=64,
     patience=0,
@@ -69,10 +70,6 @@ RECIPE = dict(
     members=5,
     pad=True,
 )
-# The recipe's quantile on data without a season (yearly, "other"): just under the median, as
-# ES-RNN does against overforecasts. Chosen on the training parts of benchmarks/accuracy.py's
-# sets without a season, three seeds (docs/accuracy.md); MAE stays where there is a season.
-RECIPE_QUANTILE = 0.45
 
 
 # Generous but finite bounds, so that no setting asks for more than a machine can give (a
@@ -131,8 +128,7 @@ class FitConfig:
         momentum: Momentum of SGD (ignored by the other optimizers).
         loss: ``mse``, ``mae`` or ``huber`` on scaled values, ``smape`` (symmetric
             absolute percentage error, scale-free across series), or ``pinball`` (the
-            quantile loss at ``quantile``). Left out with ``auto``: MAE, or on data without a
-            season pinball at ``RECIPE_QUANTILE`` (see :meth:`resolve`).
+            quantile loss at ``quantile``).
         quantile: The quantile ``pinball`` trains for (0.5: the median, as ``mae``; just
             under 0.5 counters a bias toward overforecasts, as in ES-RNN).
         epochs: Maximum passes over the training windows.
@@ -240,6 +236,7 @@ class FitConfig:
         for name, choices in (
             ("activation", ACTIVATIONS),
             ("optimizer", OPTIMIZERS),
+            ("loss", LOSSES),
             ("missing", MISSING),
             ("device", DEVICES),
             ("window_norm", WINDOW_NORMS),
@@ -247,8 +244,6 @@ class FitConfig:
             _check_choice(name, getattr(self, name), choices)
         if self.scaler is not None:  # None: the recipe's, settled by the data
             _check_choice("scaler", self.scaler, SCALERS)
-        if self.loss is not None:  # None: likewise
-            _check_choice("loss", self.loss, LOSSES)
         if self.strategy is not None:
             _check_choice("strategy", self.strategy, STRATEGIES)
         for name, (low, high) in LIMITS.items():
@@ -390,9 +385,7 @@ class FitConfig:
     def resolve(self, season: int, positive: bool | None = None) -> FitConfig:
         """The settings that the data settle, where they were left out: the lookback (the
         horizon, at least one ``season`` and two rows), ``deseason`` (the recipe's where
-        there is a season), the recipe's loss (MAE with a season, else pinball at
-        ``RECIPE_QUANTILE`` unless another ``quantile`` is given), and once the training rows
-        are known
+        there is a season), and once the training rows are known
         (``positive``: are all their target values above 0?) ``log`` (log ratios to the
         window's level on positive data) and the scaler (under logs ``mase``, which divides
         each series by its seasonal naive error and so weighs every series' MAE alike, as
@@ -402,10 +395,6 @@ class FitConfig:
             changes["lookback"] = max(2, self.max_step, season)
         if self.deseason is None:  # the recipe's: where the data have a season
             changes["deseason"] = season >= 2
-        if self.loss is None:
-            changes["loss"] = "mae" if season >= 2 else "pinball"
-            if changes["loss"] == "pinball" and self.quantile == 0.5:
-                changes["quantile"] = RECIPE_QUANTILE
         if positive is not None and self.log is None:
             changes["log"] = bool(positive) and self.window_norm != "none"
         log = changes.get("log", self.log)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from rnncast import FitConfig, Forecaster
 from rnncast.cli.app import app
-from rnncast.config import PLAIN, RECIPE, RECIPE_QUANTILE
+from rnncast.config import PLAIN, RECIPE
 from rnncast.nn.networks import Ensemble, WindowNorm
 
 
@@ -21,13 +21,9 @@ def test_left_out_settings_take_the_recipe_or_the_plain_values():
     assert auto.model == "auto" and auto.units == RECIPE["units"]
     for name, value in RECIPE.items():
         assert getattr(auto, name) == value, name
-    settled = (auto.lookback, auto.log, auto.scaler, auto.deseason, auto.loss)
-    assert settled == (None,) * 5  # the data settle them
+    settled = (auto.lookback, auto.log, auto.scaler, auto.deseason)
+    assert settled == (None, None, None, None)  # the data settle them
     assert auto.resolve(12).deseason is True and auto.resolve(1).deseason is False
-    assert (auto.resolve(12).loss, auto.resolve(12).quantile) == ("mae", 0.5)
-    assert (auto.resolve(1).loss, auto.resolve(1).quantile) == ("pinball", RECIPE_QUANTILE)
-    assert FitConfig(quantile=0.4).resolve(1).quantile == 0.4  # a quantile given: it wins
-    assert FitConfig(loss="mae").resolve(1).loss == "mae"
     plain = FitConfig(model="gru")
     for name, value in PLAIN.items():
         assert getattr(plain, name) == value, name
@@ -73,20 +69,6 @@ def test_a_default_fit_is_the_recipe_as_the_data_settle_it():
     assert f.forecast(6)["y"].notna().all()
     zero = Forecaster(horizon=6, epochs=1, members=1).fit(_monthly(80, zero=True), target="y")
     assert (zero.config_.log, zero.config_.scaler) == (False, "minmax")
-
-
-def test_data_without_a_season_train_the_recipe_on_pinball_just_under_the_median():
-    """Yearly data: no season to divide out, and the pinball loss at 0.45 (MAE with a season);
-    the quantile the network learns shows in a forecast below the MAE-trained one's."""
-    t = np.arange(40)
-    y = 100 * 1.03**t * np.exp(0.08 * np.random.default_rng(0).standard_normal(40))
-    data = pd.DataFrame({"year": pd.date_range("1980", periods=40, freq="YS"), "y": y})
-    kw = dict(horizon=4, epochs=30, members=1, seed=0)
-    f = Forecaster(**kw).fit(data, target="y")
-    assert (f.config_.loss, f.config_.quantile, f.config_.deseason) == ("pinball", 0.45, False)
-    low = Forecaster(**kw, quantile=0.1).fit(data, target="y")  # the same loss, far lower
-    assert (f.forecast(4)["y"] > low.forecast(4)["y"]).all()
-    assert "pinball" in json.dumps(f.config_.to_dict())
 
 
 def test_the_cli_default_and_the_settings_it_records(tmp_path):

@@ -126,7 +126,7 @@ def test_sharded_gradients_equal_the_whole_batch():
 
 
 def test_sharded_training_equals_the_whole_batch_loop(shard_calls):
-    cfg = FitConfig(epochs=3, batch_size=32, seed=3, val_size=0, loss="mae")
+    cfg = FitConfig(epochs=3, batch_size=32, seed=3, val_size=0)
     spec = "lstm(8) > gru(8) > dense"
     whole, sharded = _net(spec), _net(spec)
     train(sharded, _windows(), None, cfg, CPU)
@@ -138,7 +138,7 @@ def test_sharded_training_equals_the_whole_batch_loop(shard_calls):
 
 
 def test_sharded_training_with_dropout_repeats_exactly(shard_calls):
-    cfg = FitConfig(epochs=2, batch_size=32, seed=5, val_size=0, loss="mae")
+    cfg = FitConfig(epochs=2, batch_size=32, seed=5, val_size=0)
     first, second = _net(), _net()
     torch.manual_seed(5)  # as Forecaster.fit seeds before training
     train(first, _windows(), None, cfg, CPU)
@@ -151,7 +151,7 @@ def test_sharded_training_with_dropout_repeats_exactly(shard_calls):
 
 @pytest.mark.parametrize("after", [2, 9])
 def test_resume_in_shards_ends_with_the_same_weights(after, shard_calls):
-    cfg = FitConfig(epochs=3, batch_size=32, seed=2, val_size=0, patience=0, loss="mae")
+    cfg = FitConfig(epochs=3, batch_size=32, seed=2, val_size=0, patience=0)
     val_set = _windows(80, 1)
     whole = _net()
     expected = train(whole, _windows(), val_set, cfg, CPU)

@@ -56,8 +56,7 @@ def _plain_loop(net: nn.Module, windows: Windows, cfg: FitConfig) -> None:
     ],
 )
 def test_training_equals_a_plain_loop(spec, optimizer, extra):
-    settings = dict(epochs=3, batch_size=16, seed=3, val_size=0, optimizer=optimizer)
-    cfg = FitConfig(**{"loss": "mae", **settings, **extra})
+    cfg = FitConfig(epochs=3, batch_size=16, seed=3, val_size=0, optimizer=optimizer, **extra)
     windows = _data()
     reference = _net(spec)
     _plain_loop(reference, windows, cfg)
@@ -72,7 +71,7 @@ def test_training_equals_a_plain_loop(spec, optimizer, extra):
 
 
 def test_clipping_agrees_to_rounding():
-    cfg = FitConfig(epochs=2, batch_size=16, seed=1, val_size=0, clip_norm=0.05, loss="mae")
+    cfg = FitConfig(epochs=2, batch_size=16, seed=1, val_size=0, clip_norm=0.05)
     windows = _data()
     reference, fast = _net("lstm(16) > dense"), _net("lstm(16) > dense")
     _plain_loop(reference, windows, cfg)

@@ -126,8 +126,6 @@ def make_loss(
         return PinballLoss(quantiles, reduction=reduction)
     if name == "pinball":
         return PinballLoss(quantile, reduction=reduction)
-    if name is None:  # the default model's loss depends on the data's season
-        raise ConfigError("The loss is not settled: give `loss`, or FitConfig.resolve(season).")
     kinds = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss, "smape": SmapeLoss}
     return kinds[name](reduction=reduction)
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from rnncast import Forecaster
+from rnncast.data.ahead import Known
 from rnncast.data.dates import date_zone
 from rnncast.data.prepare import prepare
 from rnncast.errors import DataError, RunError
@@ -203,3 +204,9 @@ def test_errors_name_our_own_dates_in_the_data_zone():
     assert "(2024-06-20 23:00:00+02:00)" in str(caught.value)
     with pytest.raises(DataError, match=r"1 rows from 2024-06-20 23:00:00\+02:00 on"):
         f.evaluate(data=data, since="2024-06-20 23:00")
+    word = late.assign(time=["2024-06-21 00:00", "2024-06-21 01:00"], plan=["3", "many"])
+    with pytest.raises(DataError, match=r"'plan' on 2024-06-21 01:00:00\+02:00 is not a number"):
+        f.forecast(2, future=word)
+    ahead = pd.concat([data, pd.DataFrame({"time": ["2024-06-21T00:00:00+02:00"], "plan": [1.0]})])
+    notes = prepare(ahead, "load", known=Known.of("plan")).notes
+    assert any("(from 2024-06-21)" in note for note in notes), notes  # local midnight

@@ -64,10 +64,12 @@ class Known:
 NO_KNOWN = Known()
 
 
-def split_future(frame: pd.DataFrame, targets, known: Sequence[str], notes: list[str]):
+def split_future(
+    frame: pd.DataFrame, targets, known: Sequence[str], notes: list[str], zone: str | None = None
+):
     """The rows up to the last observed target, and the rows after it (the future part:
     the known columns' values ahead, or None). Nothing after the last observation is ever
-    filled in or scored."""
+    filled in or scored. Dates held in UTC are named in the data's ``zone``."""
     observed = frame[list(targets)].notna().to_numpy().any(axis=1)
     if not observed.any() or observed[-1]:
         return frame, None
@@ -75,8 +77,8 @@ def split_future(frame: pd.DataFrame, targets, known: Sequence[str], notes: list
     past, ahead = frame.iloc[: last + 1], frame.iloc[last + 1 :]
     what = "the known columns' future values" if known else "not used (no --known columns)"
     notes.append(
-        f"{len(ahead)} rows after the last observed {targets[0]!r} (from {when(ahead.index[0])}) "
-        f"are the future part: never filled in or scored; {what}."
+        f"{len(ahead)} rows after the last observed {targets[0]!r} (from "
+        f"{when(ahead.index[0], zone)}) are the future part: never filled in or scored; {what}."
     )
     return past, ahead[list(known)] if known else None
 
@@ -126,6 +128,5 @@ def check_future_dates(
         raise DataError(
             f"Future date {when(dates[k], zone)} should be {when(expected[k], zone)}: future "
             f"rows must go on from the last observation ({when(history[-1], zone)}) at "
-            f"frequency {freq!r}, one "
-            "row per date."
+            f"frequency {freq!r}, one row per date."
         )

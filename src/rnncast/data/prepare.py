@@ -83,7 +83,7 @@ def _prepare_long(
         sorted_note = f"Rows were not in date order; sorted {len(frame)} rows by {date!r}."
         notes_g = [sorted_note] if g in unsorted else []
         try:
-            frame, future = split_future(frame, targets, known.columns, notes_g)
+            frame, future = split_future(frame, targets, known.columns, notes_g, zone)
             freq = infer_freq(frame.index, notes_g) if date is not None else None
             data = with_known(frame, future, targets, feats, date, freq, notes_g, known, zone)
             if np.isnan(values[rows]).any():
@@ -235,9 +235,9 @@ def _prepare_one(
         values.index = pd.RangeIndex(len(values))
     for col in values.columns:
         values[col] = _numeric(values[col], col, date_index=date is not None)
-    values, future = split_future(values, targets, known.columns, notes)
-    freq = infer_freq(values.index, notes) if date is not None else None
     zone = date_zone(raw[date]) if date is not None else None
+    values, future = split_future(values, targets, known.columns, notes, zone)
+    freq = infer_freq(values.index, notes) if date is not None else None
     data = with_known(values, future, targets, feats, date, freq, notes, known, zone)
     _apply_missing(data, missing)
     return data

@@ -112,7 +112,7 @@ def attach_future(data: PreparedData, source: Any) -> PreparedData:
                 "them with their offset."
             ) from None
     for name in data.user_known:
-        frame[name] = _numbers(frame[name], name)
+        frame[name] = _numbers(frame[name], name, data.zone)
     if not data.ids:
         data.future = _checked(frame.sort_index()[list(data.user_known)], data, None)
         return data
@@ -126,13 +126,13 @@ def attach_future(data: PreparedData, source: Any) -> PreparedData:
     return data
 
 
-def _numbers(column: pd.Series, name: str) -> pd.Series:
+def _numbers(column: pd.Series, name: str, zone: str | None) -> pd.Series:
     values = pd.to_numeric(column, errors="coerce")
     bad = values.isna() & column.notna()
     if bad.any():
         k = int(np.argmax(bad.to_numpy()))
         raise DataError(
-            f"The future value of {name!r} on {when(column.index[k])} is not a number: "
+            f"The future value of {name!r} on {when(column.index[k], zone)} is not a number: "
             f"{column.iloc[k]!r}."
         )
     return values.astype("float64")

@@ -417,8 +417,8 @@ def evaluate_panel(
     metrics = score_panel(p, cfg, season, _Parts(fresh, parts), new_splits, used, None)
     first = min(parts[k].frame.index[s.test_start] for k, s in enumerate(new_splits))
     last = max(part.frame.index[-1] for part in parts)
-    first, last = fresh.local(pd.DatetimeIndex([first, last])) if fresh.date else (first, last)
-    metrics["scored"] = {"from": when(first), "to": when(last), "rows": metrics["n_test"]}
+    shown = {"from": when(first, fresh.zone), "to": when(last, fresh.zone)}
+    metrics["scored"] = {**shown, "rows": metrics["n_test"]}
     return metrics
 
 

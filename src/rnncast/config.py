@@ -41,8 +41,9 @@ DEVICES = ("auto", "cpu", "cuda")
 # What a setting left out (None) becomes. ``model="auto"`` (the default) takes the recipe that
 # benchmarks/accuracy.py chose on competition data (docs/accuracy.md): the median of five
 # LSTM(16), each window as log ratios to its mean (differences where the data are not all
-# positive), seasonality divided out, MAE, padded windows; its lookback, deseasonalising, logs
-# and scaler are settled by the data (:meth:`FitConfig.resolve`). Any other model takes the
+# positive) beside its trend over four lookbacks, seasonality divided out, MAE, padded
+# windows; its lookback, trend rows, deseasonalising, logs and scaler are settled by the data
+# (:meth:`FitConfig.resolve`). Any other model takes the
 # plain settings.
 PLAIN = dict(
     units=(64,),
@@ -58,6 +59,7 @@ PLAIN = dict(
     members=1,
     pad=False,
     deseason=False,
+    trend=0,
 )
 RECIPE = dict(
     units=(16,),
@@ -71,6 +73,10 @@ RECIPE = dict(
     pad=True,
 )
 
+
+# Settings added since models were first saved, with the value that builds what a saved
+# model without them was (FitConfig.from_saved).
+ADDED = {"trend": 0}
 
 # Generous but finite bounds, so that no setting asks for more than a machine can give (a
 # network of 100,000 units, a window of a billion rows) before anything is allocated.
@@ -97,6 +103,7 @@ LIMITS = {  # whole-number settings: (lowest, highest)
     "seed": (0, 2**32 - 1),
     "embed": (0, MAX_UNITS),
     "members": (1, 100),
+    "trend": (0, MAX_ROWS),
 }
 
 
@@ -167,6 +174,11 @@ class FitConfig:
             scaler and the network, and multiply the forecast back; a series without three
             seasons of positive training values or a significant season keeps it. Left out:
             on with ``model="auto"`` where the data have a season, else off.
+        trend: Rows of each window over which the network also reads each target's trend:
+            its least-squares slope (of logs with ``log``; after ``deseason``), fitted on the
+            window's own rows since the series' first, beside the last ``lookback`` rows it
+            reads (see :class:`rnncast.nn.networks.Trend`); 0: none. Left out: four
+            lookbacks with ``model="auto"``, else 0.
         lookbacks: Members' lookbacks (an ensemble over input lengths, e.g. ``(8, 12, 16)``):
             member k reads the last ``lookbacks[k % n]`` rows of each window; ``lookback`` is
             their largest.
@@ -216,6 +228,7 @@ class FitConfig:
     quantile: float = 0.5
     pad: bool | None = None
     deseason: bool | None = None
+    trend: int | None = None
     lookbacks: tuple[int, ...] | None = None
     losses: tuple[str, ...] | None = None
     quantiles: tuple[float, ...] | None = None
@@ -247,8 +260,10 @@ class FitConfig:
         if self.strategy is not None:
             _check_choice("strategy", self.strategy, STRATEGIES)
         for name, (low, high) in LIMITS.items():
-            if getattr(self, name) is not None or name != "lookback":
+            if getattr(self, name) is not None or name not in ("lookback", "trend"):
                 _check_int(name, getattr(self, name), minimum=low, maximum=high)
+        if self.trend == 1:
+            raise ConfigError("`trend` is a slope over rows: give 2 or more, or 0 for none.")
         if self.interval is not None:
             check_level(self.interval)
         if self.fallback is not None:
@@ -266,6 +281,8 @@ class FitConfig:
             raise ConfigError(
                 "--window-norm normalises the target's own past; it needs the target history."
             )
+        if self.trend and not self.target_history:
+            raise ConfigError("--trend reads the target's own past; it needs the target history.")
         if self.season is not None:
             _check_int("season", self.season, minimum=1, maximum=MAX_ROWS)
         if self.jobs is not None:
@@ -379,20 +396,25 @@ class FitConfig:
             raise ConfigError(f"{why}, seasonal ones included; leave out --deseason.")
         if self.log:
             raise ConfigError(f"{why}, in logs already; leave out --log.")
+        if self.trend:
+            raise ConfigError(f"{why}, and its level carries the trend; leave out --trend.")
         if not self.target_history:
             raise ConfigError(f"{why}: it needs the target history.")
 
     def resolve(self, season: int, positive: bool | None = None) -> FitConfig:
         """The settings that the data settle, where they were left out: the lookback (the
-        horizon, at least one ``season`` and two rows), ``deseason`` (the recipe's where
-        there is a season), and once the training rows are known
-        (``positive``: are all their target values above 0?) ``log`` (log ratios to the
-        window's level on positive data) and the scaler (under logs ``mase``, which divides
-        each series by its seasonal naive error and so weighs every series' MAE alike, as
-        MASE does; else min-max)."""
+        horizon, at least one ``season`` and two rows), the recipe's ``trend`` (over four
+        lookbacks), ``deseason`` (the recipe's where there is a season), and once the
+        training rows are known (``positive``: are all their target values above 0?)
+        ``log`` (log ratios to the window's level on positive data) and the scaler (under
+        logs ``mase``, which divides each series by its seasonal naive error and so weighs
+        every series' MAE alike, as MASE does; else min-max)."""
         changes: dict[str, Any] = {}
         if self.lookback is None:
             changes["lookback"] = max(2, self.max_step, season)
+        if self.trend is None:  # the recipe's: a drift the lookback alone is too short to show
+            lookback = changes.get("lookback", self.lookback)
+            changes["trend"] = 4 * lookback if self.target_history else 0
         if self.deseason is None:  # the recipe's: where the data have a season
             changes["deseason"] = season >= 2
         if positive is not None and self.log is None:
@@ -412,6 +434,12 @@ class FitConfig:
     @property
     def max_step(self) -> int:
         return self.steps[-1]
+
+    @property
+    def window(self) -> int:
+        """Rows of each input window: the lookback, or the ``trend``'s rows where longer
+        (the network reads the last ``lookback`` of them, and the trend of them all)."""
+        return max(self.lookback, self.trend or 0)
 
     @property
     def history(self) -> int:
@@ -492,6 +520,12 @@ class FitConfig:
                     f"Valid settings: {', '.join(sorted(known))}."
                 )
         return cls(**values)
+
+    @classmethod
+    def from_saved(cls, values: dict[str, Any]) -> FitConfig:
+        """The settled settings of a saved model, which may predate a setting: one left out
+        of the file takes the value the model was built with then (``ADDED``)."""
+        return cls.from_dict({**ADDED, **values})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict of every setting."""

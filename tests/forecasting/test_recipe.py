@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from rnncast import FitConfig, Forecaster
 from rnncast.cli.app import app
 from rnncast.config import PLAIN, RECIPE
-from rnncast.nn.networks import Ensemble, WindowNorm
+from rnncast.nn.networks import Ensemble, Trend, WindowNorm
 
 
 def test_left_out_settings_take_the_recipe_or_the_plain_values():
@@ -21,9 +21,12 @@ def test_left_out_settings_take_the_recipe_or_the_plain_values():
     assert auto.model == "auto" and auto.units == RECIPE["units"]
     for name, value in RECIPE.items():
         assert getattr(auto, name) == value, name
-    settled = (auto.lookback, auto.log, auto.scaler, auto.deseason)
-    assert settled == (None, None, None, None)  # the data settle them
+    settled = (auto.lookback, auto.log, auto.scaler, auto.deseason, auto.trend)
+    assert settled == (None, None, None, None, None)  # the data settle them
     assert auto.resolve(12).deseason is True and auto.resolve(1).deseason is False
+    assert auto.resolve(12).trend == 48 and FitConfig(horizon=6).resolve(1).trend == 24
+    assert FitConfig(lookback=5).resolve(1).trend == 20  # four lookbacks, given or settled
+    assert FitConfig(target_history=False).resolve(1).trend == 0  # no own past, no trend
     plain = FitConfig(model="gru")
     for name, value in PLAIN.items():
         assert getattr(plain, name) == value, name
@@ -65,7 +68,9 @@ def test_a_default_fit_is_the_recipe_as_the_data_settle_it():
     assert (cfg.lookback, cfg.log, cfg.scaler, cfg.members) == (12, True, "mase", 5)
     assert cfg.deseason and f.predictor_.scaler.seasonal  # a monthly season: removed
     net = f.predictor_.net
-    assert isinstance(net, Ensemble) and all(isinstance(m, WindowNorm) for m in net.members)
+    assert isinstance(net, Ensemble) and all(isinstance(m, Trend) for m in net.members)
+    assert all(isinstance(m.net, WindowNorm) and m.lookback == 12 for m in net.members)
+    assert (cfg.trend, cfg.window, f.predictor_.lookback, f.predictor_.reads) == (48, 48, 48, 12)
     assert f.forecast(6)["y"].notna().all()
     zero = Forecaster(horizon=6, epochs=1, members=1).fit(_monthly(80, zero=True), target="y")
     assert (zero.config_.log, zero.config_.scaler) == (False, "minmax")

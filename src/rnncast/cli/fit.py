@@ -65,6 +65,7 @@ def fit(
     members: opt.Members = _D.members,
     pad: opt.Pad = _D.pad,
     deseason: opt.Deseason = _D.deseason,
+    trend: opt.Trend = _D.trend,
     lookbacks: opt.Lookbacks = None,
     losses: opt.Losses = None,
     quantile: opt.Quantile = _D.quantile,

@@ -138,6 +138,13 @@ Deseason = Annotated[
         "data have a season with the default model, else off."
     ),
 ]
+Trend = Annotated[
+    int | None,
+    typer.Option(
+        help="Rows over which the network also reads each target's trend (its slope); 0 = none. "
+        "Default: four lookbacks with the default model, else 0."
+    ),
+]
 Pad = Annotated[
     bool | None,
     typer.Option(help="Windows may start before a series, repeating its first value." + LEFT_OUT),

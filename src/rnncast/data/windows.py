@@ -31,19 +31,25 @@ def origins_between(start: int, stop: int, lookback: int, horizon: int, n_rows: 
     return np.arange(first, last + 1) if last >= first else np.arange(0)
 
 
-def pad_start(values: np.ndarray, origins: np.ndarray, lookback: int):
+def pad_start(values: np.ndarray, origins: np.ndarray, lookback: int, blank: bool = False):
     """``values`` with copies of its first row put before it, as many as the earliest
     window of ``origins`` reaches before row 0, and the origins moved to match: a window that
-    starts before the series reads its first value there.
+    starts before the series reads its first value there (with ``blank``, NaN rows: a
+    network that tells them apart, see :class:`rnncast.nn.networks.Trend`).
 
     >>> v, o = pad_start(np.arange(3.0)[:, None], np.array([1, 2]), lookback=3)
     >>> v[:, 0].tolist(), o.tolist()
     ([0.0, 0.0, 0.0, 1.0, 2.0], [3, 4])
+    >>> pad_start(np.arange(3.0)[:, None], np.array([2]), lookback=3, blank=True)[0][:, 0]
+    array([nan,  0.,  1.,  2.])
     """
     short = lookback - int(np.min(origins, initial=lookback))
     if short <= 0:
         return values, origins
-    return np.concatenate([np.repeat(values[:1], short, axis=0), values]), origins + short
+    before = np.repeat(values[:1], short, axis=0)
+    if blank:
+        before = np.full_like(before, np.nan)
+    return np.concatenate([before, values]), origins + short
 
 
 class Spans:

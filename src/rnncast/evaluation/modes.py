@@ -34,6 +34,7 @@ def roll_forward(
     inputs: Sequence[int],
     targets: Sequence[int],
     align_end: bool = False,
+    blank: bool = False,
 ) -> np.ndarray:
     """Forecast ``steps`` rows from row ``start`` (or from each of several origins at once) by
     feeding predictions back in.
@@ -51,6 +52,8 @@ def roll_forward(
             earlier and overlaps the block before it, whose forecasts are kept), so no window
             reads inputs beyond the rows forecast: for known inputs, which a window reads
             ``horizon`` rows ahead. Not with an array of ``steps``.
+        blank: Rows before the series' first are NaN in a window, not copies of it (see
+            :func:`rnncast.data.windows.pad_start`).
 
     Returns:
         Scaled forecasts of the target columns: (steps, C) for one origin, (B, steps, C) for
@@ -72,8 +75,10 @@ def roll_forward(
     inside = rows < len(values)
     buffer = np.zeros((*rows.shape, values.shape[1]), dtype=values.dtype)
     # feature columns ahead of an origin stay as observed; rows before the first (a padded
-    # window, see rnncast.data.windows.pad_start) repeat the first
+    # window, see rnncast.data.windows.pad_start) repeat the first, or are NaN with blank
     buffer[inside] = values[np.maximum(rows, 0)[inside]]
+    if blank:
+        buffer[rows < 0] = np.nan
     buffer[:, lookback:, targets] = 0.0  # the future target is never read from the data
     starts = list(range(lookback, lookback + steps, horizon))
     done = lookback  # rows forecast so far

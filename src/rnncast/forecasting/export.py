@@ -13,7 +13,9 @@ forecast of N steps (``metadata["steps"]``, the leads) of the C targets; with qu
 The recursive roll-out is unrolled into the graph for the number of steps asked for at export
 (measured in ``benchmarks/export_latency.py``: an ONNX ``Loop`` makes long roll-outs' files
 a fifth of the size but each forecast about 3 % slower). Windows must be whole: a series
-shorter than the lookback repeats its first value before it, as a padded fit does.
+shorter than the lookback repeats its first value before it, as a padded fit does; a model
+that reads a trend over its window (``--trend``, the default's) takes NaN rows there instead
+(``metadata["before_first_row"]`` says which), whose slope skips them.
 
 A run with inputs known ahead (``--known``, ``--calendar``, ``--holidays``, static
 covariates) takes one more input, ``future`` (B, R, K) float32: the K known columns
@@ -277,6 +279,7 @@ def describe(f, module: Exported, names: list[str]) -> dict[str, Any]:
         "inputs": columns,
         "targets": list(data.targets),
         "lookback": p.lookback,
+        "before_first_row": "NaN" if p.blank else "the series' first row, repeated",
         "steps": module.leads,
         "frequency": data.freq,
         "zone": data.zone,  # the time zone of the run's dates (None: none given)

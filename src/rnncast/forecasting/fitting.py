@@ -131,13 +131,15 @@ def new_predictor(cfg: FitConfig, prep: Prepared, device: torch.device) -> Predi
         prep.scaler,
         prep.inputs,
         prep.targets,
-        cfg.lookback,
+        cfg.window,
         cfg.steps,
         cfg.resolved_strategy(),
         device,
         embedded=bool(embed) or cfg.smoothing,  # es keeps coefficients per series
         known=prep.known,
         pad=cfg.pad,
+        reads=cfg.lookback,
+        blank=bool(cfg.trend),
     )
 
 

@@ -90,6 +90,7 @@ class Forecaster:
         quantile: float = _D.quantile,
         pad: bool | None = _D.pad,
         deseason: bool | None = _D.deseason,
+        trend: int | None = _D.trend,
         lookbacks: Sequence[int] | str | None = _D.lookbacks,
         losses: Sequence[str] | str | None = _D.losses,
         quantiles: Sequence[float] | str | None = _D.quantiles,
@@ -107,6 +108,7 @@ class Forecaster:
         self.fallback, self.embed = fallback, embed
         self.window_norm, self.log, self.members = window_norm, log, members
         self.quantile, self.pad, self.deseason = quantile, pad, deseason
+        self.trend = trend
         self.lookbacks, self.losses, self.quantiles = lookbacks, losses, quantiles
         self.jobs = jobs
 
@@ -290,7 +292,8 @@ class Forecaster:
         p, data = self.predictor_, self.data_
         if p.known:
             raise ConfigError(NO_WINDOWS)
-        x = window_array(windows, p.lookback, [data.columns[i] for i in p.inputs])
+        names = [data.columns[i] for i in p.inputs]
+        x = window_array(windows, p.lookback, names, p.blank, p.history)
         phase = None
         if p.scaler.seasonal and isinstance(windows, pd.DataFrame):  # its dates place it
             phase = future_.window_phase(windows, data, p.lookback)

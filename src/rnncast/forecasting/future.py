@@ -9,7 +9,6 @@ from rnncast.config import FitConfig, check_forecast_steps, check_level
 from rnncast.data.prepared import PreparedData
 from rnncast.data.seasonal import first_phase
 from rnncast.data.split import Split
-from rnncast.data.windows import pad_start
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
@@ -74,7 +73,7 @@ def forecast_series(
         if p.step_by_step:
             values = p.recursive(now, start=n, steps=p.max_step)[np.asarray(p.steps) - 1]
         else:
-            values, (end,) = pad_start(p.scaled(now), np.array([n]), p.lookback)
+            values, (end,) = p.padded(p.scaled(now), np.array([n]))
             x = values[None, end - p.lookback : end][:, :, p.inputs]
             values = p.original(p.at_steps(x, now.group), now, p.rows(np.array([n])))[0]
     else:

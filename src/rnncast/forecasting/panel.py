@@ -17,7 +17,7 @@ from rnncast.config import FitConfig
 from rnncast.data.dates import when
 from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
-from rnncast.data.windows import Spans, Windows, origins_between, pad_start
+from rnncast.data.windows import Spans, Windows, origins_between
 from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation.metrics import METRICS
 from rnncast.evaluation.modes import check_history, roll_forward
@@ -41,14 +41,14 @@ def training_origins(
     """The scaled series of every used series stacked into one array, and the training and
     validation window origins into it (no window crosses from one series into the next).
     With ``pad``, a series too short for a whole window is put after copies of its first row
-    (:func:`rnncast.data.windows.pad_start`), enough for two training windows where it has
-    the rows."""
+    (:func:`rnncast.data.windows.pad_start`; NaN rows for a trend), enough for two training
+    windows where it has the rows."""
     arrays, train, val, offset, lookback = [], [], [], 0, p.lookback
     for g in usable:
         split = splits[g]
         scaled = p.scaled(data.series(g))
         first = first_origin(p, split.n_train, reach)
-        scaled, (shift,) = pad_start(scaled, np.array([first]), lookback)
+        scaled, (shift,) = p.padded(scaled, np.array([first]))
         shift -= first  # rows put before the series
         n = len(scaled)
         train.append(_run(shift, shift + split.n_train, lookback, reach, n, offset, g))
@@ -62,11 +62,12 @@ def training_origins(
 
 
 def first_origin(p: Predictor, n_train: int, reach: int) -> int:
-    """The first training origin of a series with ``n_train`` training rows: the lookback, or
-    with ``pad`` earlier where the series is short (two windows where it has the rows)."""
+    """The first training origin of a series with ``n_train`` training rows: the rows the
+    network reads, or with ``pad`` earlier where the series is short (two windows where it
+    has the rows). A longer window (a trend's) reaches before the series' first row."""
     if not p.pad:
-        return p.lookback
-    return min(p.lookback, max(1, n_train - reach - 1))
+        return p.reads
+    return min(p.reads, max(1, n_train - reach - 1))
 
 
 def _run(first: int, stop: int, lookback: int, reach: int, n: int, offset: int, g: int):
@@ -281,7 +282,7 @@ def one_step_tests(p: Predictor, data, splits: list[Split], groups: list[int]) -
     for k, g in enumerate(todo):
         part = data.series(g)
         origins = _test_origins(p, data, splits, g)
-        values, at = pad_start(p.scaled(part), origins, p.lookback)
+        values, at = p.padded(p.scaled(part), origins)
         w = Windows(values, p.lookback, p.steps, p.inputs, p.targets, at)
         chunk.append(g)
         xs.append(w.arrays()[0])  # (N_g, L, F_in)
@@ -328,7 +329,7 @@ def recursive_tests(p: Predictor, data, splits: list[Split], groups: list[int]) 
     for g in groups:
         check_history(splits[g].test_start, p.history)
         start = np.array([splits[g].test_start])
-        scaled, (start,) = pad_start(p.scaled(data.series(g)), start, p.lookback)  # (T_g, F)
+        scaled, (start,) = p.padded(p.scaled(data.series(g)), start)  # (T_g, F)
         blocks += [scaled, np.zeros((pad, scaled.shape[1]), scaled.dtype)]
         origins.append(offset + start)
         offset += len(scaled) + pad
@@ -342,6 +343,7 @@ def recursive_tests(p: Predictor, data, splits: list[Split], groups: list[int]) 
         p.max_step,
         p.inputs,
         p.targets,
+        blank=p.blank,
     )  # (G, steps, C), scaled
     return {
         g: p.original(out[k, : s.n_test], data.series(g), s.test_start + np.arange(s.n_test))

@@ -35,6 +35,7 @@ from rnncast.nn.networks import (
     Quantiles,
     Recent,
     SeriesEmbedding,
+    Trend,
     WindowNorm,
     build_network,
 )
@@ -68,28 +69,30 @@ def trained_parts(net: torch.nn.Module) -> list[torch.nn.Module]:
     return list(net.members) if isinstance(net, Ensemble) else [net]
 
 
-def _build_members(cfg, n_inputs, n_targets, n_series, embed, season, copies: int = 1):
-    """:func:`build_net` below the quantiles: ``copies`` blocks of the steps out."""
-    if cfg.members > 1:  # each member with its own lookback where they vary (Recent)
-        members = []
-        for k in range(cfg.members):
-            one = cfg.member(k)
-            net = _build_members(one, n_inputs, n_targets, n_series, embed, season, copies)
-            members.append(Recent(net, one.lookback) if one.lookback < cfg.lookback else net)
-        return Ensemble(members)
+def _build_members(
+    cfg, n_inputs, n_targets, n_series, embed, season, copies: int = 1, window: int = 0
+):
+    """:func:`build_net` below the quantiles: ``copies`` blocks of the steps out, from
+    windows of ``window`` rows (the config's) of which each network reads its lookback."""
+    window = window or cfg.window
+    if cfg.members > 1:  # each member with its own lookback where they vary
+        args = (n_inputs, n_targets, n_series, embed, season, copies, window)
+        return Ensemble([_build_members(cfg.member(k), *args) for k in range(cfg.members)])
     steps = (1,) if cfg.resolved_strategy() == "recursive" else cfg.steps
     steps = steps * copies
     layers = cfg.layers()
     smoothing = layers.pop(0) if cfg.smoothing else None
-    net = build_network(layers, n_inputs + embed, cfg.lookback, len(steps), n_targets)
+    trend = n_targets if cfg.trend else 0  # one more input per target: its trend
+    net = build_network(layers, n_inputs + trend + embed, cfg.lookback, len(steps), n_targets)
     net = SeriesEmbedding(net, n_series, embed) if embed else net
     targets = list(range(n_inputs - n_targets, n_inputs))  # the target history: last inputs
     if smoothing is not None:
-        m = smoothing.args["season"] or season
-        return Smoothing(net, targets, n_series, m, steps)
-    if cfg.window_norm == "none":
-        return net
-    return WindowNorm(net, targets, cfg.window_norm, cfg.log)
+        net = Smoothing(net, targets, n_series, smoothing.args["season"] or season, steps)
+    elif cfg.window_norm != "none":
+        net = WindowNorm(net, targets, cfg.window_norm, cfg.log)
+    if cfg.trend:
+        return Trend(net, targets, cfg.lookback, cfg.log, span=cfg.max_step)
+    return Recent(net, cfg.lookback) if cfg.lookback < window else net
 
 
 # Windows per network call: a recurrent layer holds its whole output sequence, (B, L, hidden)
@@ -109,10 +112,15 @@ def phase(data: PreparedData) -> int:
     return first_phase(data.frame.index, data.freq)
 
 
-def window_array(windows, lookback: int, names: list[str]) -> np.ndarray:
+def window_array(
+    windows, lookback: int, names: list[str], blank: bool = False, history: int = 1
+) -> np.ndarray:
     """Windows for :meth:`Predictor.predict`: an array (B, L, F_in) or (L, F_in), or a
     DataFrame holding the input columns ``names`` whose last ``lookback`` rows are used.
-    A missing or infinite value is an error that names where it is."""
+    A missing or infinite value is an error that names where it is. With ``blank`` (a
+    model whose trend skips rows before a series' first), a window may start with rows
+    that are all NaN, a DataFrame's shorter than ``lookback`` is taken as such, and
+    ``history`` rows of each must be numbers."""
     rows = None
     if isinstance(windows, pd.DataFrame):
         missing = [c for c in names if c not in windows.columns]
@@ -120,6 +128,10 @@ def window_array(windows, lookback: int, names: list[str]) -> np.ndarray:
             raise DataError(f"predict() needs column {missing[0]!r}; it is not in the frame.")
         rows = windows.index[-lookback:]
         windows = windows[names].to_numpy(dtype=np.float64)[-lookback:]
+        if blank and len(windows) < lookback:
+            rows = [*[None] * (lookback - len(windows)), *rows]
+            before = np.full((lookback - len(windows), len(names)), np.nan)
+            windows = np.concatenate([before, windows])
     x = np.asarray(windows, dtype=np.float64)
     x = x[None] if x.ndim == 2 else x
     if x.ndim != 3 or x.shape[1:] != (lookback, len(names)):
@@ -128,6 +140,14 @@ def window_array(windows, lookback: int, names: list[str]) -> np.ndarray:
             f"{', '.join(names)}; got {x.shape}."
         )
     bad = ~np.isfinite(x)
+    if blank:  # rows before the series' first: all NaN, at the start of a window
+        before = np.cumprod(np.isnan(x).all(axis=-1), axis=-1).astype(bool)  # (B, L)
+        if (lookback - before.sum(axis=-1) < history).any():
+            raise DataError(
+                f"predict() needs at least {history} rows of numbers at the end of each "
+                f"window (rows before a series' first may be NaN)."
+            )
+        bad &= ~before[..., None]
     if bad.any():
         b, t, c = np.argwhere(bad)[0]
         where = f"row {rows[t]!r}" if rows is not None else f"window {b}, row {t}"
@@ -169,6 +189,11 @@ class Predictor:
             row t + ``reach`` (as extra columns after the frame's, see :meth:`scaled`), so a
             window carries the known values of every step it forecasts.
         pad: Whether a window may start before its series' first row (those rows repeat it).
+        reads: Rows of each window the network reads, the last (its lookback); the rows
+            before them only its trend (:class:`rnncast.nn.networks.Trend`). None: the
+            whole window.
+        blank: Whether rows before a series' first are NaN in a window, not copies of its
+            first row (for the trend, which skips them).
     """
 
     def __init__(
@@ -184,18 +209,26 @@ class Predictor:
         embedded: bool = False,
         known: list[int] = (),
         pad: bool = False,
+        reads: int | None = None,
+        blank: bool = False,
     ) -> None:
         self.net, self.scaler, self.inputs, self.targets = net, scaler, inputs, targets
         self.lookback, self.steps, self.strategy = lookback, tuple(steps), strategy
         self.device, self.embedded, self.known = device, embedded, list(known)
-        self.pad = pad
+        self.pad, self.reads, self.blank = pad, reads or lookback, blank
+
+    def padded(self, values: np.ndarray, origins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``values`` (T, F) of one series with rows put before it where a window of
+        ``origins`` starts before its first row, and the origins moved to match (see
+        :func:`rnncast.data.windows.pad_start`)."""
+        return pad_start(values, np.asarray(origins), self.lookback, blank=self.blank)
 
     @property
     def history(self) -> int:
         """The fewest rows a forecast origin needs before it: the lookback, or one when
         windows may start before the series (``pad``, see
         :func:`rnncast.data.windows.pad_start`)."""
-        return 1 if self.pad else self.lookback
+        return 1 if self.pad else self.reads
 
     @property
     def reach(self) -> int:
@@ -318,7 +351,7 @@ class Predictor:
         if self.step_by_step:  # each origin rolled one step at a time over its known values
             block = self.recursive(data, origins, self.max_step)  # (N, max step, C)
             return block[:, np.asarray(self.steps) - 1]
-        values, at = pad_start(self.scaled(data), np.asarray(origins), self.lookback)
+        values, at = self.padded(self.scaled(data), origins)
         x, _ = Windows(values, self.lookback, self.steps, self.inputs, self.targets, at).arrays()
         return self.original(self.at_steps(x, data.group), data, self.rows(origins))
 
@@ -330,7 +363,7 @@ class Predictor:
     def quantile_forecasts(self, data: PreparedData, origins: np.ndarray) -> np.ndarray:
         """Every quantile (N, S, C, Q) in original units, from the true history before each
         origin (the one-step mode's windows; an origin may be the end of the data)."""
-        values, at = pad_start(self.scaled(data), np.asarray(origins), self.lookback)
+        values, at = self.padded(self.scaled(data), origins)
         rows = at[:, None] - self.lookback + np.arange(self.lookback)  # (N, L)
         x = values[rows][:, :, self.inputs]
         series = torch.full((CHUNK,), data.group, dtype=torch.long, device=self.device)
@@ -358,6 +391,7 @@ class Predictor:
             self.inputs,
             self.targets,
             align_end=bool(self.known),
+            blank=self.blank,
         )
         rows = np.asarray(start)[..., None] + np.arange(steps)  # (steps,) or (B, steps)
         return self.original(out, data, rows)

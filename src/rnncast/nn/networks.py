@@ -221,6 +221,78 @@ class WindowNorm(nn.Module):
         return self.net(inputs, series) + level[:, None]
 
 
+class Trend(nn.Module):
+    """Each target's trend over the whole window, read by the network beside the window's last
+    ``lookback`` rows: the drift of a long history, which a window as short as the horizon
+    cannot show (what Theta's line gives yearly data), from the window's own rows only.
+
+    The trend is the least-squares slope of each target on the row number (of its logs with
+    ``log``), as its rise over ``span`` rows (the horizon: on the scale of the window's log
+    ratios), one more input column per target on every row the network reads. Rows before a
+    series' first are NaN in the window (:func:`rnncast.data.windows.pad_start` with
+    ``blank``): the slope skips them, and where the network reads them they repeat the
+    series' first row, as a padded window does.
+
+    Args:
+        net: The network (with its window normalisation): reads (B, lookback, F + C).
+        targets: Positions of the targets among the inputs (C of them).
+        lookback: Rows the network reads, the window's last.
+        log: Slopes of the logs (positive values; the scale of log ratios).
+        span: Rows the slope's rise is given over.
+
+    >>> core = build_network("gru(4) > dense", input_size=2, lookback=3)
+    >>> trend = Trend(core, targets=[0], lookback=3)
+    >>> x = torch.arange(8.0).reshape(1, 8, 1)
+    >>> trend.slopes(x).tolist()
+    [[1.0]]
+    >>> short = torch.cat([torch.full((1, 5, 1), float("nan")), x[:, :3] * 2], dim=1)
+    >>> trend.slopes(short).tolist()  # the padded rows skipped
+    [[2.0]]
+    >>> trend(short).shape
+    torch.Size([1, 1, 1])
+    """
+
+    def __init__(
+        self, net: nn.Module, targets: Sequence[int], lookback: int, log: bool = False, span=1
+    ):
+        super().__init__()
+        self.net, self.targets, self.lookback = net, list(targets), lookback
+        self.log, self.span = log, span
+
+    @property
+    def spec(self) -> str:
+        what = "log trend" if self.log else "trend"
+        return f"{self.net.spec} (the last {self.lookback} rows, beside the window's {what})"
+
+    def slopes(self, x: torch.Tensor) -> torch.Tensor:
+        """The least-squares slope (B, C) of each target over the window's rows that are not
+        NaN, times ``span``; 0 where fewer than two rows."""
+        t = x[..., self.targets]  # (B, W, C)
+        seen = ~torch.isnan(t)
+        if self.log:
+            t = torch.log(t.clamp_min(torch.finfo(x.dtype).tiny))
+        weight = seen.to(x.dtype)
+        z = torch.where(seen, t, torch.zeros_like(t))
+        row = torch.arange(x.shape[1], dtype=x.dtype, device=x.device)[None, :, None]
+        n = weight.sum(dim=1, keepdim=True).clamp_min(1.0)
+        dr = (row - (weight * row).sum(dim=1, keepdim=True) / n) * weight
+        dz = z - (weight * z).sum(dim=1, keepdim=True) / n
+        spread = (dr * dr).sum(dim=1)  # (B, C); 0 with fewer than two rows
+        slope = (dr * dz).sum(dim=1) / spread.clamp_min(torch.finfo(x.dtype).eps)
+        return slope * self.span
+
+    def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
+        slope = self.slopes(x)  # (B, C)
+        seen = ~torch.isnan(x[:, :, self.targets[0]])  # (B, W): rows of the series
+        first = seen.to(x.dtype).argmax(dim=1)  # the series' first row in each window
+        index = first[:, None, None].expand(-1, 1, x.shape[-1])
+        recent = x[:, -self.lookback :]
+        before = ~seen[:, -self.lookback :, None]
+        recent = torch.where(before, x.gather(1, index), recent)
+        steps = slope[:, None].expand(-1, recent.shape[1], -1)  # (B, L, C)
+        return self.net(torch.cat([recent, steps], dim=-1), series)
+
+
 class Recent(nn.Module):
     """The last ``lookback`` rows of each window to the network it wraps: an ensemble member
     that reads a shorter history than the ensemble's windows.

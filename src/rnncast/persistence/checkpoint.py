@@ -198,7 +198,7 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     meta = read_json(root / "checkpoint.json")
     _check_meta(meta, root)
     try:
-        config = FitConfig.from_dict(meta["settings"])
+        config = FitConfig.from_saved(meta["settings"])
     except (ConfigError, TypeError) as exc:
         raise RunError(f"checkpoint.json in {str(root)!r} has bad settings: {exc}") from None
     tensors = read_tensors(root / "checkpoint.safetensors")

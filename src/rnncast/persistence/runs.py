@@ -217,7 +217,7 @@ def load_run(path: str | os.PathLike) -> RunContents:
     config = read_json(root / "config.json")
     _check_config(config, root)
     try:
-        cfg = FitConfig.from_dict(config["settings"])
+        cfg = FitConfig.from_saved(config["settings"])
     except (ConfigError, TypeError, KeyError) as exc:
         raise RunError(f"config.json in {str(root)!r} has bad settings: {exc}") from None
     derived = config["derived"]

@@ -54,7 +54,7 @@ FREQ = {1: "YS", 4: "QS", 12: "MS"}
 # A recipe: rnncast settings (``lookback_x``: the lookback as a multiple of the horizon). The
 # first is rnncast's default (``model="auto"``, see docs/models.md), chosen on M3 quarterly's
 # training parts (--validate); --try varies it. See docs/accuracy.md.
-RECIPES = {"rnncast's default (median of 5 LSTM(16), log ratios to the window mean, padded)": {}}
+RECIPES = {"rnncast's default (median of 5 LSTM(16), log ratios to the window mean, trend)": {}}
 COST_LIMIT = 15 * 60  # seconds: the default must fit and forecast ~1,500 monthly series in this
 
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from rnncast import datasets
 from rnncast.cli.app import app
+from rnncast.data.io import EXACT_FLOATS
 from rnncast.errors import DataError
 
 runner = CliRunner()
@@ -67,7 +68,7 @@ def test_forecast_command_matches_the_api(run_dir, tmp_path):
     out = tmp_path / "f.csv"
     result = invoke("forecast", run_dir, "--steps", "7", "--out", out)
     assert result.exit_code == 0, result.output
-    cli = pd.read_csv(out)
+    cli = pd.read_csv(out, **EXACT_FLOATS)  # the file's text back to the same doubles
     api = Forecaster.load(str(run_dir)).forecast(7)
     assert cli.columns.tolist() == ["date", "close"]
     assert cli["date"].tolist() == api["date"].dt.strftime("%Y-%m-%d").tolist()

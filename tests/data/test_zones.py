@@ -171,15 +171,15 @@ def test_evaluate_since_a_date_on_the_local_clock():
     assert summer["from"] == "2024-06-18" and summer["rows"] == 3 * 24  # the same moment
 
 
-def test_the_backtest_plot_names_the_zone_as_the_rest_do(tmp_path):
-    import matplotlib.pyplot as plt
+def test_the_backtest_plot_names_the_zone_as_the_rest_do(tmp_path, monkeypatch):
+    from rnncast.reports import plots
 
-    from rnncast.reports.plots import plot_backtest
-
+    saved = []  # the figure as it is written (pyplot's current figure is closed by then)
+    monkeypatch.setattr(plots, "_save", lambda fig, path: saved.append(fig))
     frame = prepare(hourly(), "load")
     local = frame.frame.set_axis(frame.local(frame.frame.index))
-    plot_backtest(local, [], "load", tmp_path / "b.png")
-    assert plt.gcf().axes[0].get_xlabel() == "time (time zone +02:00)"
+    plots.plot_backtest(local, [], "load", tmp_path / "b.png")
+    assert saved[0].axes[0].get_xlabel() == "time (time zone +02:00)"
 
 
 def test_future_values_with_local_dates_meet_the_data_zone():

@@ -45,7 +45,7 @@ def test_a_short_member_reads_only_the_end_of_each_window(tmp_path):
         False,
     ]
     assert f.predictor_.lookback == 12 and "the last 6 rows" in net.spec
-    x = torch.rand(4, 12, 1)
+    x = torch.rand(4, 12, 1, device=f.predictor_.device)
     short = net.members[0]
     torch.testing.assert_close(short(x), short.net(x[:, -6:]))
     x2 = x.clone()

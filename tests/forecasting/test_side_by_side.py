@@ -90,7 +90,7 @@ def test_when_members_train_side_by_side():
 
 def test_jobs_from_the_cli(tmp_path):
     args = ["fit", "airline", "--target", "passengers", "--model", "gru", "--units", "4"]
-    args += ["--members", "2", "--epochs", "1", "--quiet"]
+    args += ["--members", "2", "--epochs", "1", "--quiet", "--device", "cpu"]  # CPU workers
     result = CliRunner().invoke(app, [*args, "--jobs", "2", "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     assert "side by side in 2 processes" in " ".join(result.output.split())
@@ -131,7 +131,8 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
     script = tmp_path / "fit.py"
     script.write_text(
         "from rnncast import Forecaster, datasets\n"
-        "Forecaster(model='gru', units=8, members=2, jobs=2, epochs=100000, patience=0)"
+        "Forecaster(model='gru', units=8, members=2, jobs=2, epochs=100000, patience=0, "
+        "device='cpu')"
         ".fit(datasets.load('airline'), target='passengers')\n"
     )
     parent = subprocess.Popen([sys.executable, str(script)])

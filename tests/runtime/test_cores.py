@@ -196,6 +196,7 @@ def _test_rmse(seed: int) -> float:
         val_size=0,
         test_size=36,
         seed=seed,
+        device="cpu",  # shards are a CPU's
         verbose=False,
     ).fit(datasets.load("electricity"), target="total", date="date")
     return f.metrics_["test"]["one_step"]["model"]["rmse"]
@@ -219,6 +220,7 @@ def test_cli_stop_and_resume_in_shards_give_the_uninterrupted_weights(tmp_path, 
     settings = dict(
         model="lstm(8) > dropout(0.1) > lstm(8) > dense", lookback=12, epochs=300, batch_size=32
     )
+    settings["device"] = "cpu"  # shards are a CPU's
     args = ["fit", "airline", "--target", "passengers", "--patience", "0", "-q"]
     for key, value in settings.items():
         args += [f"--{key.replace('_', '-')}", str(value)]

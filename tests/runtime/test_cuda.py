@@ -39,3 +39,27 @@ def test_resume_on_cuda(tmp_path, csv_file):
         Forecaster(**settings).fit(csv_file, target="y", on_epoch=stop, checkpoint=path)
     resumed = Forecaster.resume(path)
     assert resumed.history_.epochs_run == TINY["epochs"]
+
+
+def test_the_default_recipe_on_cuda_forecasts_as_its_weights_do_on_a_cpu():
+    """The default recipe (trend, window norm, ensemble) trains on a GPU; its forecasts equal
+    the same weights' on a CPU to float32 rounding (cuDNN kept off TF32), whatever the batch
+    they run in, and training leaves no warning about cuDNN's weight packing."""
+    import copy
+    import warnings
+
+    from rnncast import datasets
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = Forecaster(members=2, epochs=3, seed=0, device="cuda")
+        f.fit(datasets.load("airline"), target="passengers")
+        f.forecast(12)
+    assert not [w for w in caught if "contiguous" in str(w.message)]
+    gpu = f.predictor_
+    cpu = copy.copy(gpu)
+    cpu.net, cpu.device = copy.deepcopy(gpu.net).cpu(), torch.device("cpu")
+    x = np.random.default_rng(0).uniform(0.2, 0.8, size=(64, gpu.lookback, len(gpu.inputs)))
+    on_gpu = gpu.run(x.astype(np.float32))
+    np.testing.assert_allclose(on_gpu, cpu.run(x.astype(np.float32)), rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(gpu.run(x[:1].astype(np.float32)), on_gpu[:1], rtol=2e-5, atol=2e-6)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from rnncast import Forecaster
@@ -29,6 +30,8 @@ ARGS = [
     "--seed",
     "3",
     "--quiet",
+    "--device",  # gloo on CPUs; on a GPU machine NCCL would want a GPU per process
+    "cpu",
 ]
 
 
@@ -86,3 +89,39 @@ def test_distributed_needs_a_launcher(tmp_path):
     )
     assert done.returncode == 2 and "needs a launcher" in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_more_processes_than_gpus_is_one_line_before_joining(monkeypatch):
+    """NCCL wants a GPU per process: two processes on a machine with fewer GPUs stop at once
+    (every one of them the same way), before any waits for the others."""
+    from rnncast.errors import ConfigError
+    from rnncast.runtime import distributed as dist
+
+    for name, value in {"RANK": "1", "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ConfigError, match=r"2 processes on this machine but 1 GPU.*--device cpu"):
+        dist.start(32, torch.device("cuda"))
+
+
+@pytest.mark.slow
+def test_cpu_processes_join_with_gloo_even_where_a_gpu_is_visible(tmp_path):
+    """--device cpu on a GPU machine trains with gloo (NCCL cannot carry CPU tensors)."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    code = (
+        "import torch, torch.distributed as d\n"
+        "from rnncast.runtime import distributed as dist\n"
+        "torch.cuda.is_available = lambda: True  # as on a GPU machine\n"
+        "dist.start(32, torch.device('cpu'))\n"
+        "print(d.get_backend())\n"
+        "d.destroy_process_group()\n"
+    )
+    script = tmp_path / "join.py"
+    script.write_text(code)
+    torchrun = Path(sys.executable).with_name("torchrun")
+    done = subprocess.run(
+        [str(torchrun), "--standalone", "--nproc_per_node", "1", str(script)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["gloo"]

@@ -177,7 +177,7 @@ def infer_freq(index: pd.DatetimeIndex, notes: list[str]) -> str | None:
         warnings.simplefilter("ignore")
         freq = pd.infer_freq(index)
     if freq is not None:
-        return pd.tseries.frequencies.to_offset(freq).freqstr
+        return _one_name(pd.tseries.frequencies.to_offset(freq)).freqstr
     calendar = _calendar_with_gaps(index, notes)
     if calendar is not None:
         return calendar
@@ -199,6 +199,23 @@ def infer_freq(index: pd.DatetimeIndex, notes: list[str]) -> str | None:
         f"network, and future dates use steps of {words}."
     )
     return alias
+
+
+def _one_name(offset: pd.DateOffset) -> pd.DateOffset:
+    """Quarters named by one anchor, whichever month the data start in: pandas 2 calls quarter
+    starts from April 'QS-OCT' where pandas 3 says 'QS-JAN' (the same dates). Starts take the
+    anchor in January to March, ends in October to December, as pandas' own defaults do.
+
+    >>> _one_name(pd.tseries.frequencies.to_offset("QS-OCT")).freqstr
+    'QS-JAN'
+    >>> _one_name(pd.tseries.frequencies.to_offset("QE-MAR")).freqstr
+    'QE-DEC'
+    """
+    if type(offset) is pd.offsets.QuarterBegin:
+        return pd.offsets.QuarterBegin(offset.n, startingMonth=(offset.startingMonth - 1) % 3 + 1)
+    if type(offset) is pd.offsets.QuarterEnd:
+        return pd.offsets.QuarterEnd(offset.n, startingMonth=(offset.startingMonth - 1) % 3 + 10)
+    return offset
 
 
 # Calendars to try when the dates have gaps, coarsest first; weekly ones are added per weekday.

@@ -16,6 +16,13 @@ import pandas as pd
 
 from rnncast.errors import DataError, closest
 
+# Floats read from CSV as the nearest double to the text, under either pandas: pandas 2's
+# default parser can miss it by one unit in the last place (a saved run's series would then
+# differ from the one it was fitted on); pandas 3 parses exactly and deprecates the option.
+EXACT_FLOATS: dict[str, str] = (
+    {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+)
+
 Source = str | Path | pd.DataFrame | pd.Series
 
 _PARQUET = (".parquet", ".pq")
@@ -110,7 +117,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         options = _dialect(path)
         _check_header(path, options.get("sep", ","))
-        frame = pd.read_csv(path, encoding="utf-8-sig", **options)
+        frame = pd.read_csv(path, encoding="utf-8-sig", **options, **EXACT_FLOATS)
         notes = ["Read as semicolon-separated with decimal commas (a European-style CSV)."]
         frame.attrs["notes"] = notes if options else []
         return frame

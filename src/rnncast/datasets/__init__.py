@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from rnncast.data.io import EXACT_FLOATS
 from rnncast.errors import DataError, closest
 
 
@@ -50,4 +51,4 @@ def path(name: str) -> str:
 
 def load(name: str) -> pd.DataFrame:
     """Load a bundled dataset as a DataFrame, dates left as text (as in the file)."""
-    return pd.read_csv(path(name))
+    return pd.read_csv(path(name), **EXACT_FLOATS)

@@ -32,6 +32,7 @@ Refused, in one line each: forecasts beyond one horizon of a model with past cov
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import warnings
@@ -61,7 +62,8 @@ class Exported(nn.Module):
 
     def __init__(self, p: Predictor, steps: int | None) -> None:
         super().__init__()
-        self.net, self.lookback, self.strategy = p.net, p.lookback, p.strategy
+        self.net = copy.deepcopy(p.net).cpu()  # traced on the CPU, wherever it was trained
+        self.lookback, self.strategy = p.lookback, p.strategy
         self.block = 1 if p.strategy == "recursive" else p.max_step  # rows per network call
         self.leads = leads_of(p, steps, "export")
         if p.past and len(self.leads) > p.max_step:

@@ -248,8 +248,9 @@ class Forecaster:
             view = copy.copy(self)
             view._set_state(cfg, prep.data, prep.splits, prep.usable, prep.season, source)
             on_prepared(view)
-        ctx = dist.start(cfg.batch_size) if distributed else dist.SINGLE
-        device = dist.device_for(ctx, resolve_device(cfg.device))
+        device = resolve_device(cfg.device)
+        ctx = dist.start(cfg.batch_size, device) if distributed else dist.SINGLE
+        device = dist.device_for(ctx, device)
         with fitting.fit_context(cfg, checkpoint, self.verbose, on_epoch, ctx) as (stop, report):
             p, history = fitting.train_predictor(cfg, prep, device, report, ctx, stop, resume)
         fitting.check_interrupted(cfg, history, p.net, checkpoint, prep.data, source, stop)

@@ -41,6 +41,7 @@ from rnncast.nn.networks import (
 )
 from rnncast.nn.smoothing import Smoothing
 from rnncast.runtime import cores
+from rnncast.runtime.precision import full_float32
 
 
 def build_net(
@@ -301,7 +302,7 @@ class Predictor:
             groups = np.broadcast_to(np.asarray(group, dtype=np.int64), (len(xt),))
             series = torch.from_numpy(groups.copy()).to(self.device)
         n = cores.count(len(xt), self.device)
-        with cores.few_windows(len(xt), self.device), cores.spread(n):
+        with full_float32(self.device), cores.few_windows(len(xt), self.device), cores.spread(n):
             parts = list(zip(xt.tensor_split(n), cores.split(series, n), strict=True))
             return np.concatenate(cores.run(lambda part: self._roll(*part), parts))
 
@@ -368,7 +369,7 @@ class Predictor:
         x = values[rows][:, :, self.inputs]
         series = torch.full((CHUNK,), data.group, dtype=torch.long, device=self.device)
         parts = []
-        with torch.inference_mode():
+        with torch.inference_mode(), full_float32(self.device):
             for i in range(0, len(x), CHUNK):
                 xt = torch.from_numpy(np.ascontiguousarray(x[i : i + CHUNK])).to(self.device)
                 s = series[: len(xt)] if self.embedded else None

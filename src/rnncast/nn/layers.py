@@ -199,5 +199,6 @@ def recurrent_depth(net: nn.Module) -> int:
 def with_columns(x: torch.Tensor, columns: list[int], values: torch.Tensor) -> torch.Tensor:
     """``x`` (..., F) with its ``columns`` replaced by ``values`` (..., C), exactly, in
     operations that export to ONNX (an indexed assignment does not)."""
-    place = nn.functional.one_hot(torch.tensor(list(columns)), x.shape[-1]).to(x.dtype)  # (C, F)
+    index = torch.tensor(list(columns), device=x.device)
+    place = nn.functional.one_hot(index, x.shape[-1]).to(x.dtype)  # (C, F)
     return torch.where(place.sum(0).bool(), values @ place, x)

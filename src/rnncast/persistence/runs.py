@@ -22,6 +22,7 @@ import torch
 
 from rnncast.config import FitConfig
 from rnncast.data.calendar import PARTS, calendar_columns
+from rnncast.data.io import EXACT_FLOATS
 from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split
@@ -128,7 +129,7 @@ def read_series_metrics(path: str | os.PathLike) -> pd.DataFrame | None:
     if not file.is_file():
         return None
     try:
-        table = pd.read_csv(file, dtype={0: str})
+        table = pd.read_csv(file, dtype={0: str}, **EXACT_FLOATS)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise RunError(f"series_metrics.csv in {str(root)!r} cannot be read: {exc}") from None
     numbers = table.iloc[:, 1:]
@@ -364,8 +365,7 @@ def _source(config: dict) -> dict:
 
 
 def _read_series(path: Path, meta: dict) -> PreparedData:
-    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-    frame = pd.read_csv(path, index_col=0, **exact)  # pandas 3 parses floats exactly by default
+    frame = pd.read_csv(path, index_col=0, **EXACT_FLOATS)
     id_column = meta.get("id_column")
     if id_column:
         names = frame.pop(id_column).astype(str).to_numpy()
@@ -469,7 +469,7 @@ def _read_history(path: Path) -> History:
     if not path.is_file():
         return History()
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, **EXACT_FLOATS)
         train = frame["train_loss"].astype("float64").tolist()
         val = frame["val_loss"].astype("float64").dropna().tolist()
     except (KeyError, ValueError, TypeError, pd.errors.ParserError):

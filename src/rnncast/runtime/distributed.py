@@ -52,8 +52,9 @@ class Context:
 SINGLE = Context()
 
 
-def start(batch_size: int) -> Context:
-    """Join the process group that torchrun prepared; check the batch splits evenly."""
+def start(batch_size: int, device: torch.device) -> Context:
+    """Join the process group that torchrun prepared (NCCL to train on GPUs, gloo on CPUs);
+    check the batch splits evenly and, on GPUs, that each process has one of its own."""
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
         raise ConfigError(
             "--distributed needs a launcher that starts the processes: run it as "
@@ -67,8 +68,15 @@ def start(batch_size: int) -> Context:
             f"--batch-size {batch_size} must be a multiple of the {world} processes, so that "
             "every process takes the same share of each batch."
         )
+    here, gpus = int(os.environ.get("LOCAL_WORLD_SIZE", world)), torch.cuda.device_count()
+    if device.type == "cuda" and here > gpus:
+        raise ConfigError(
+            f"{here} processes on this machine but {gpus} GPU(s): each process trains on a GPU "
+            f"of its own; start at most {gpus} (torchrun --nproc_per_node {gpus}), or train "
+            "on the CPUs with --device cpu."
+        )
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return Context(dist.get_rank(), dist.get_world_size())
 
 

@@ -9,6 +9,7 @@ import contextlib
 import copy
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from rnncast.errors import ConfigError, RunError
 from rnncast.nn.layers import recurrent_depth
 from rnncast.runtime import cores
 from rnncast.runtime.distributed import SINGLE, Context, wrap
+from rnncast.runtime.precision import full_float32
 from rnncast.training.optimizers import Optimizer
 
 EpochCallback = Callable[[int, float, float | None], None]
@@ -192,7 +194,7 @@ def train(
     train_set = OnDevice(train_set, device)
     val_set = OnDevice(val_set, device) if val_set is not None else None
     shards = training_shards(net, cfg.batch_size, device) if ctx.world == 1 else 1
-    with one_buffer(net, enabled=ctx.world == 1) as params, cores.spread(shards):
+    with full_float32(device), one_buffer(net, ctx.world == 1) as params, cores.spread(shards):
         optimizer = make_optimizer(cfg, params)
         return _train(
             net, model, optimizer, train_set, val_set, cfg, device, on_epoch, ctx, stop, resume,
@@ -282,6 +284,12 @@ def one_buffer(net: nn.Module, enabled: bool = True) -> Iterator[list[nn.Paramet
     the longer tensor differently) with a fraction of the kernel launches, which cost about a
     tenth of a small LSTM's training step. On exit the parameters own their
     storage again, so state dicts and saved weights never share memory.
+
+    On a GPU, cuDNN wants a recurrent layer's weights in a buffer of its own layout: while
+    they are views into ours it packs them anew at each call (a copy of a few hundred kB for
+    these networks, cheaper than the kernel launches the one buffer saves) and would warn so
+    on every fit; the warning is silenced inside, and on exit the weights are packed for cuDNN
+    once, for forecasting.
     """
     params = [p for p in net.parameters() if p.requires_grad]
     if not enabled or not params or len({(p.dtype, p.device) for p in params}) > 1:
@@ -300,10 +308,16 @@ def one_buffer(net: nn.Module, enabled: bool = True) -> Iterator[list[nn.Paramet
     flat = nn.Parameter(data)
     flat.grad = grad
     try:
-        yield [flat]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "RNN module weights are not part of single")
+            yield [flat]
     finally:
         for p in params:
             p.data, p.grad = p.data.clone(), None
+        if data.is_cuda:
+            for module in net.modules():
+                if isinstance(module, nn.RNNBase):
+                    module.flatten_parameters()
 
 
 def _load_optimizer(optimizer: Optimizer, state: dict) -> None:

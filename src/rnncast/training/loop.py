@@ -287,9 +287,9 @@ def one_buffer(net: nn.Module, enabled: bool = True) -> Iterator[list[nn.Paramet
 
     On a GPU, cuDNN wants a recurrent layer's weights in a buffer of its own layout: while
     they are views into ours it packs them anew at each call (a copy of a few hundred kB for
-    these networks, cheaper than the kernel launches the one buffer saves) and would warn so
-    on every fit; the warning is silenced inside, and on exit the weights are packed for cuDNN
-    once, for forecasting.
+    these networks; expected to cost less than the optimizer launches the one buffer saves,
+    not measured) and would warn so on every fit; the warning is silenced inside, and on exit
+    the weights are packed for cuDNN once, for forecasting.
     """
     params = [p for p in net.parameters() if p.requires_grad]
     if not enabled or not params or len({(p.dtype, p.device) for p in params}) > 1:

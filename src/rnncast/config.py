@@ -60,6 +60,7 @@ PLAIN = dict(
     pad=False,
     deseason=False,
     trend=0,
+    log_offset=0.0,
 )
 RECIPE = dict(
     units=(16,),
@@ -76,7 +77,9 @@ RECIPE = dict(
 
 # Settings added since models were first saved, with the value that builds what a saved
 # model without them was (FitConfig.from_saved).
-ADDED = {"trend": 0}
+ADDED = {"trend": 0, "log_offset": 0.0}
+
+MAX_OFFSET = 1_000.0  # the largest ``log_offset``: a fraction of the window's level
 
 # Generous but finite bounds, so that no setting asks for more than a machine can give (a
 # network of 100,000 units, a window of a billion rows) before anything is allocated.
@@ -160,8 +163,14 @@ class FitConfig:
             target) before the network, and put the forecast back on that level (see
             :class:`rnncast.nn.networks.WindowNorm`); ``none``: no per-window normalisation.
         log: With ``window_norm``, log ratios to the level instead of differences (positive
-            values only). Left out: on with ``model="auto"`` where every training value of
-            the targets is positive.
+            values only, or values of 0 and above with ``log_offset``). Left out: on with
+            ``model="auto"`` where every training value of the targets is positive (0 and
+            above with a ``log_offset``).
+        log_offset: With ``log``, the logs are of each value plus this fraction of its
+            window's level, so that a 0 reads as a finite number (``log((y + a*level) /
+            (level + a*level))``, inverted exactly; 0: plain log ratios). Left out: 0 (the
+            recipe reads data with zeros as differences: logs with an offset of 0.1 lost
+            over two looks at Tourism quarterly's training parts, docs/accuracy.md).
         members: Networks whose forecast is their median: each starts from its own weights
             (all drawn from ``seed``) and trains with its own shuffling and dropout (seed
             ``seed + k``); an ensemble saved, loaded and resumed as one model.
@@ -224,6 +233,7 @@ class FitConfig:
     embed: int = 0
     window_norm: str | None = None
     log: bool | None = None
+    log_offset: float | None = None
     members: int | None = None
     quantile: float = 0.5
     pad: bool | None = None
@@ -292,6 +302,13 @@ class FitConfig:
         _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         _check_float("clip_norm", self.clip_norm, low=0.0)
         _check_float("quantile", self.quantile, low=0.0, high=1.0, low_open=True, high_open=True)
+        if self.log_offset is not None:
+            _check_float("log_offset", self.log_offset, low=0.0, high=MAX_OFFSET)
+            if self.log_offset and self.log is False:
+                raise ConfigError(
+                    "--log-offset shifts the values whose logs --log takes; give --log or "
+                    "leave out --log-offset."
+                )
         variants = len(self.lookbacks or (0,)) * len(self.losses or (0,))
         if self.members < variants:
             raise ConfigError(
@@ -401,14 +418,15 @@ class FitConfig:
         if not self.target_history:
             raise ConfigError(f"{why}: it needs the target history.")
 
-    def resolve(self, season: int, positive: bool | None = None) -> FitConfig:
+    def resolve(self, season: int, lowest: float | None = None) -> FitConfig:
         """The settings that the data settle, where they were left out: the lookback (the
         horizon, at least one ``season`` and two rows), the recipe's ``trend`` (over four
         lookbacks), ``deseason`` (the recipe's where there is a season), and once the
-        training rows are known (``positive``: are all their target values above 0?)
-        ``log`` (log ratios to the window's level on positive data) and the scaler (under
-        logs ``mase``, which divides each series by its seasonal naive error and so weighs
-        every series' MAE alike, as MASE does; else min-max)."""
+        training rows are known (``lowest``: the lowest of their target values) ``log`` (log
+        ratios to the window's level where every value is positive, or with a ``log_offset``
+        0 and above), ``log_offset`` (0) and the scaler (under logs ``mase``, which divides
+        each series by its seasonal naive error and so weighs every series' MAE alike, as
+        MASE does; else min-max)."""
         changes: dict[str, Any] = {}
         if self.lookback is None:
             changes["lookback"] = max(2, self.max_step, season)
@@ -417,10 +435,18 @@ class FitConfig:
             changes["trend"] = 4 * lookback if self.target_history else 0
         if self.deseason is None:  # the recipe's: where the data have a season
             changes["deseason"] = season >= 2
-        if positive is not None and self.log is None:
-            changes["log"] = bool(positive) and self.window_norm != "none"
+        if lowest is not None and self.log is None:
+            has_logs = lowest >= 0 if self.log_offset else lowest > 0
+            changes["log"] = bool(has_logs) and self.window_norm != "none"
         log = changes.get("log", self.log)
-        if positive is not None and self.scaler is None:
+        if lowest is not None and self.log_offset is None:
+            changes["log_offset"] = 0.0
+        elif lowest is not None and self.log_offset and not log:
+            raise ConfigError(
+                f"--log-offset shifts the values whose logs --log takes, and logs are off "
+                f"here (a training value is {lowest:.4g}); leave out --log-offset."
+            )
+        if lowest is not None and self.scaler is None:
             changes["scaler"] = "mase" if log else "minmax"
         return dataclasses.replace(self, **changes) if changes else self
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from rnncast import FitConfig, Forecaster
 from rnncast.cli.app import app
 from rnncast.config import PLAIN, RECIPE
+from rnncast.errors import ConfigError
 from rnncast.nn.networks import Ensemble, Trend, WindowNorm
 
 
@@ -32,33 +33,48 @@ def test_left_out_settings_take_the_recipe_or_the_plain_values():
         assert getattr(plain, name) == value, name
     given = FitConfig(loss="mse", members=1, pad=False, units=32, window_norm="none")
     assert (given.loss, given.members, given.pad, given.units) == ("mse", 1, False, (32,))
-    assert given.resolve(12, positive=True).log is False  # no window level, no logs
+    assert given.resolve(12, lowest=5.0).log is False  # no window level, no logs
     assert FitConfig(target_history=False).window_norm == "none"
 
 
 @pytest.mark.parametrize(
-    ("horizon", "season", "positive", "expected"),
+    ("horizon", "season", "lowest", "expected"),
     [
-        (8, 4, True, (8, True, "mase")),
-        (1, 7, True, (7, True, "mase")),  # at least a season
-        (1, 1, False, (2, False, "minmax")),  # at least two rows; no logs of a zero
+        (8, 4, 3.0, (8, True, 0.0, "mase")),
+        (1, 7, 0.5, (7, True, 0.0, "mase")),  # at least a season
+        (4, 4, 0.0, (4, False, 0.0, "minmax")),  # no logs of a zero
+        (1, 1, -2.0, (2, False, 0.0, "minmax")),  # at least two rows
     ],
 )
-def test_the_data_settle_lookback_logs_and_scaler(horizon, season, positive, expected):
+def test_the_data_settle_lookback_logs_and_scaler(horizon, season, lowest, expected):
     cfg = FitConfig(horizon=horizon).resolve(season)
-    assert cfg.lookback == expected[0] and cfg.log is None
-    cfg = cfg.resolve(season, positive)
-    assert (cfg.lookback, cfg.log, cfg.scaler) == expected
+    assert cfg.lookback == expected[0] and cfg.log is None and cfg.log_offset is None
+    cfg = cfg.resolve(season, lowest)
+    assert (cfg.lookback, cfg.log, cfg.log_offset, cfg.scaler) == expected
     assert FitConfig(horizon=horizon, lookback=40, scaler="standard").resolve(
-        season, True
+        season, 1.0
     ).scaler == ("standard")
+    given = FitConfig(horizon=horizon, log_offset=0.5).resolve(season, max(lowest, 0.0))
+    assert (given.log, given.log_offset) == (True, 0.5)  # an offset: logs of zeros too
 
 
-def _monthly(n: int, zero: bool = False) -> pd.DataFrame:
+def test_log_offset_settings_are_checked():
+    with pytest.raises(ConfigError, match="`log_offset` must be in \\[0.0, 1000.0\\]"):
+        FitConfig(log_offset=-0.1)
+    with pytest.raises(ConfigError, match="shifts the values whose logs `log` takes; give"):
+        FitConfig(model="lstm", window_norm="mean", log_offset=0.1)  # the plain model: no logs
+    with pytest.raises(ConfigError, match="logs are off here \\(a training value is -3\\)"):
+        FitConfig(log_offset=0.1).resolve(1, lowest=-3.0)
+    assert FitConfig(log=False).resolve(1, lowest=0.0).log_offset == 0.0
+
+
+def _monthly(n: int, zero: bool = False, low: float | None = None) -> pd.DataFrame:
     t = np.arange(n)
     y = 100 + t + 20 * np.sin(2 * np.pi * t / 12)
     if zero:
         y[3] = 0.0
+    if low is not None:
+        y[3] = low
     return pd.DataFrame({"month": pd.date_range("2015-01-01", periods=n, freq="MS"), "y": y})
 
 
@@ -73,7 +89,13 @@ def test_a_default_fit_is_the_recipe_as_the_data_settle_it():
     assert (cfg.trend, cfg.window, f.predictor_.lookback, f.predictor_.reads) == (48, 48, 48, 12)
     assert f.forecast(6)["y"].notna().all()
     zero = Forecaster(horizon=6, epochs=1, members=1).fit(_monthly(80, zero=True), target="y")
-    assert (zero.config_.log, zero.config_.scaler) == (False, "minmax")
+    assert (zero.config_.log, zero.config_.log_offset, zero.config_.scaler) == (False, 0, "minmax")
+    shifted = Forecaster(horizon=6, epochs=1, members=1, log_offset=0.1)
+    shifted.fit(_monthly(80, zero=True), target="y")
+    assert (shifted.config_.log, shifted.config_.scaler) == (True, "mase")
+    assert shifted.predictor_.net.offset == 0.1 and shifted.predictor_.net.net.offset == 0.1
+    below = Forecaster(horizon=6, epochs=1, members=1).fit(_monthly(80, low=-1.0), target="y")
+    assert (below.config_.log, below.config_.scaler) == (False, "minmax")  # no logs below 0
 
 
 def test_the_cli_default_and_the_settings_it_records(tmp_path):

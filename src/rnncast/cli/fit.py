@@ -62,6 +62,7 @@ def fit(
     target_history: opt.TargetHistory = _D.target_history,
     window_norm: opt.WindowNormOption = _D.window_norm,
     log: opt.Log = _D.log,
+    log_offset: opt.LogOffset = _D.log_offset,
     members: opt.Members = _D.members,
     pad: opt.Pad = _D.pad,
     deseason: opt.Deseason = _D.deseason,

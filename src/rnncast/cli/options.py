@@ -107,7 +107,15 @@ Members = Annotated[
 Log = Annotated[
     bool | None,
     typer.Option(
-        help="With --window-norm: log ratios. Default: on positive data (auto), else off."
+        help="With --window-norm: log ratios. Default: on positive data (auto; 0 and above "
+        "with --log-offset), else off."
+    ),
+]
+LogOffset = Annotated[
+    float | None,
+    typer.Option(
+        help="With --log: logs of each value plus this fraction of its window's level, so "
+        "that zeros have logs, e.g. 0.1. Default: 0."
     ),
 ]
 Lookbacks = Annotated[
@@ -157,7 +165,7 @@ Seed = Annotated[int, typer.Option(help="Random seed of the weights, dropout and
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 Scaler = Annotated[
     str | None,
-    typer.Option(help="minmax, standard, none or mase. Default: none under --log, else minmax."),
+    typer.Option(help="minmax, standard, none or mase. Default: mase under --log, else minmax."),
 ]
 Missing = Annotated[str, typer.Option(help="interpolate, ffill, drop or error.")]
 TestSize = Annotated[str, typer.Option(help="Fraction, row count or start date.")]

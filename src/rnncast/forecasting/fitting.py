@@ -61,7 +61,8 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     inputs.refill_before_boundaries(data, splits)
     train = [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
     targets = [data.columns.index(t) for t in data.targets]
-    cfg = cfg.resolve(season, positive=all((train[g][:, targets] > 0).all() for g in usable))
+    lowest = min((float(np.min(train[g][:, targets])) for g in usable), default=1.0)
+    cfg = cfg.resolve(season, lowest=lowest)
     scaler = Scaler(cfg.scaler, season)
     if cfg.deseason:  # the season comes out first; the scaler sees what is left
         if season < 2:
@@ -81,7 +82,8 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     columns = roles(cfg, data)
     inputs.check_scaled(scaler, data, usable, splits[0].n_train)
     if cfg.log or cfg.smoothing:
-        inputs.check_positive(scaler, data, usable, splits, "es()" if cfg.smoothing else "--log")
+        by = "es()" if cfg.smoothing else "--log"
+        inputs.check_positive(scaler, data, usable, splits, by, zero=bool(cfg.log_offset))
     if cfg.smoothing:
         inputs.check_smoothing_season(cfg, season)
     return Prepared(cfg, data, splits, usable, season, scaler, *columns)

@@ -86,6 +86,7 @@ class Forecaster:
         embed: int = _D.embed,
         window_norm: str | None = _D.window_norm,
         log: bool | None = _D.log,
+        log_offset: float | None = _D.log_offset,
         members: int | None = _D.members,
         quantile: float = _D.quantile,
         pad: bool | None = _D.pad,
@@ -107,6 +108,7 @@ class Forecaster:
         self.target_history, self.interval, self.verbose = target_history, interval, verbose
         self.fallback, self.embed = fallback, embed
         self.window_norm, self.log, self.members = window_norm, log, members
+        self.log_offset = log_offset
         self.quantile, self.pad, self.deseason = quantile, pad, deseason
         self.trend = trend
         self.lookbacks, self.losses, self.quantiles = lookbacks, losses, quantiles

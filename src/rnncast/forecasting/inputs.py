@@ -122,21 +122,33 @@ def check_scaled(scaler: Scaler, data: PreparedData, usable: list[int], n_train:
 
 
 def check_positive(
-    scaler: Scaler, data: PreparedData, usable: list[int], splits, by: str = "--log"
+    scaler: Scaler,
+    data: PreparedData,
+    usable: list[int],
+    splits,
+    by: str = "--log",
+    zero: bool = False,
 ) -> None:
     """``--log`` (or ``es()``, ``by``) takes logs of the targets as the network sees them:
-    every training value of every used series must be above 0 once scaled."""
+    every training value of every used series must be above 0 once scaled (0 or above with
+    ``zero``: ``--log-offset`` gives zeros logs)."""
     targets = [data.columns.index(t) for t in data.targets]
     for g in usable:
         part = data.series(g)
         rows = scale(scaler, part)[: splits[g].n_train, targets]
-        if (rows <= 0).any():
+        if (rows < 0).any() if zero else (rows <= 0).any():
             where = f" of series {part.name!r}" if part.name is not None else ""
             why = " (--scaler minmax maps the minimum to 0)" if scaler.kind == "minmax" else ""
-            way_out = "leave out --log" if by == "--log" else "choose a model without es"
+            if by != "--log":
+                way_out = "choose a model without es"
+            elif zero:
+                way_out = "leave out --log"
+            else:
+                way_out = "leave out --log (or give --log-offset 0.1 where the lowest is 0)"
+            needs = "values of 0 or above" if zero else "positive values"
             raise ConfigError(
-                f"{by} needs positive values, but a training value{where} is {rows.min():.4g} "
-                f"as the network sees it{why}. Use --scaler none with positive data, or "
+                f"{by} needs {needs}, but a training value{where} is {rows.min():.4g} "
+                f"as the network sees it{why}. Use --scaler none or mase with such data, or "
                 f"{way_out}."
             )
 

@@ -90,9 +90,9 @@ def _build_members(
     if smoothing is not None:
         net = Smoothing(net, targets, n_series, smoothing.args["season"] or season, steps)
     elif cfg.window_norm != "none":
-        net = WindowNorm(net, targets, cfg.window_norm, cfg.log)
+        net = WindowNorm(net, targets, cfg.window_norm, cfg.log, cfg.log_offset or 0.0)
     if cfg.trend:
-        return Trend(net, targets, cfg.lookback, cfg.log, span=cfg.max_step)
+        return Trend(net, targets, cfg.lookback, cfg.log, cfg.max_step, cfg.log_offset or 0.0)
     return Recent(net, cfg.lookback) if cfg.lookback < window else net
 
 

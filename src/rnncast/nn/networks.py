@@ -184,28 +184,47 @@ class WindowNorm(nn.Module):
 
     Without ``log`` the level is subtracted from the targets' inputs and added to the
     forecasts; with ``log`` the inputs become log ratios to the level and the forecasts
-    ``level * exp(output)`` (positive inputs only, as in ES-RNN and N-BEATS' recipes).
+    ``level * exp(output)`` (positive inputs only, as in ES-RNN and N-BEATS' recipes). With an
+    ``offset`` a, the logs are of each value plus ``a * level``, so that zeros have them:
+    inputs ``log((y + a*level) / ((1 + a) * level))``, forecasts ``(1 + a) * level *
+    exp(output) - a * level``; still free of the series' scale, and exactly inverted.
 
     Args:
         net: The network (any strategy; with an embedding, the embedding wrapper).
         targets: Positions of the targets among the inputs (C of them).
         level: ``last`` or ``mean``.
         log: Log ratios instead of differences.
+        offset: With ``log``, the fraction of the level added before the logs (values of 0
+            and above); 0: none (positive values).
 
     >>> core = build_network("gru(4) > dense", input_size=1, lookback=6)
     >>> norm = WindowNorm(core, targets=[0], level="last")
     >>> x = torch.rand(5, 6, 1)
     >>> torch.allclose(norm(x + 100.0), norm(x) + 100.0, atol=1e-4)  # level-free
     True
+    >>> zeros = WindowNorm(core, targets=[0], level="mean", log=True, offset=0.1)
+    >>> x[:, 2] = 0.0
+    >>> torch.allclose(zeros(7.0 * x), 7.0 * zeros(x), rtol=1e-4)  # scale-free, zeros read
+    True
     """
 
-    def __init__(self, net: nn.Module, targets: Sequence[int], level: str, log: bool = False):
+    def __init__(
+        self,
+        net: nn.Module,
+        targets: Sequence[int],
+        level: str,
+        log: bool = False,
+        offset: float = 0.0,
+    ):
         super().__init__()
         self.net, self.targets, self.level, self.log = net, list(targets), level, log
+        self.offset = offset
 
     @property
     def spec(self) -> str:
         kind = "log ratio to" if self.log else "difference from"
+        if self.log and self.offset:
+            kind = f"log ratio (each value plus {self.offset:g} x the level) to"
         return f"{self.net.spec} (windows as {kind} their {self.level} value)"
 
     def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
@@ -213,10 +232,14 @@ class WindowNorm(nn.Module):
         level = t[:, -1] if self.level == "last" else t.mean(dim=1)  # (B, C)
         if self.log:
             floor = torch.finfo(x.dtype).tiny  # a zero reads as the smallest positive value
+            if self.offset:
+                shift = self.offset * level  # (B, C)
+                t, level = t + shift[:, None], level + shift
             base = torch.log(level.clamp_min(floor))
             ratios = torch.log(t.clamp_min(floor)) - base[:, None]
             out = self.net(with_columns(x, self.targets, ratios), series)  # log ratios
-            return torch.exp(out.clamp(-30.0, 30.0) + base[:, None])
+            out = torch.exp(out.clamp(-30.0, 30.0) + base[:, None])
+            return out - shift[:, None] if self.offset else out
         inputs = with_columns(x, self.targets, t - level[:, None])
         return self.net(inputs, series) + level[:, None]
 
@@ -227,8 +250,10 @@ class Trend(nn.Module):
     cannot show (what Theta's line gives yearly data), from the window's own rows only.
 
     The trend is the least-squares slope of each target on the row number (of its logs with
-    ``log``), as its rise over ``span`` rows (the horizon: on the scale of the window's log
-    ratios), one more input column per target on every row the network reads. Rows before a
+    ``log``; with an ``offset`` a, of the logs of each value plus ``a`` times the mean of the
+    window's rows, as :class:`WindowNorm` takes them), as its rise over ``span`` rows (the
+    horizon: on the scale of the window's log ratios), one more input column per target on
+    every row the network reads. Rows before a
     series' first are NaN in the window (:func:`rnncast.data.windows.pad_start` with
     ``blank``): the slope skips them, and where the network reads them they repeat the
     series' first row, as a padded window does.
@@ -239,6 +264,7 @@ class Trend(nn.Module):
         lookback: Rows the network reads, the window's last.
         log: Slopes of the logs (positive values; the scale of log ratios).
         span: Rows the slope's rise is given over.
+        offset: With ``log``, the fraction of the window's mean added before the logs.
 
     >>> core = build_network("gru(4) > dense", input_size=2, lookback=3)
     >>> trend = Trend(core, targets=[0], lookback=3)
@@ -253,11 +279,17 @@ class Trend(nn.Module):
     """
 
     def __init__(
-        self, net: nn.Module, targets: Sequence[int], lookback: int, log: bool = False, span=1
+        self,
+        net: nn.Module,
+        targets: Sequence[int],
+        lookback: int,
+        log: bool = False,
+        span=1,
+        offset: float = 0.0,
     ):
         super().__init__()
         self.net, self.targets, self.lookback = net, list(targets), lookback
-        self.log, self.span = log, span
+        self.log, self.span, self.offset = log, span, offset
 
     @property
     def spec(self) -> str:
@@ -269,9 +301,13 @@ class Trend(nn.Module):
         NaN, times ``span``; 0 where fewer than two rows."""
         t = x[..., self.targets]  # (B, W, C)
         seen = ~torch.isnan(t)
-        if self.log:
-            t = torch.log(t.clamp_min(torch.finfo(x.dtype).tiny))
         weight = seen.to(x.dtype)
+        if self.log:
+            if self.offset:
+                rows = weight.sum(dim=1, keepdim=True).clamp_min(1.0)
+                mean = torch.where(seen, t, torch.zeros_like(t)).sum(dim=1, keepdim=True) / rows
+                t = t + self.offset * mean
+            t = torch.log(t.clamp_min(torch.finfo(x.dtype).tiny))
         z = torch.where(seen, t, torch.zeros_like(t))
         row = torch.arange(x.shape[1], dtype=x.dtype, device=x.device)[None, :, None]
         n = weight.sum(dim=1, keepdim=True).clamp_min(1.0)

@@ -187,21 +187,26 @@ def main() -> None:
     first = next(iter(RECIPES.values()))
     for text in args.extra:
         recipes[f"tried {text}"] = {**first, **json.loads(text)}
-    combined, total = [], 0.0
+    by_seed = [[] for _ in range(args.seeds)]  # each seed's forecasts by every recipe
+    seconds_by_seed = [0.0] * args.seeds
     for label, recipe in recipes.items():
         runs = []
         for seed in range(args.seeds):
             forecasts, seconds, fallback = run_recipe({**recipe, "seed": seed}, series)
             runs.append((*scores(series, forecasts), seconds))
-            if seed == 0:
-                combined.append(forecasts)
-                total += seconds
+            by_seed[seed].append(forecasts)
+            seconds_by_seed[seed] += seconds
         mean = np.mean(runs, axis=0)
         note = f"{fallback} series by the seasonal-naive fallback" if fallback else ""
         rows[f"rnncast: {label}"] = (*mean, note)
-    if args.combine and len(combined) > 1:
-        median = [np.median(np.array(fs), axis=0).tolist() for fs in zip(*combined, strict=True)]
-        rows["rnncast: the median of the recipes above"] = (*scores(series, median), total, "")
+    if args.combine and len(recipes) > 1:
+        # the median of the recipes' forecasts, seed by seed, its scores averaged over seeds
+        runs = []
+        for forecasts, seconds in zip(by_seed, seconds_by_seed, strict=True):
+            each = zip(*forecasts, strict=True)  # every series' forecasts by each recipe
+            median = [np.median(np.array(fs), axis=0).tolist() for fs in each]
+            runs.append((*scores(series, median), seconds))
+        rows["rnncast: the median of the recipes above"] = (*np.mean(runs, axis=0), "")
     base_smape, base_mase = rows["SeasonalNaive"][:2]
     part = "official test parts"
     if args.validate:

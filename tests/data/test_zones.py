@@ -25,6 +25,7 @@ TINY = dict(model="gru", units=4, epochs=1, lookback=6, batch_size=32, seed=0)
         (["2024-01-01T00:00Z", "2024-01-01T01:00Z"], "UTC"),
         (["2024-01-01T00:00-05:30", "2024-01-01T01:00-05:30"], "-05:30"),
         (["2024-03-31T01:00+01:00", "2024-03-31T03:00+02:00"], "UTC"),  # summer time
+        (["2024-03-30T00:00+01:00", "2024-04-01T00:00+02:00"], None),  # days on their clock
         (["2024-01-01", "2024-01-02"], None),
     ],
 )
@@ -210,3 +211,106 @@ def test_errors_name_our_own_dates_in_the_data_zone():
     ahead = pd.concat([data, pd.DataFrame({"time": ["2024-06-21T00:00:00+02:00"], "plan": [1.0]})])
     notes = prepare(ahead, "load", known=Known.of("plan")).notes
     assert any("(from 2024-06-21)" in note for note in notes), notes  # local midnight
+
+
+# Days, weeks and months are dates on a clock: summer time must not make their steps uneven,
+# move them off their time of day, or push a month's first day back into the month before.
+
+
+def daily(n: int = 400, start: str = "2020-01-01") -> pd.DataFrame:
+    """Daily values at local midnight in Berlin, written as pandas writes them to a CSV: each
+    date with its own offset (+01:00 in winter, +02:00 in summer)."""
+    days = pd.date_range(start, periods=n, freq="D", tz="Europe/Berlin")
+    level = 100 + 10 * np.sin(2 * np.pi * np.arange(n) / 7)
+    return pd.DataFrame({"date": days.strftime("%Y-%m-%dT%H:%M:%S%z"), "y": level})
+
+
+def test_daily_dates_whose_offsets_change_are_read_on_their_own_clock():
+    data = prepare(daily(), "y")
+    assert data.freq == "D" and data.zone is None
+    assert not any("not evenly spaced" in note for note in data.notes)
+    assert any("own clock" in note and "+01:00, +02:00" in note for note in data.notes)
+    assert data.frame.index[0] == pd.Timestamp("2020-01-01")  # not 23:00 the day before
+    assert (data.frame.index == data.frame.index.normalize()).all()
+
+
+def test_forecast_dates_of_daily_data_stay_at_midnight_through_summer_time(tmp_path):
+    from typer.testing import CliRunner
+
+    from rnncast.cli.app import app
+
+    text = daily(n=300, start="2020-01-01")  # ends 2020-10-26, after the autumn change
+    assert text["date"].iloc[-1] == "2020-10-26T00:00:00+0100"
+    f = Forecaster(**TINY, members=1).fit(text, "y")
+    assert [str(d) for d in f.forecast(2)["date"]] == ["2020-10-27 00:00:00", "2020-10-28 00:00:00"]
+    spring = daily(n=88, start="2020-01-01")  # ends 2020-03-28: the forecast crosses a change
+    f = Forecaster(**TINY, members=1, test_size=7, val_size=7).fit(spring, "y")
+    assert [str(d.date()) for d in f.forecast(3)["date"]] == [
+        "2020-03-29",
+        "2020-03-30",
+        "2020-03-31",
+    ]
+    text.to_csv(tmp_path / "d.csv", index=False)
+    run, out = tmp_path / "run", tmp_path / "f.csv"
+    fit = ["fit", str(tmp_path / "d.csv"), "--target", "y", "--epochs", "1", "--model", "gru"]
+    fit += ["--units", "4", "--lookback", "6", "-q", "--out", str(run)]
+    done = CliRunner().invoke(app, fit)
+    assert done.exit_code == 0, done.output
+    done = CliRunner().invoke(app, ["forecast", str(run), "--steps", "2", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert [line.split(",")[0] for line in out.read_text().splitlines()[1:3]] == [
+        "2020-10-27",
+        "2020-10-28",
+    ]
+
+
+def test_new_daily_observations_in_one_offset_meet_a_model_read_on_its_own_clock():
+    """Newer rows from one season carry one offset only; they are read on their own clock
+    too, as are future values with offsets, so a model fitted on the CSV takes them."""
+    f = Forecaster(**TINY, members=1).fit(daily(n=200), "y")  # 2020-01-01 .. 2020-07-18
+    summer = daily(n=40, start="2020-07-19")  # every date +02:00
+    assert set(summer["date"].str[-5:]) == {"+0200"}
+    out = f.forecast(2, data=summer)
+    assert [str(d) for d in out["date"]] == ["2020-08-28 00:00:00", "2020-08-29 00:00:00"]
+    plain = summer.assign(date=lambda d: d["date"].str[:10])  # the same dates without offsets
+    pd.testing.assert_frame_equal(out, f.forecast(2, data=plain))
+    planned = daily(n=200).assign(plan=lambda d: np.arange(len(d)) % 3.0)
+    g = Forecaster(**TINY, members=1, horizon=2).fit(planned, "y", known="plan")
+    ahead = pd.DataFrame({"date": ["2020-07-19T00:00:00+0200", "2020-07-20T00:00:00+0200"]})
+    ahead["plan"] = [2.0, 0.0]
+    plain_ahead = ahead.assign(date=ahead["date"].str[:10])
+    pd.testing.assert_frame_equal(g.forecast(2, future=ahead), g.forecast(2, future=plain_ahead))
+
+
+@pytest.mark.parametrize("freq, start", [("D", "2019-01-20"), ("MS", "2019-01-01")])
+def test_a_named_zone_keeps_days_and_months_on_its_clock(freq, start):
+    """A column with a zone (a DataFrame's, a Parquet file's) keeps it: the frequency is
+    read on its clock (month starts, not the month ends that midnight in Berlin is in UTC)
+    and future dates step on it through summer time."""
+    dates = pd.date_range(start, periods=60, freq=freq, tz="Europe/Berlin")
+    frame = pd.DataFrame({"date": dates, "y": 100 + np.sin(np.arange(60.0))})
+    f = Forecaster(**TINY, members=1, test_size=6, val_size=6).fit(frame, "y")
+    assert f.data_.freq == freq and f.data_.zone == "Europe/Berlin"
+    ahead = f.forecast(12)["date"]
+    expected = pd.date_range(dates[-1], periods=13, freq=freq)[1:]
+    assert list(ahead) == list(expected)
+    assert {(d.hour, d.minute) for d in ahead} == {(0, 0)}
+    assert len({d.utcoffset() for d in ahead}) == 2  # the forecast crosses a change
+
+
+def test_a_daily_time_that_summer_time_skips_or_repeats_is_one_moment():
+    """Daily at 02:30 in Berlin: the spring day without 02:30 moves on to 03:00, the autumn
+    day with two reads the second (winter time), and the days after keep 02:30."""
+    from rnncast.data.dates import dates_after, localize
+
+    spring = dates_after(pd.Timestamp("2020-03-27 01:30"), 3, "D", "Europe/Berlin")
+    assert [str(d) for d in localize(spring, "Europe/Berlin")] == [
+        "2020-03-28 02:30:00+01:00",
+        "2020-03-29 03:00:00+02:00",
+        "2020-03-30 02:30:00+02:00",
+    ]
+    autumn = dates_after(pd.Timestamp("2020-10-24 00:30"), 2, "D", "Europe/Berlin")
+    assert [str(d) for d in localize(autumn, "Europe/Berlin")] == [
+        "2020-10-25 02:30:00+01:00",
+        "2020-10-26 02:30:00+01:00",
+    ]

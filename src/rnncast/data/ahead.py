@@ -17,7 +17,7 @@ from rnncast.data.calendar import (
     calendar_parts,
     check_calendar_names,
 )
-from rnncast.data.dates import wall_clock, when
+from rnncast.data.dates import dates_after, wall_clock, when
 from rnncast.data.prepared import PreparedData, as_names
 from rnncast.data.static import static_names, static_spec
 from rnncast.errors import ConfigError, DataError
@@ -121,7 +121,7 @@ def check_future_dates(
 ) -> None:
     """Future dates must go on from the last observation at the data's frequency (dates
     held in UTC are named in the data's ``zone``)."""
-    expected = pd.date_range(history[-1], periods=len(dates) + 1, freq=freq)[1:]
+    expected = dates_after(history[-1], len(dates), freq, zone)
     wrong = np.flatnonzero(expected != dates)
     if len(wrong):
         k = int(wrong[0])

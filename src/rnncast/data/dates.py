@@ -37,6 +37,15 @@ def parse_dates(column: pd.Series, name: str, notes: list[str]) -> pd.DatetimeIn
         parsed = pd.to_datetime(column)
     else:
         parsed = _parse_date_text(column, name)
+        clock = _own_clock(column, parsed, name)
+        if clock is not None:
+            parsed = clock
+            notes.append(
+                f"Dates in {name!r} are all at one time of day while their offsets change "
+                f"(summer time: {', '.join(_offsets(column))}); read as the dates their own "
+                "clock shows, so the steps stay even, and forecast dates are written without "
+                "an offset."
+            )
     if parsed.isna().any():
         row = int(np.argmax(parsed.isna().to_numpy()))
         raise DataError(f"Date column {name!r} is empty in row {row + 2} of the file; fill it in.")
@@ -48,6 +57,41 @@ def parse_dates(column: pd.Series, name: str, notes: list[str]) -> pd.DatetimeIn
             "written in it."
         )
     return index
+
+
+def dates_after(last: pd.Timestamp, n: int, freq: str, zone: str | None = None) -> pd.DatetimeIndex:
+    """The ``n`` dates after ``last`` at ``freq``, held as :func:`parse_dates` holds them (in
+    UTC when the data have a ``zone``). Steps of a day or longer are taken on the zone's clock,
+    so daily or monthly data keep their time of day through summer time; shorter steps are
+    lengths of time.
+
+    >>> [str(d) for d in dates_after(pd.Timestamp("2024-03-29 23:00"), 2, "D", "Europe/Berlin")]
+    ['2024-03-30 23:00:00', '2024-03-31 22:00:00']
+    """
+    if zone is None:
+        return pd.date_range(last, periods=n + 1, freq=freq)[1:]
+    start = localize(pd.DatetimeIndex([last]), zone)[0]
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if not daily_or_longer(freq):
+        dates = pd.date_range(start, periods=n + 1, freq=offset)
+    else:  # a date that summer time skips moves on to the next moment that exists
+        clock = pd.date_range(start.tz_localize(None), periods=n + 1, freq=offset)
+        standard = np.zeros(len(clock), dtype=bool)  # a repeated one is read in winter time
+        dates = clock.tz_localize(zone, ambiguous=standard, nonexistent="shift_forward")
+    return dates[1:].tz_convert(None)
+
+
+def daily_or_longer(freq: str | None) -> bool:
+    """Whether steps of ``freq`` are days, weeks, months, ... (read on a clock), not hours
+    or minutes (lengths of time).
+
+    >>> [daily_or_longer(f) for f in ("D", "B", "W-SUN", "MS", "h", "15min", None)]
+    [True, True, True, True, False, False, False]
+    """
+    if freq is None:
+        return False
+    offset = pd.tseries.frequencies.to_offset(freq)
+    return not isinstance(offset, pd.offsets.Tick) or offset.nanos >= pd.Timedelta(days=1).value
 
 
 def localize(index: pd.Index, zone: str | None) -> pd.Index:
@@ -91,12 +135,31 @@ def date_zone(column: pd.Series) -> str | None:
     if pd.api.types.is_datetime64_any_dtype(column):
         tz = getattr(column.dtype, "tz", None)
         return None if tz is None else zone_name(tz)
+    offsets = _offsets(column)
+    if len(offsets) < 2:
+        return offsets[0] if offsets else None
+    return None if _own_clock(column, _parse_date_text(column, ""), "") is not None else "UTC"
+
+
+def _offsets(column: pd.Series) -> list[str]:
+    """The offsets text dates are written with, in order ('UTC' for 'Z')."""
     text = column.dropna().astype("string").str.strip()
     suffix = text.str.extract(f"({_ZONE_SUFFIX})$", expand=False).dropna()
-    if suffix.empty:
+    return sorted({_offset(s) for s in suffix.unique()})
+
+
+def _own_clock(column: pd.Series, parsed: pd.Series, name: str) -> pd.Series | None:
+    """Text dates (``parsed``: in UTC) whose offsets change, as summer time changes them,
+    while each shows the same time of day: the dates their own clock shows, without the
+    offsets; None for any other dates. Such data are days, weeks or months on a clock whose
+    zone the offsets do not name; held in UTC their steps would be 23 or 25 hours long, and
+    future dates would drift off their time of day."""
+    if getattr(parsed.dt, "tz", None) is None or len(_offsets(column)) < 2:
         return None
-    offsets = {_offset(s) for s in suffix.unique()}
-    return offsets.pop() if len(offsets) == 1 else "UTC"
+    text = column.astype("string").str.strip()
+    clock = _parse_date_text(text.str.replace(rf"\s*(?:{_ZONE_SUFFIX})$", "", regex=True), name)
+    present = clock.dropna()
+    return clock if (present - present.dt.normalize()).nunique() == 1 else None
 
 
 def _offset(suffix: str) -> str:

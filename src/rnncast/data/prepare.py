@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from rnncast.data.ahead import NO_KNOWN, Known, split_future, with_known
-from rnncast.data.dates import check_duplicates, date_zone, detect_date, infer_freq, parse_dates
+from rnncast.data.dates import (
+    check_duplicates,
+    date_zone,
+    detect_date,
+    infer_freq,
+    localize,
+    parse_dates,
+)
 from rnncast.data.prepared import PreparedData, as_names
 from rnncast.data.static import encode_static
 from rnncast.errors import ConfigError, DataError, closest
@@ -84,7 +91,7 @@ def _prepare_long(
         notes_g = [sorted_note] if g in unsorted else []
         try:
             frame, future = split_future(frame, targets, known.columns, notes_g, zone)
-            freq = infer_freq(frame.index, notes_g) if date is not None else None
+            freq = infer_freq(localize(frame.index, zone), notes_g) if date is not None else None
             data = with_known(frame, future, targets, feats, date, freq, notes_g, known, zone)
             if np.isnan(values[rows]).any():
                 _apply_missing(data, missing)
@@ -237,7 +244,7 @@ def _prepare_one(
         values[col] = _numeric(values[col], col, date_index=date is not None)
     zone = date_zone(raw[date]) if date is not None else None
     values, future = split_future(values, targets, known.columns, notes, zone)
-    freq = infer_freq(values.index, notes) if date is not None else None
+    freq = infer_freq(localize(values.index, zone), notes) if date is not None else None
     data = with_known(values, future, targets, feats, date, freq, notes, known, zone)
     _apply_missing(data, missing)
     return data

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from rnncast.data.calendar import calendar_columns, calendar_frame
-from rnncast.data.dates import localize, wall_clock
+from rnncast.data.dates import dates_after, localize, wall_clock
 from rnncast.data.static import static_names
 from rnncast.errors import ConfigError
 
@@ -97,7 +97,7 @@ class PreparedData:
         """The ``n`` dates (or row numbers) after the last observation of one series."""
         index = self.frame.index
         if isinstance(index, pd.DatetimeIndex):
-            return pd.date_range(index[-1], periods=n + 1, freq=self.freq)[1:]
+            return dates_after(index[-1], n, self.freq, self.zone)
         return pd.RangeIndex(len(index), len(index) + n)
 
     def known_ahead(self, n: int) -> np.ndarray:
@@ -139,6 +139,22 @@ class PreparedData:
     @property
     def n_series(self) -> int:
         return max(1, len(self.ids))
+
+    def on_own_clock(self) -> PreparedData:
+        """These data with every date as the clock in their zone shows it, and no zone: how
+        a model whose dates had none reads newer data of days or longer that have one."""
+
+        def clock(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if frame is None else frame.set_axis(wall_clock(frame.index, self.zone))
+
+        return replace(
+            self,
+            frame=clock(self.frame),
+            parts=tuple(clock(p) for p in self.parts),
+            future=clock(self.future),
+            futures=tuple(clock(f) for f in self.futures),
+            zone=None,
+        )
 
     def series(self, g: int) -> PreparedData:
         """Series ``g`` alone (the data itself when there is only one)."""

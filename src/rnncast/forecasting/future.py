@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rnncast.config import FitConfig, check_forecast_steps, check_level
+from rnncast.data.dates import dates_after
 from rnncast.data.prepared import PreparedData
 from rnncast.data.seasonal import first_phase
 from rnncast.data.split import Split
@@ -28,8 +29,8 @@ def steps_after(frame: pd.DataFrame, data: PreparedData, steps) -> pd.Index:
     leads = np.asarray(steps)
     if data.date is None:
         return pd.Index(leads, name="step")
-    dates = pd.date_range(_last_date(frame, data), periods=leads.max() + 1, freq=data.freq)
-    return data.local(dates[leads])
+    dates = dates_after(_last_date(frame, data), int(leads.max()), data.freq, data.zone)
+    return data.local(dates[leads - 1])
 
 
 def window_phase(frame: pd.DataFrame, data: PreparedData, lookback: int) -> int:

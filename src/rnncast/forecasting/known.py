@@ -16,7 +16,7 @@ import pandas as pd
 
 from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.data.ahead import Known, check_future_dates
-from rnncast.data.dates import date_zone, in_zone, parse_dates, when
+from rnncast.data.dates import daily_or_longer, date_zone, in_zone, parse_dates, wall_clock, when
 from rnncast.data.io import read_table
 from rnncast.data.load import load
 from rnncast.data.prepared import PreparedData
@@ -48,6 +48,8 @@ def new_observations(source: Any, fitted: PreparedData, cfg: FitConfig) -> Prepa
             f"The new data's frequency is {fresh.freq!r}, the model's {fitted.freq!r}; give "
             "data at the frequency the model was fitted on."
         )
+    if fitted.date and fitted.zone is None and fresh.zone and daily_or_longer(fitted.freq):
+        fresh = fresh.on_own_clock()  # days or longer without a zone: dates as their clock
     if fitted.date and (fresh.zone is None) != (fitted.zone is None):
         given = f"in time zone {fresh.zone}" if fresh.zone else "without a time zone"
         wanted = f"in time zone {fitted.zone}" if fitted.zone else "without one"
@@ -102,7 +104,10 @@ def attach_future(data: PreparedData, source: Any) -> PreparedData:
         raise ConfigError("Future values need dates; the model was fitted without a date column.")
     frame = raw[[c for c in (id_column, *data.user_known) if c]].copy()
     frame.index = parse_dates(raw[date], date, [])
-    if data.zone is not None and date_zone(raw[date]) is None:  # the data zone's clock
+    given = date_zone(raw[date])
+    if data.zone is None and given is not None and daily_or_longer(data.freq):
+        frame.index = wall_clock(frame.index, given)  # as new observations are read
+    if data.zone is not None and given is None:  # the data zone's clock
         try:
             frame.index = frame.index.tz_localize(data.zone).tz_convert(None)
         except (ValueError, TypeError):

@@ -495,3 +495,22 @@ def test_fit_many_series_from_the_command_line(tmp_path, panel_frame):
     assert forecast["item"].nunique() == 300 and "forecast_by" in forecast
     result = invoke("forecast", out, "--steps", "1")
     assert result.exit_code == 0 and "item299" in result.output
+
+
+def test_every_training_command_takes_the_same_settings_with_fitconfigs_defaults():
+    """fit, compare, backtest and tune take each FitConfig setting as an option declared once
+    (cli/options.py), defaulting to FitConfig's value; fit also takes the rest."""
+    import typer.main
+
+    from rnncast.config import DEFAULTS, setting_names
+
+    commands = typer.main.get_command(app).commands
+    fit_options = {p.name for p in commands["fit"].params}
+    assert set(setting_names()) <= fit_options
+    shared = set(setting_names()) - {"model", "interval", "fallback", "embed"}
+    for name in ("fit", "compare", "backtest", "tune"):
+        given = {p.name: p.default for p in commands[name].params}
+        assert shared <= set(given), name
+        for setting in shared:
+            default = getattr(DEFAULTS, setting)
+            assert given[setting] in (default, str(default)), (name, setting)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,7 @@ _D = DEFAULTS
 
 # -- fit ------------------------------------------------------------------------------------
 @app.command()
+@opt.with_settings(before="interval")
 def fit(
     ctx: typer.Context,
     data: Annotated[
@@ -38,40 +39,6 @@ def fit(
     static: opt.Static = None,
     future: opt.Future = None,
     model: opt.Model = _D.model,
-    units: opt.Units = _D.units,
-    dropout: opt.Dropout = _D.dropout,
-    activation: opt.Activation = _D.activation,
-    lookback: opt.Lookback = _D.lookback,
-    horizon: opt.Horizon = opt.TEXT["horizon"],
-    strategy: opt.Strategy = _D.strategy,
-    optimizer: opt.Optimizer = _D.optimizer,
-    lr: opt.Lr = _D.lr,
-    momentum: opt.Momentum = _D.momentum,
-    loss: opt.Loss = _D.loss,
-    epochs: opt.Epochs = _D.epochs,
-    batch_size: opt.BatchSize = _D.batch_size,
-    clip_norm: opt.ClipNorm = _D.clip_norm,
-    patience: opt.Patience = _D.patience,
-    seed: opt.Seed = _D.seed,
-    device: opt.Device = _D.device,
-    scaler: opt.Scaler = _D.scaler,
-    missing: opt.Missing = _D.missing,
-    test_size: opt.TestSize = opt.TEXT["test_size"],
-    val_size: opt.ValSize = opt.TEXT["val_size"],
-    season: opt.Season = _D.season,
-    target_history: opt.TargetHistory = _D.target_history,
-    window_norm: opt.WindowNormOption = _D.window_norm,
-    log: opt.Log = _D.log,
-    log_offset: opt.LogOffset = _D.log_offset,
-    members: opt.Members = _D.members,
-    pad: opt.Pad = _D.pad,
-    deseason: opt.Deseason = _D.deseason,
-    trend: opt.Trend = _D.trend,
-    lookbacks: opt.Lookbacks = None,
-    losses: opt.Losses = None,
-    quantile: opt.Quantile = _D.quantile,
-    quantiles: opt.Quantiles = None,
-    jobs: opt.Jobs = None,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,
     embed: opt.Embed = _D.embed,
@@ -98,6 +65,7 @@ def fit(
             "with its own data and settings."
         ),
     ] = None,
+    **shared: Any,  # the options of opt.with_settings, read from ctx.params
 ) -> None:
     """Train a model, score it against naive baselines and save a run directory.
 

@@ -1,4 +1,4 @@
-"""The options shared by ``fit``, ``compare`` and ``backtest``: one declaration each.
+"""The options shared by ``fit``, ``compare``, ``backtest`` and ``tune``: one declaration each.
 
 Every name here is a :class:`rnncast.FitConfig` setting (or a data option) so that the same
 words mean the same thing in every command and in the Python API.
@@ -6,6 +6,9 @@ words mean the same thing in every command and in the Python API.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -180,3 +183,68 @@ Embed = Annotated[
 ]
 Overwrite = Annotated[bool, typer.Option(help="Replace an existing output directory.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+
+
+def _settings(
+    units: Units = D.units,
+    dropout: Dropout = D.dropout,
+    activation: Activation = D.activation,
+    lookback: Lookback = D.lookback,
+    horizon: Horizon = TEXT["horizon"],
+    strategy: Strategy = D.strategy,
+    optimizer: Optimizer = D.optimizer,
+    lr: Lr = D.lr,
+    momentum: Momentum = D.momentum,
+    loss: Loss = D.loss,
+    epochs: Epochs = D.epochs,
+    batch_size: BatchSize = D.batch_size,
+    clip_norm: ClipNorm = D.clip_norm,
+    patience: Patience = D.patience,
+    seed: Seed = D.seed,
+    device: Device = D.device,
+    scaler: Scaler = D.scaler,
+    missing: Missing = D.missing,
+    test_size: TestSize = TEXT["test_size"],
+    val_size: ValSize = TEXT["val_size"],
+    season: Season = D.season,
+    target_history: TargetHistory = D.target_history,
+    window_norm: WindowNormOption = D.window_norm,
+    log: Log = D.log,
+    log_offset: LogOffset = D.log_offset,
+    members: Members = D.members,
+    pad: Pad = D.pad,
+    deseason: Deseason = D.deseason,
+    trend: Trend = D.trend,
+    lookbacks: Lookbacks = None,
+    losses: Losses = None,
+    quantiles: Quantiles = None,
+    jobs: Jobs = None,
+    quantile: Quantile = D.quantile,
+) -> None:
+    """The model and training options of every command that trains (fit, compare, backtest,
+    tune), declared once here and added to each by :func:`with_settings`."""
+
+
+def with_settings(before: str) -> Callable[[Callable], Callable]:
+    """A command taking the options of :func:`_settings` too, placed before its own option
+    ``before`` (so its help lists them there): Typer reads the merged signature, and their
+    values reach the command in its ``**shared`` keywords (it reads them from ``ctx.params``
+    through :func:`settings`)."""
+
+    def add(command: Callable) -> Callable:
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        own = inspect.signature(command, eval_str=True).parameters.values()
+        own = [p.replace(kind=keyword) for p in own if p.kind is not p.VAR_KEYWORD]
+        shared = inspect.signature(_settings, eval_str=True).parameters.values()
+        at = [p.name for p in own].index(before)
+        params = [*own[:at], *(p.replace(kind=keyword) for p in shared), *own[at:]]
+
+        @functools.wraps(command)
+        def run(**given: Any) -> None:
+            command(**given)
+
+        run.__signature__ = inspect.Signature(params, return_annotation=None)
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run
+
+    return add

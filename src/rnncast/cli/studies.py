@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +24,7 @@ Refit = Annotated[bool, typer.Option(help="Retrain in every fold (--no-refit: fi
 
 
 @app.command()
+@opt.with_settings(before="overwrite")
 def compare(
     ctx: typer.Context,
     data: opt.Data,
@@ -50,42 +51,9 @@ def compare(
     known: opt.KnownColumns = None,
     calendar: opt.Calendar = None,
     holidays: opt.Holidays = None,
-    units: opt.Units = _D.units,
-    dropout: opt.Dropout = _D.dropout,
-    activation: opt.Activation = _D.activation,
-    lookback: opt.Lookback = _D.lookback,
-    horizon: opt.Horizon = opt.TEXT["horizon"],
-    strategy: opt.Strategy = _D.strategy,
-    optimizer: opt.Optimizer = _D.optimizer,
-    lr: opt.Lr = _D.lr,
-    momentum: opt.Momentum = _D.momentum,
-    loss: opt.Loss = _D.loss,
-    epochs: opt.Epochs = _D.epochs,
-    batch_size: opt.BatchSize = _D.batch_size,
-    clip_norm: opt.ClipNorm = _D.clip_norm,
-    patience: opt.Patience = _D.patience,
-    seed: opt.Seed = _D.seed,
-    device: opt.Device = _D.device,
-    scaler: opt.Scaler = _D.scaler,
-    missing: opt.Missing = _D.missing,
-    test_size: opt.TestSize = opt.TEXT["test_size"],
-    val_size: opt.ValSize = opt.TEXT["val_size"],
-    season: opt.Season = _D.season,
-    target_history: opt.TargetHistory = _D.target_history,
-    window_norm: opt.WindowNormOption = _D.window_norm,
-    log: opt.Log = _D.log,
-    log_offset: opt.LogOffset = _D.log_offset,
-    members: opt.Members = _D.members,
-    pad: opt.Pad = _D.pad,
-    deseason: opt.Deseason = _D.deseason,
-    trend: opt.Trend = _D.trend,
-    lookbacks: opt.Lookbacks = None,
-    losses: opt.Losses = None,
-    quantiles: opt.Quantiles = None,
-    jobs: opt.Jobs = None,
-    quantile: opt.Quantile = _D.quantile,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
+    **shared: Any,  # the options of opt.with_settings, read from ctx.params
 ) -> None:
     """Train every model on identical splits, several seeds each, and rank them beside the
     naive, seasonal-naive, drift and exponential-smoothing baselines and an ensemble."""
@@ -120,6 +88,7 @@ def compare(
 
 
 @app.command()
+@opt.with_settings(before="overwrite")
 def backtest(
     ctx: typer.Context,
     data: opt.Data,
@@ -135,42 +104,9 @@ def backtest(
     known: opt.KnownColumns = None,
     calendar: opt.Calendar = None,
     holidays: opt.Holidays = None,
-    units: opt.Units = _D.units,
-    dropout: opt.Dropout = _D.dropout,
-    activation: opt.Activation = _D.activation,
-    lookback: opt.Lookback = _D.lookback,
-    horizon: opt.Horizon = opt.TEXT["horizon"],
-    strategy: opt.Strategy = _D.strategy,
-    optimizer: opt.Optimizer = _D.optimizer,
-    lr: opt.Lr = _D.lr,
-    momentum: opt.Momentum = _D.momentum,
-    loss: opt.Loss = _D.loss,
-    epochs: opt.Epochs = _D.epochs,
-    batch_size: opt.BatchSize = _D.batch_size,
-    clip_norm: opt.ClipNorm = _D.clip_norm,
-    patience: opt.Patience = _D.patience,
-    seed: opt.Seed = _D.seed,
-    device: opt.Device = _D.device,
-    scaler: opt.Scaler = _D.scaler,
-    missing: opt.Missing = _D.missing,
-    test_size: opt.TestSize = opt.TEXT["test_size"],
-    val_size: opt.ValSize = opt.TEXT["val_size"],
-    season: opt.Season = _D.season,
-    target_history: opt.TargetHistory = _D.target_history,
-    window_norm: opt.WindowNormOption = _D.window_norm,
-    log: opt.Log = _D.log,
-    log_offset: opt.LogOffset = _D.log_offset,
-    members: opt.Members = _D.members,
-    pad: opt.Pad = _D.pad,
-    deseason: opt.Deseason = _D.deseason,
-    trend: opt.Trend = _D.trend,
-    lookbacks: opt.Lookbacks = None,
-    losses: opt.Losses = None,
-    quantiles: opt.Quantiles = None,
-    jobs: opt.Jobs = None,
-    quantile: opt.Quantile = _D.quantile,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
+    **shared: Any,  # the options of opt.with_settings, read from ctx.params
 ) -> None:
     """Rolling-origin evaluation: per-fold metrics of one model and the baselines, every
     scaler refitted inside each fold on that fold's training rows only."""
@@ -201,6 +137,7 @@ def backtest(
 
 
 @app.command()
+@opt.with_settings(before="quiet")
 def tune(
     ctx: typer.Context,
     data: opt.Data,
@@ -223,41 +160,8 @@ def tune(
     holidays: opt.Holidays = None,
     static: opt.Static = None,
     id: opt.Id = None,
-    units: opt.Units = _D.units,
-    dropout: opt.Dropout = _D.dropout,
-    activation: opt.Activation = _D.activation,
-    lookback: opt.Lookback = _D.lookback,
-    horizon: opt.Horizon = opt.TEXT["horizon"],
-    strategy: opt.Strategy = _D.strategy,
-    optimizer: opt.Optimizer = _D.optimizer,
-    lr: opt.Lr = _D.lr,
-    momentum: opt.Momentum = _D.momentum,
-    loss: opt.Loss = _D.loss,
-    epochs: opt.Epochs = _D.epochs,
-    batch_size: opt.BatchSize = _D.batch_size,
-    clip_norm: opt.ClipNorm = _D.clip_norm,
-    patience: opt.Patience = _D.patience,
-    seed: opt.Seed = _D.seed,
-    device: opt.Device = _D.device,
-    scaler: opt.Scaler = _D.scaler,
-    missing: opt.Missing = _D.missing,
-    test_size: opt.TestSize = opt.TEXT["test_size"],
-    val_size: opt.ValSize = opt.TEXT["val_size"],
-    season: opt.Season = _D.season,
-    target_history: opt.TargetHistory = _D.target_history,
-    window_norm: opt.WindowNormOption = _D.window_norm,
-    log: opt.Log = _D.log,
-    log_offset: opt.LogOffset = _D.log_offset,
-    members: opt.Members = _D.members,
-    pad: opt.Pad = _D.pad,
-    deseason: opt.Deseason = _D.deseason,
-    trend: opt.Trend = _D.trend,
-    lookbacks: opt.Lookbacks = None,
-    losses: opt.Losses = None,
-    quantiles: opt.Quantiles = None,
-    jobs: opt.Jobs = None,
-    quantile: opt.Quantile = _D.quantile,
     quiet: opt.Quiet = False,
+    **shared: Any,  # the options of opt.with_settings, read from ctx.params
 ) -> None:
     """Search lookback, units, layers, dropout, learning rate and batch size with Optuna
     (pruning by validation loss); write best.json for fit --config, and the search history."""

@@ -11,7 +11,7 @@ import pytest
 
 from rnncast import Forecaster
 from rnncast.data.ahead import Known
-from rnncast.data.dates import date_zone
+from rnncast.data.dates import parse_dates
 from rnncast.data.prepare import prepare
 from rnncast.errors import DataError, RunError
 
@@ -30,13 +30,13 @@ TINY = dict(model="gru", units=4, epochs=1, lookback=6, batch_size=32, seed=0)
     ],
 )
 def test_the_zone_of_text_dates(dates, zone):
-    assert date_zone(pd.Series(dates)) == zone
+    assert parse_dates(pd.Series(dates), "time", [])[1] == zone
 
 
 def test_the_zone_of_a_column_with_one():
     column = pd.Series(pd.date_range("2024-01-01", periods=3, freq="h", tz="Europe/Berlin"))
-    assert date_zone(column) == "Europe/Berlin"
-    assert date_zone(pd.Series(pd.date_range("2024-01-01", periods=3))) is None
+    assert parse_dates(column, "time", [])[1] == "Europe/Berlin"
+    assert parse_dates(pd.Series(pd.date_range("2024-01-01", periods=3)), "time", [])[1] is None
 
 
 def hourly(zone_text: str = "+02:00", n: int = 24 * 20) -> pd.DataFrame:

@@ -32,20 +32,34 @@ def detect_date(raw: pd.DataFrame, notes: list[str]) -> str | None:
     return None
 
 
-def parse_dates(column: pd.Series, name: str, notes: list[str]) -> pd.DatetimeIndex:
+def parse_dates(
+    column: pd.Series, name: str, notes: list[str]
+) -> tuple[pd.DatetimeIndex, str | None]:
+    """The dates of ``column`` (held in UTC where they have a zone, or read on their own clock,
+    see :func:`_own_clock`) and the zone they were given in, kept so that forecasts are
+    written in it: the zone of a column with one (an IANA name such as ``Europe/Berlin``), the
+    offset that every text date shares (``+01:00``; ``UTC`` for ``Z``), ``UTC`` when the
+    offsets differ and no zone names them (summer time), None for dates without a zone or read
+    on their own clock."""
     if pd.api.types.is_datetime64_any_dtype(column):
         parsed = pd.to_datetime(column)
+        tz = getattr(column.dtype, "tz", None)
+        zone = None if tz is None else zone_name(tz)
     else:
         parsed = _parse_date_text(column, name)
-        clock = _own_clock(column, parsed, name)
+        offsets = _offsets(column)
+        zone = offsets[0] if len(offsets) == 1 else None
+        clock = _own_clock(column, parsed, offsets, name)
         if clock is not None:
             parsed = clock
             notes.append(
                 f"Dates in {name!r} are all at one time of day while their offsets change "
-                f"(summer time: {', '.join(_offsets(column))}); read as the dates their own "
-                "clock shows, so the steps stay even, and forecast dates are written without "
-                "an offset."
+                f"(summer time: {', '.join(offsets)}); read as the dates their own clock "
+                "shows, so the steps stay even, and forecast dates are written without an "
+                "offset."
             )
+        elif len(offsets) > 1:
+            zone = "UTC"
     if parsed.isna().any():
         row = int(np.argmax(parsed.isna().to_numpy()))
         raise DataError(f"Date column {name!r} is empty in row {row + 2} of the file; fill it in.")
@@ -53,10 +67,9 @@ def parse_dates(column: pd.Series, name: str, notes: list[str]) -> pd.DatetimeIn
     if index.tz is not None:  # held in UTC: even steps through summer time
         index = index.tz_convert(None)
         notes.append(
-            f"Dates in {name!r} have a time zone ({date_zone(column)}); forecast dates are "
-            "written in it."
+            f"Dates in {name!r} have a time zone ({zone}); forecast dates are written in it."
         )
-    return index
+    return index, zone
 
 
 def dates_after(last: pd.Timestamp, n: int, freq: str, zone: str | None = None) -> pd.DatetimeIndex:
@@ -127,20 +140,6 @@ def wall_clock(index: pd.Index, zone: str | None) -> pd.Index:
     return index
 
 
-def date_zone(column: pd.Series) -> str | None:
-    """The time zone the dates were given in, kept so that forecasts are written in it:
-    the zone of a column with one (an IANA name such as ``Europe/Berlin``), the offset that
-    every text date shares (``+01:00``; ``UTC`` for ``Z``), ``UTC`` when the offsets differ
-    and no zone names them (summer time), None for dates without a zone."""
-    if pd.api.types.is_datetime64_any_dtype(column):
-        tz = getattr(column.dtype, "tz", None)
-        return None if tz is None else zone_name(tz)
-    offsets = _offsets(column)
-    if len(offsets) < 2:
-        return offsets[0] if offsets else None
-    return None if _own_clock(column, _parse_date_text(column, ""), "") is not None else "UTC"
-
-
 def _offsets(column: pd.Series) -> list[str]:
     """The offsets text dates are written with, in order ('UTC' for 'Z')."""
     text = column.dropna().astype("string").str.strip()
@@ -148,13 +147,15 @@ def _offsets(column: pd.Series) -> list[str]:
     return sorted({_offset(s) for s in suffix.unique()})
 
 
-def _own_clock(column: pd.Series, parsed: pd.Series, name: str) -> pd.Series | None:
-    """Text dates (``parsed``: in UTC) whose offsets change, as summer time changes them,
+def _own_clock(
+    column: pd.Series, parsed: pd.Series, offsets: list[str], name: str
+) -> pd.Series | None:
+    """Text dates (``parsed``: in UTC) whose ``offsets`` change, as summer time changes them,
     while each shows the same time of day: the dates their own clock shows, without the
     offsets; None for any other dates. Such data are days, weeks or months on a clock whose
     zone the offsets do not name; held in UTC their steps would be 23 or 25 hours long, and
     future dates would drift off their time of day."""
-    if getattr(parsed.dt, "tz", None) is None or len(_offsets(column)) < 2:
+    if getattr(parsed.dt, "tz", None) is None or len(offsets) < 2:
         return None
     text = column.astype("string").str.strip()
     clock = _parse_date_text(text.str.replace(rf"\s*(?:{_ZONE_SUFFIX})$", "", regex=True), name)

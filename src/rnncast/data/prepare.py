@@ -20,7 +20,6 @@ import pandas as pd
 from rnncast.data.ahead import NO_KNOWN, Known, split_future, with_known
 from rnncast.data.dates import (
     check_duplicates,
-    date_zone,
     detect_date,
     infer_freq,
     localize,
@@ -80,8 +79,7 @@ def _prepare_long(
     _check_overlap(targets, feats, known.columns)
     notes: list[str] = list(raw.attrs.get("notes", []))
     columns = [*feats, *known.columns, *targets]
-    keys, values, stamps, bounds, unsorted = _sorted_table(raw, id, columns, date, notes)
-    zone = date_zone(raw[date]) if date is not None else None
+    keys, values, stamps, zone, bounds, unsorted = _sorted_table(raw, id, columns, date, notes)
     parts = []
     for g, key in enumerate(keys):
         rows = slice(bounds[g], bounds[g + 1])
@@ -107,7 +105,8 @@ def _sorted_table(raw: pd.DataFrame, id: str, columns: list[str], date: str | No
 
     Returns:
         The series' names (sorted), the values (N, F) and dates (N,) in that order, the
-        series' row bounds (G + 1,), and the series whose rows were not in date order.
+        dates' zone (see :func:`rnncast.data.dates.parse_dates`), the series' row bounds
+        (G + 1,), and the series whose rows were not in date order.
     """
     codes, keys = pd.factorize(raw[id].astype(str).to_numpy(), sort=True)
     values = np.column_stack([_numeric(raw[c], c, date_index=False).to_numpy() for c in columns])
@@ -118,11 +117,11 @@ def _sorted_table(raw: pd.DataFrame, id: str, columns: list[str], date: str | No
             f"Series {keys[g]!r}: Column {columns[c]!r} has no values at all; choose another "
             "column."
         )
-    stamps, unsorted = None, set()
+    stamps, zone, unsorted = None, None, set()
     if date is None:
         order = np.argsort(codes, kind="stable")
     else:
-        stamps = pd.DatetimeIndex(parse_dates(raw[date], date, notes), name=date)
+        stamps, zone = parse_dates(raw[date], date, notes)
         by_series = np.argsort(codes, kind="stable")
         c, d = codes[by_series], stamps.asi8[by_series]
         unsorted = set(c[1:][(c[1:] == c[:-1]) & (d[1:] < d[:-1])].tolist())
@@ -139,7 +138,7 @@ def _sorted_table(raw: pd.DataFrame, id: str, columns: list[str], date: str | No
                 check_duplicates(stamps[bounds[g] : bounds[g + 1]], date)
             except DataError as exc:
                 raise DataError(f"Series {keys[g]!r}: {exc.raw()}") from None
-    return [str(k) for k in keys], values[order], stamps, bounds, unsorted
+    return [str(k) for k in keys], values[order], stamps, zone, bounds, unsorted
 
 
 def prepare_series(
@@ -230,7 +229,7 @@ def _prepare_one(
     _check_overlap(targets, feats, known.columns)
     values = raw[[*feats, *known.columns, *targets]].copy()
     if date is not None:
-        values.index = parse_dates(raw[date], date, notes)
+        values.index, zone = parse_dates(raw[date], date, notes)
         if not values.index.is_monotonic_increasing:
             values = values.sort_index(kind="stable")
             notes.append(f"Rows were not in date order; sorted {len(values)} rows by {date!r}.")
@@ -239,10 +238,9 @@ def _prepare_one(
         except DataError as exc:
             raise DataError(exc.raw() + _id_hint(raw, date, [*feats, *targets])) from None
     else:
-        values.index = pd.RangeIndex(len(values))
+        values.index, zone = pd.RangeIndex(len(values)), None
     for col in values.columns:
         values[col] = _numeric(values[col], col, date_index=date is not None)
-    zone = date_zone(raw[date]) if date is not None else None
     values, future = split_future(values, targets, known.columns, notes, zone)
     freq = infer_freq(localize(values.index, zone), notes) if date is not None else None
     data = with_known(values, future, targets, feats, date, freq, notes, known, zone)

@@ -45,7 +45,7 @@ class PreparedData:
             never held as one pandas frame.
         holes: Where values were missing and interpolated, one (T, F) mask per series; kept
             so that :func:`refill_causally` can redo the rows before a split boundary.
-        zone: The time zone the dates were given in (see :func:`rnncast.data.dates.date_zone`),
+        zone: The time zone the dates were given in (see :func:`rnncast.data.dates.parse_dates`),
             or None. Dates are held in UTC without a zone; what leaves rnncast (forecast
             dates, summaries, plots) and the calendar columns are in this zone
             (:meth:`local`).

@@ -16,7 +16,7 @@ import pandas as pd
 
 from rnncast.config import FitConfig, check_forecast_steps
 from rnncast.data.ahead import Known, check_future_dates
-from rnncast.data.dates import daily_or_longer, date_zone, in_zone, parse_dates, wall_clock, when
+from rnncast.data.dates import daily_or_longer, in_zone, parse_dates, wall_clock, when
 from rnncast.data.io import read_table
 from rnncast.data.load import load
 from rnncast.data.prepared import PreparedData
@@ -103,8 +103,7 @@ def attach_future(data: PreparedData, source: Any) -> PreparedData:
     if date is None:
         raise ConfigError("Future values need dates; the model was fitted without a date column.")
     frame = raw[[c for c in (id_column, *data.user_known) if c]].copy()
-    frame.index = parse_dates(raw[date], date, [])
-    given = date_zone(raw[date])
+    frame.index, given = parse_dates(raw[date], date, [])
     if data.zone is None and given is not None and daily_or_longer(data.freq):
         frame.index = wall_clock(frame.index, given)  # as new observations are read
     if data.zone is not None and given is None:  # the data zone's clock

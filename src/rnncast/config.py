@@ -202,7 +202,8 @@ class FitConfig:
         jobs: Worker processes that train an ensemble's members at once on a CPU, each with
             its share of the threads (the same numbers as one after another, to float
             rounding); None: one per core when the training is long enough to repay starting
-            them, 1: one after another.
+            them, 1: one after another. Unused on a GPU and under torchrun (members train in
+            turn there; ``history_.jobs_unused`` says so).
     """
 
     model: str | tuple = AUTO

@@ -101,6 +101,23 @@ def test_jobs_from_the_cli(tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
+def test_jobs_that_cannot_be_used_are_named(tmp_path, monkeypatch):
+    """Where processes cannot fork (as on a GPU or under torchrun, where members train in
+    turn), ``--jobs`` is not silently dropped: the fit says why it went unused."""
+    from rnncast.training import parallel
+
+    monkeypatch.setattr(parallel, "available", lambda: False)
+    args = ["fit", "airline", "--target", "passengers", "--model", "gru", "--units", "4"]
+    args += ["--members", "2", "--epochs", "1", "--device", "cpu", "--jobs", "2"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "--jobs 2 was not used: this system cannot fork" in said
+    assert "side by side" not in said
+    assert fitting.in_turn_only(torch.device("cuda"), dist.SINGLE) is not None
+    assert fitting.in_turn_only(torch.device("cpu"), dist.Context(rank=1, world=2)) is not None
+
+
 def test_an_error_in_on_epoch_stops_every_worker():
     """A tuning trial pruned by its report raises in ``on_epoch``: the workers stop with it
     instead of training on (5,000 epochs would take minutes)."""

@@ -183,6 +183,9 @@ def train_predictor(
         history = _side_by_side(cfg, nets, first, state, sets, processes, on_epoch, stop)
     else:
         history = _in_turn(cfg, nets, first, state, sets, device, on_epoch, ctx, stop)
+    why = in_turn_only(device, ctx)
+    if cfg.jobs is not None and cfg.jobs > 1 and len(nets) - first > 1 and why is not None:
+        history.jobs_unused = f"--jobs {cfg.jobs} was not used: {why}"
     p.net = p.net.eval()
     return p, history
 
@@ -200,13 +203,24 @@ def member_processes(
     """How many processes train the ``members`` left at once: ``cfg.jobs`` where given, else
     one per core on a CPU when there is enough work to repay starting them (one process under
     a distributed run or on a GPU)."""
-    if members < 2 or device.type != "cpu" or ctx.world > 1 or not parallel.available():
+    if members < 2 or in_turn_only(device, ctx) is not None:
         return 1
     if cfg.jobs is not None:
         return min(cfg.jobs, members)
     if windows * cfg.epochs * members < SIDE_BY_SIDE_WORK:
         return 1
     return max(1, min(torch.get_num_threads(), members))
+
+
+def in_turn_only(device: torch.device, ctx: dist.Context) -> str | None:
+    """Why an ensemble's members cannot train side by side here; None where they can."""
+    if ctx.world > 1:
+        return "under torchrun each process trains every member in turn"
+    if device.type != "cpu":
+        return f"on the {device.type} device members train one after another"
+    if not parallel.available():
+        return "this system cannot fork worker processes, so members train one after another"
+    return None
 
 
 def _in_turn(cfg, nets, first, state, sets, device, on_epoch, ctx, stop) -> History:

@@ -256,7 +256,7 @@ def _trained(members: int, h) -> str:
     return (
         f"Trained {members} members{at_once} in {h.seconds:.1f} s ({h.train_windows:,} "
         f"windows); the last {h.stop_reason}, ran {h.epochs_run} epochs, kept epoch "
-        f"{h.best_epoch}."
+        f"{h.best_epoch}." + (f" {h.jobs_unused}." if h.jobs_unused else "")
     )
 
 

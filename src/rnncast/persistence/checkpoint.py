@@ -307,7 +307,7 @@ def _check_meta(meta: Any, root: Path) -> None:
         raise RunError(f"{where}: 'fit' does not name the data and target; it is damaged.")
 
 
-_NOT_SAVED = ("stop_reason", "interrupted", "processes")
+_NOT_SAVED = ("stop_reason", "interrupted", "processes", "jobs_unused")
 
 
 def _count(value: Any) -> bool:

@@ -43,6 +43,7 @@ class History:
         stop_reason: Why training ended, in plain words.
         interrupted: Where training stood when a stop was asked for; None when it finished.
         processes: How many worker processes trained an ensemble's members at once.
+        jobs_unused: Why the ``jobs`` asked for went unused (a GPU, torchrun); "" otherwise.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -53,6 +54,7 @@ class History:
     seconds: float = 0.0
     stop_reason: str = ""
     processes: int = 1  # ensemble members trained at once (rnncast.training.parallel)
+    jobs_unused: str = ""
     interrupted: Progress | None = None
 
 

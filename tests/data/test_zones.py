@@ -217,10 +217,10 @@ def test_errors_name_our_own_dates_in_the_data_zone():
 # move them off their time of day, or push a month's first day back into the month before.
 
 
-def daily(n: int = 400, start: str = "2020-01-01") -> pd.DataFrame:
+def daily(n: int = 400, start: str = "2020-01-01", zone: str = "Europe/Berlin") -> pd.DataFrame:
     """Daily values at local midnight in Berlin, written as pandas writes them to a CSV: each
     date with its own offset (+01:00 in winter, +02:00 in summer)."""
-    days = pd.date_range(start, periods=n, freq="D", tz="Europe/Berlin")
+    days = pd.date_range(start, periods=n, freq="D", tz=zone)
     level = 100 + 10 * np.sin(2 * np.pi * np.arange(n) / 7)
     return pd.DataFrame({"date": days.strftime("%Y-%m-%dT%H:%M:%S%z"), "y": level})
 
@@ -280,6 +280,21 @@ def test_new_daily_observations_in_one_offset_meet_a_model_read_on_its_own_clock
     ahead["plan"] = [2.0, 0.0]
     plain_ahead = ahead.assign(date=ahead["date"].str[:10])
     pd.testing.assert_frame_equal(g.forecast(2, future=ahead), g.forecast(2, future=plain_ahead))
+
+
+def test_dates_with_an_offset_name_days_of_data_read_on_their_own_clock():
+    """West of UTC, midnight of 10 June is 04:00 UTC: a split or --since date given with its
+    offset names the day its own clock shows, as the dates of such data are read."""
+    west = daily(n=200, zone="America/New_York")
+    assert west["date"].iloc[170] == "2020-06-19T00:00:00-0400"
+    split = dict(TINY, members=1, val_size=10)
+    plain = Forecaster(**split, test_size="2020-06-10").fit(west, "y")
+    offset = Forecaster(**split, test_size="2020-06-10T00:00-04:00").fit(west, "y")
+    assert offset.split_.test_start == plain.split_.test_start
+    f = Forecaster(**TINY, members=1).fit(west.iloc[:150], "y")
+    day = f.evaluate(data=west, since="2020-06-10")["scored"]
+    assert f.evaluate(data=west, since="2020-06-10T00:00-04:00")["scored"] == day
+    assert day["from"] == "2020-06-10"
 
 
 @pytest.mark.parametrize("freq, start", [("D", "2019-01-20"), ("MS", "2019-01-01")])

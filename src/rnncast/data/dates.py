@@ -115,10 +115,15 @@ def localize(index: pd.Index, zone: str | None) -> pd.Index:
     return (index if index.tz is not None else index.tz_localize("UTC")).tz_convert(zone)
 
 
-def in_zone(stamp: pd.Timestamp, zone, name: str) -> pd.Timestamp:
+def in_zone(stamp: pd.Timestamp, zone, name: str, index: pd.Index | None = None) -> pd.Timestamp:
     """A date the user named (``name`` says where) as a moment in the data's ``zone`` (None:
-    dates without one): a date without a zone is read as the clock there shows it."""
+    dates without one): a date without a zone is read as the clock there shows it. A date
+    with one, for data without a zone whose dates (``index``) are all at one time of day
+    (days or longer, as :func:`_own_clock` reads them), is read as its own clock shows it:
+    the day it names, whatever its offset."""
     if stamp.tzinfo is not None:
+        if zone is None and index is not None and one_time_of_day(index):
+            return stamp.tz_localize(None)
         return stamp.tz_convert(zone)
     if zone is None:
         return stamp
@@ -159,8 +164,14 @@ def _own_clock(
         return None
     text = column.astype("string").str.strip()
     clock = _parse_date_text(text.str.replace(rf"\s*(?:{_ZONE_SUFFIX})$", "", regex=True), name)
-    present = clock.dropna()
-    return clock if (present - present.dt.normalize()).nunique() == 1 else None
+    return clock if one_time_of_day(pd.DatetimeIndex(clock.dropna())) else None
+
+
+def one_time_of_day(index: pd.Index) -> bool:
+    """Whether every date of ``index`` shows the same time of day (days, weeks, months)."""
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
+        return False
+    return (index - index.normalize()).nunique() == 1
 
 
 def _offset(suffix: str) -> str:

@@ -63,7 +63,7 @@ def _rows(index: pd.Index, size: Size, name: str, end: int) -> int:
             raise ConfigError(
                 f"`{name}` {size!r} is neither a fraction, a row count nor a date."
             ) from None
-        start = in_zone(start, getattr(index, "tz", None), f"`{name}`")
+        start = in_zone(start, getattr(index, "tz", None), f"`{name}`", index)
         if end == 0 or not index[0] < start <= index[end - 1]:
             raise ConfigError(
                 f"`{name}` date {size} lies outside the data it splits "

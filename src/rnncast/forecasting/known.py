@@ -218,7 +218,7 @@ def scored_part(
         except (TypeError, ValueError):
             raise ConfigError(f"--since {since!r} is not a date.") from None
         if given:
-            since = in_zone(since, fresh.zone, "--since")
+            since = in_zone(since, fresh.zone, "--since", index)
             since = since if since.tzinfo is None else since.tz_convert(None)
     elif not isinstance(since, int | np.integer):
         raise ConfigError("Without dates --since is a row number of the new data.")

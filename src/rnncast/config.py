@@ -179,7 +179,8 @@ class FitConfig:
             model (it needs one row before its first target); the padded rows are inputs
             only, never targets or scores.
         deseason: Divide each series by its seasonal indices (a classical multiplicative
-            decomposition of its training rows, see :mod:`rnncast.data.seasonal`) before the
+            decomposition of its training rows, their last five seasons, see
+            :mod:`rnncast.data.seasonal`) before the
             scaler and the network, and multiply the forecast back; a series without three
             seasons of positive training values or a significant season keeps it. Left out:
             on with ``model="auto"`` where the data have a season, else off.

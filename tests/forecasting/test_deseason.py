@@ -35,6 +35,19 @@ def test_indices_are_learned_by_calendar_phase_whatever_the_first_month():
         np.testing.assert_allclose(by_month, FACTORS[first_months] / FACTORS.mean(), rtol=0.02)
 
 
+def test_indices_follow_the_recent_seasons_when_the_season_drifts():
+    """Ten years of one pattern, then RECENT + 1 years of its opposite (the moving average
+    leaves out the last half year): the indices are the recent pattern's, where the whole
+    history's would be nearly flat."""
+    old, new = FACTORS, 2 - FACTORS
+    years = 10 + seasonal.RECENT + 1
+    y = np.concatenate([np.tile(old, 10), np.tile(new, seasonal.RECENT + 1)]) * 100
+    got = seasonal.fit_indices(y[:, None], 12, 0)[:, 0]
+    np.testing.assert_allclose(got, new / new.mean(), rtol=0.03)
+    assert np.ptp(seasonal.indices(y, 12, recent=None)) < 0.5 * np.ptp(got)
+    assert len(y) == 12 * years
+
+
 def test_only_a_significant_season_of_positive_values_is_removed():
     rng = np.random.default_rng(0)
     assert seasonal.is_seasonal(monthly(48)["y"].to_numpy(), 12)

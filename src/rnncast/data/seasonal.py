@@ -1,6 +1,8 @@
 """Seasonality removed before the network: each series divided by its seasonal indices, learned
 from its training rows by a classical multiplicative decomposition, and the forecast multiplied
-back.
+back. The indices average the ratios of the last :data:`RECENT` seasons only: a season drifts,
+and the pattern of the years just before the forecast says more about the next than the
+pattern of decades before.
 
 A series keeps indices of 1 (nothing removed) unless it has three whole seasons of positive
 training values and its autocorrelation at the season is significant at the 90% level (the
@@ -21,6 +23,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+# Seasons of ratios (to the moving average) that the indices average, the latest: chosen on the
+# development sets' training parts (docs/accuracy.md, "Recent seasons"), where it beat every
+# season on Tourism quarterly at both looks and did as well or a little better elsewhere; 3
+# and 8 did about as well on Tourism quarterly.
+RECENT = 5
+
 
 def is_seasonal(x: np.ndarray, m: int) -> bool:
     """Whether ``x`` has a significant autocorrelation at lag ``m`` (90%, one-sided with the
@@ -36,10 +44,10 @@ def is_seasonal(x: np.ndarray, m: int) -> bool:
     return bool(abs(acf[-1]) > bound)
 
 
-def indices(x: np.ndarray, m: int, phase0: int = 0) -> np.ndarray:
+def indices(x: np.ndarray, m: int, phase0: int = 0, recent: int | None = RECENT) -> np.ndarray:
     """The multiplicative seasonal indices (m,) of ``x``, by phase (``phase0`` is the phase of
-    ``x[0]``): the mean ratio of each value to the centred moving average of one season, scaled
-    to average 1."""
+    ``x[0]``): the mean ratio of each value to the centred moving average of one season over
+    the last ``recent`` seasons of ratios (None: all), scaled to average 1."""
     weights = np.full(m + 1, 1.0 / m) if m % 2 == 0 else np.full(m, 1.0 / m)
     if m % 2 == 0:
         weights[[0, -1]] = 0.5 / m  # a 2 x m moving average centres an even season
@@ -47,6 +55,8 @@ def indices(x: np.ndarray, m: int, phase0: int = 0) -> np.ndarray:
     half = (len(weights) - 1) // 2
     ratios = x[half : half + len(trend)] / trend
     phases = (phase0 + half + np.arange(len(trend))) % m
+    if recent is not None and len(ratios) > recent * m:
+        ratios, phases = ratios[-recent * m :], phases[-recent * m :]
     out = np.array([ratios[phases == k].mean() for k in range(m)])
     return out * m / out.sum()
 

@@ -10,7 +10,7 @@ import torch
 
 from helpers import TINY
 from rnncast import Forecaster
-from rnncast.errors import RunError
+from rnncast.errors import DataError, RunError
 from rnncast.persistence.files import atomic_directory
 from rnncast.persistence.runs import load_run, write_run
 
@@ -70,3 +70,27 @@ def test_the_run_states_how_far_it_reproduces(tmp_path, fitted):
     assert config["reproducibility"]["threads"] == torch.get_num_threads() == fitted.threads_
     assert "same number of PyTorch threads" in config["reproducibility"]["note"]
     assert Forecaster.load(str(path)).threads_ == fitted.threads_
+
+
+SAVED = Path(__file__).parent / "saved"
+
+
+def test_a_run_saved_before_dates_were_read_on_their_own_clock(tmp_path):
+    """A run saved on 2026-11-28 from monthly Berlin data (month starts with offsets) read
+    them in UTC: month ends at 23:00. Loaded now, it forecasts on from its own dates as it
+    was fitted, and the same data given as newer rows, now read on their own clock, are
+    refused in one line that says why and to fit again."""
+    run = SAVED / "berlin-2026-11-28"
+    model = Forecaster.load(run)
+    ahead = model.forecast(2)
+    assert list(ahead["date"].astype(str)) == [
+        "2019-12-31 23:00:00+00:00",
+        "2020-01-31 23:00:00+00:00",
+    ]
+    dates = pd.date_range("2015-01-01", periods=63, freq="MS", tz="Europe/Berlin")
+    text = [d.isoformat() for d in dates]
+    frame = pd.DataFrame({"date": text, "y": 100 + np.arange(63.0)})
+    frame.to_csv(tmp_path / "newer.csv", index=False)
+    why = "frequency is 'MS', the model's 'ME'.* in UTC: fit a new model"
+    with pytest.raises(DataError, match=why):
+        model.forecast(2, data=tmp_path / "newer.csv")

@@ -76,10 +76,10 @@ SAVED = Path(__file__).parent / "saved"
 
 
 def test_a_run_saved_before_dates_were_read_on_their_own_clock(tmp_path):
-    """A run saved on 2026-11-28 from monthly Berlin data (month starts with offsets) read
-    them in UTC: month ends at 23:00. Loaded now, it forecasts on from its own dates as it
-    was fitted, and the same data given as newer rows, now read on their own clock, are
-    refused in one line that says why and to fit again."""
+    """A run saved by rnncast as it was before commit 91f5a40, from monthly Berlin data
+    (month starts with offsets), read them in UTC: month ends at 23:00. Loaded now, it
+    forecasts on from its own dates as it was fitted, and the same data given as newer rows,
+    now read on their own clock, are refused in one line that says why and to fit again."""
     run = SAVED / "berlin-2026-11-28"
     model = Forecaster.load(run)
     ahead = model.forecast(2)

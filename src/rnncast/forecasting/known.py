@@ -46,11 +46,11 @@ def new_observations(source: Any, fitted: PreparedData, cfg: FitConfig) -> Prepa
     if fitted.freq and fresh.freq != fitted.freq:
         why = "give data at the frequency the model was fitted on"
         if fitted.zone == "UTC" and fresh.zone != "UTC" and daily_or_longer(fresh.freq):
-            # before 2026-11-29 local days, months, ... were read in UTC: month starts east of
-            # UTC became month ends at 23:00; the same data now step on their own clock
+            # before commit 91f5a40 local days, months, ... were read in UTC: month starts
+            # east of UTC became month ends at 23:00; the same data now step on their own clock
             why += (
-                "; if these are the data it was fitted on, it was saved by an rnncast from "
-                "before 2026-11-29, which read such dates in UTC: fit a new model on them"
+                "; if these are the data it was fitted on, it was saved by an earlier "
+                "rnncast, which read such dates in UTC: fit a new model on them"
             )
         raise DataError(
             f"The new data's frequency is {fresh.freq!r}, the model's {fitted.freq!r}; {why}."

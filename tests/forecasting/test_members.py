@@ -77,3 +77,5 @@ def test_the_cli_says_it_trained_an_ensemble(tmp_path):
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "Trained 2 members in" in text and "median of 2 LSTM(16)" in text
+    # how the last member's training ended, said once (not "ran all 1 epochs, ran 1 epochs")
+    assert "the last member: ran its one epoch; kept epoch 1." in text

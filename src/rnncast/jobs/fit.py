@@ -255,8 +255,8 @@ def _trained(members: int, h) -> str:
     at_once = f" side by side in {h.processes} processes" if h.processes > 1 else ""
     return (
         f"Trained {members} members{at_once} in {h.seconds:.1f} s ({h.train_windows:,} "
-        f"windows); the last {h.stop_reason}, ran {h.epochs_run} epochs, kept epoch "
-        f"{h.best_epoch}." + (f" {h.jobs_unused}." if h.jobs_unused else "")
+        f"windows); the last member: {h.stop_reason}; kept epoch {h.best_epoch}."
+        + (f" {h.jobs_unused}." if h.jobs_unused else "")
     )
 
 

@@ -272,7 +272,8 @@ def _train(
         best = (best[0], copy.deepcopy(net.state_dict()))  # no validation: keep the last epoch
         history.best_epoch = history.epochs_run
     net.load_state_dict(best[1])
-    history.stop_reason = history.stop_reason or f"ran all {cfg.epochs} epochs"
+    ran = f"ran all {cfg.epochs} epochs" if cfg.epochs > 1 else "ran its one epoch"
+    history.stop_reason = history.stop_reason or ran
     return history
 
 

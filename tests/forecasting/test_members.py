@@ -79,3 +79,15 @@ def test_the_cli_says_it_trained_an_ensemble(tmp_path):
     assert "Trained 2 members in" in text and "median of 2 LSTM(16)" in text
     # how the last member's training ended, said once (not "ran all 1 epochs, ran 1 epochs")
     assert "the last member: ran its one epoch; kept epoch 1." in text
+
+
+def test_an_ensemble_stopped_early_says_after_how_many_epochs():
+    from rnncast.jobs.fit import _trained
+    from rnncast.training.loop import History
+
+    h = History()
+    h.seconds, h.train_windows, h.processes, h.epochs_run, h.best_epoch = 1.0, 10, 1, 9, 4
+    h.stop_reason = "no validation improvement for 5 epochs"
+    line = _trained(2, h)
+    assert "the last member: no validation improvement for 5 epochs (after 9 epochs); " in line
+    assert line.endswith("kept epoch 4.")

@@ -253,9 +253,11 @@ def _trained(members: int, h) -> str:
             f"windows); {h.stop_reason}; kept epoch {h.best_epoch}."
         )
     at_once = f" side by side in {h.processes} processes" if h.processes > 1 else ""
+    ended = h.stop_reason  # "ran all N epochs", or why it stopped sooner: then say when
+    ended += "" if ended.startswith("ran ") else f" (after {h.epochs_run} epochs)"
     return (
         f"Trained {members} members{at_once} in {h.seconds:.1f} s ({h.train_windows:,} "
-        f"windows); the last member: {h.stop_reason}; kept epoch {h.best_epoch}."
+        f"windows); the last member: {ended}; kept epoch {h.best_epoch}."
         + (f" {h.jobs_unused}." if h.jobs_unused else "")
     )
 

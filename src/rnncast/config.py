@@ -60,7 +60,6 @@ PLAIN = dict(
     pad=False,
     deseason=False,
     trend=0,
-    spread=False,
     log_offset=0.0,
 )
 RECIPE = dict(
@@ -78,7 +77,7 @@ RECIPE = dict(
 
 # Settings added since models were first saved, with the value that builds what a saved
 # model without them was (FitConfig.from_saved).
-ADDED = {"trend": 0, "log_offset": 0.0, "spread": False}
+ADDED = {"trend": 0, "log_offset": 0.0}
 
 MAX_OFFSET = 1_000.0  # the largest ``log_offset``: a fraction of the window's level
 
@@ -190,10 +189,6 @@ class FitConfig:
             window's own rows since the series' first, beside the last ``lookback`` rows it
             reads (see :class:`rnncast.nn.networks.Trend`); 0: none. Left out: four
             lookbacks with ``model="auto"``, else 0.
-        spread: With ``trend``, the network also reads how far each target strays from its
-            drift over those rows: the standard deviation of its one-row changes, times the
-            square root of the horizon. Left out: on with ``model="auto"`` where there is a
-            trend, else off.
         lookbacks: Members' lookbacks (an ensemble over input lengths, e.g. ``(8, 12, 16)``):
             member k reads the last ``lookbacks[k % n]`` rows of each window; ``lookback`` is
             their largest.
@@ -246,7 +241,6 @@ class FitConfig:
     pad: bool | None = None
     deseason: bool | None = None
     trend: int | None = None
-    spread: bool | None = None
     lookbacks: tuple[int, ...] | None = None
     losses: tuple[str, ...] | None = None
     quantiles: tuple[float, ...] | None = None
@@ -286,9 +280,9 @@ class FitConfig:
             check_level(self.interval)
         if self.fallback is not None:
             _check_choice("fallback", self.fallback, ("seasonal-naive",))
-        for name in ("log", "pad", "deseason", "target_history", "spread"):
+        for name in ("log", "pad", "deseason", "target_history"):
             value = getattr(self, name)
-            left_out = value is None and name in ("log", "deseason", "spread")  # the data's
+            left_out = value is None and name in ("log", "deseason")  # the data settle them
             if not isinstance(value, bool) and not left_out:
                 raise SettingTypeError(f"`{name}` must be True or False, got {value!r}.")
         if self.smoothing:
@@ -301,11 +295,6 @@ class FitConfig:
             )
         if self.trend and not self.target_history:
             raise ConfigError("--trend reads the target's own past; it needs the target history.")
-        if self.spread and self.trend == 0:
-            raise ConfigError(
-                "--spread is read over the trend's rows; give --trend N (2 or more) with it, "
-                "or leave both out."
-            )
         if self.season is not None:
             _check_int("season", self.season, minimum=1, maximum=MAX_ROWS)
         if self.jobs is not None:
@@ -428,28 +417,24 @@ class FitConfig:
             raise ConfigError(f"{why}, in logs already; leave out --log.")
         if self.trend:
             raise ConfigError(f"{why}, and its level carries the trend; leave out --trend.")
-        if self.spread:
-            raise ConfigError(f"{why}, and reads no trend; leave out --spread.")
         if not self.target_history:
             raise ConfigError(f"{why}: it needs the target history.")
 
     def resolve(self, season: int, lowest: float | None = None) -> FitConfig:
         """The settings that the data settle, where they were left out: the lookback (the
         horizon, at least one ``season`` and two rows), the recipe's ``trend`` (over four
-        lookbacks) and ``spread`` (with a trend), ``deseason`` (the recipe's where there is a
-        season), and once the training rows are known (``lowest``: the lowest of their target
-        values) ``log`` (log ratios to the window's level where every value is positive, or
-        with a ``log_offset`` 0 and above), ``log_offset`` (0) and the scaler (under logs
-        ``mase``, which divides each series by its seasonal naive error and so weighs every
-        series' MAE alike, as MASE does; else min-max)."""
+        lookbacks), ``deseason`` (the recipe's where there is a season), and once the
+        training rows are known (``lowest``: the lowest of their target values) ``log`` (log
+        ratios to the window's level where every value is positive, or with a ``log_offset``
+        0 and above), ``log_offset`` (0) and the scaler (under logs ``mase``, which divides
+        each series by its seasonal naive error and so weighs every series' MAE alike, as
+        MASE does; else min-max)."""
         changes: dict[str, Any] = {}
         if self.lookback is None:
             changes["lookback"] = max(2, self.max_step, season)
         if self.trend is None:  # the recipe's: a drift the lookback alone is too short to show
             lookback = changes.get("lookback", self.lookback)
             changes["trend"] = 4 * lookback if self.target_history else 0
-        if self.spread is None:  # the recipe's: beside the trend, where there is one
-            changes["spread"] = bool(changes.get("trend", self.trend))
         if self.deseason is None:  # the recipe's: where the data have a season
             changes["deseason"] = season >= 2
         if lowest is not None and self.log is None:

@@ -1,8 +1,7 @@
 """The trend input (``trend``): each target's least-squares slope over a window longer than
 the lookback, read beside the lookback's rows; rows before a series' first are NaN, skipped
 by the slope and never read as numbers; it travels through padding, free-running forecasts,
-``predict``, saved runs and the ONNX export. Beside it the spread (``spread``): how far each
-target strays from its drift, the standard deviation of its one-row changes over the same rows."""
+``predict``, saved runs and the ONNX export."""
 
 from __future__ import annotations
 
@@ -17,17 +16,16 @@ from typer.testing import CliRunner
 
 from rnncast import FitConfig, Forecaster, datasets
 from rnncast.cli.app import app
-from rnncast.errors import ConfigError, DataError, SettingTypeError
+from rnncast.errors import ConfigError, DataError
 from rnncast.forecasting import panel
 from rnncast.forecasting.predictor import phase
 from rnncast.nn.networks import Ensemble, Trend, WindowNorm, build_network
 
 
-def _trend(log: bool = False, lookback: int = 3, span: int = 1, spread: bool = False) -> Trend:
+def _trend(log: bool = False, lookback: int = 3, span: int = 1) -> Trend:
     torch.manual_seed(0)
-    size = 3 + spread
-    core = build_network("gru(4) > dense", input_size=size, lookback=lookback, n_steps=2)
-    return Trend(core, targets=[1], lookback=lookback, log=log, span=span, spread=spread)
+    core = build_network("gru(4) > dense", input_size=3, lookback=lookback, n_steps=2)
+    return Trend(core, targets=[1], lookback=lookback, log=log, span=span)
 
 
 def test_the_slope_is_least_squares_over_the_rows_of_the_series():
@@ -47,36 +45,19 @@ def test_the_slope_is_least_squares_over_the_rows_of_the_series():
     assert _trend().slopes(blank).item() == 0.0
 
 
-def test_the_spread_is_that_of_the_one_row_changes_of_the_rows_of_the_series():
-    rng = np.random.default_rng(0)
-    y = 50.0 * np.exp(np.cumsum(rng.normal(0.02, 0.1, size=12)))
-    x = torch.tensor(np.stack([rng.random(12), y], axis=-1), dtype=torch.float64)[None]
-    want = np.std(np.diff(y), ddof=1) * 2.0  # over 4 rows: the square root of 4
-    assert _trend(span=4, spread=True).spreads(x).item() == pytest.approx(want, rel=1e-9)
-    want = np.std(np.diff(np.log(y)), ddof=1) * 2.0
-    assert _trend(log=True, span=4, spread=True).spreads(x).item() == pytest.approx(want)
-    x[:, :5] = float("nan")  # before the series' first row: skipped
-    want = np.std(np.diff(np.log(y[5:])), ddof=1) * 2.0
-    assert _trend(log=True, span=4, spread=True).spreads(x).item() == pytest.approx(want)
-    x[:, :10] = float("nan")  # one change: no spread
-    assert _trend(span=4, spread=True).spreads(x).item() == 0.0
-
-
-def test_the_network_reads_the_last_rows_beside_the_slope_and_the_spread():
+def test_the_network_reads_the_last_rows_beside_the_slope_and_never_a_nan():
     seen = []
-    trend = _trend(lookback=3, spread=True)
+    trend = _trend(lookback=3)
     trend.net.register_forward_pre_hook(lambda module, args: seen.append(args[0].clone()))
     x = torch.rand(2, 8, 2)
     x[1, :6] = float("nan")  # the second window's series starts two rows before its end
     out = trend(x)
     assert torch.isfinite(out).all()
-    read = seen[0]  # (2, 3, 2 + 2)
+    read = seen[0]  # (2, 3, 2 + 1)
     torch.testing.assert_close(read[0, :, :2], x[0, -3:])
     torch.testing.assert_close(read[1, 0, :2], x[1, 6])  # the first row, repeated before it
     torch.testing.assert_close(read[1, 1:, :2], x[1, -2:])
     torch.testing.assert_close(read[..., 2], trend.slopes(x).expand(2, 3))
-    torch.testing.assert_close(read[..., 3], trend.spreads(x).expand(2, 3))
-    assert (read[0, :, 3] > 0).all() and (read[1, :, 3] == 0).all()  # one change: no spread
 
 
 def _growing(n_series: int = 40, n: int = 40, seed: int = 0) -> pd.DataFrame:
@@ -169,18 +150,6 @@ def test_settings_the_trend_refuses_in_one_line():
     with pytest.raises(ConfigError, match="`trend` must be >= 0"):
         FitConfig(trend=-3)
     assert FitConfig(model="gru").trend == 0 and FitConfig(model="gru", trend=5).window == 30
-    with pytest.raises(ConfigError, match="give .trend. N"):
-        FitConfig(model="gru", spread=True)
-    with pytest.raises(ConfigError, match="give .trend. N"):
-        FitConfig(trend=0, spread=True)
-    with pytest.raises(ConfigError, match="leave out .spread"):
-        FitConfig(model="es > gru(4) > dense", spread=True)
-    with pytest.raises(SettingTypeError, match="`spread` must be True or False"):
-        FitConfig(spread="yes")
-    auto = FitConfig(horizon=6).resolve(season=1)  # the recipe: the spread beside the trend
-    assert (auto.trend, auto.spread) == (24, True)
-    assert FitConfig(horizon=6, trend=0).resolve(season=1).spread is False
-    assert FitConfig(model="gru", trend=12).resolve(season=1).spread is False
 
 
 def test_the_cli_option_and_a_run_saved_before_the_trend(tmp_path):
@@ -217,31 +186,3 @@ def test_predict_refuses_a_gap_after_the_series_first_row():
     window[:20] = np.nan  # fewer rows than the lookback the model reads
     with pytest.raises(DataError, match="at least 6 rows of numbers"):
         f.predict(window[None])
-
-
-def test_the_spread_from_the_cli_and_a_run_saved_before_it(tmp_path):
-    path = tmp_path / "air.csv"
-    datasets.load("airline").to_csv(path, index=False)
-    args = ["fit", str(path), "--target", "passengers", "--horizon", "3", "--epochs", "1"]
-    args += ["--model", "gru", "--units", "4", "--lookback", "6", "--trend", "24"]
-    runner = CliRunner()
-    spread, flat = tmp_path / "spread", tmp_path / "flat"
-    result = runner.invoke(app, [*args, "--spread", "--out", str(spread)])
-    assert result.exit_code == 0, result.output
-    assert json.loads((spread / "config.json").read_text())["settings"]["spread"] is True
-    assert Forecaster.load(str(spread)).predictor_.net.spread
-    result = runner.invoke(app, [*args, "--out", str(flat)])
-    assert result.exit_code == 0, result.output
-    config = json.loads((flat / "config.json").read_text())
-    assert config["settings"]["spread"] is False
-    want = Forecaster.load(str(flat)).forecast(3)
-    del config["settings"]["spread"]  # as a run written before the setting was
-    (flat / "config.json").write_text(json.dumps(config))
-    old = Forecaster.load(str(flat))
-    assert old.config_.spread is False and not old.predictor_.net.spread
-    pd.testing.assert_frame_equal(old.forecast(3), want)
-    result = runner.invoke(
-        app, [*args[:-2], "--trend", "0", "--spread", "--out", str(tmp_path / "x")]
-    )
-    assert result.exit_code != 0 and "give --trend N" in result.output
-    assert not (tmp_path / "x").exists()

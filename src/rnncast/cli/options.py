@@ -156,13 +156,6 @@ Trend = Annotated[
         "Default: four lookbacks with the default model, else 0."
     ),
 ]
-Spread = Annotated[
-    bool | None,
-    typer.Option(
-        help="With --trend, also read how far each target strays from its drift over those "
-        "rows. Default: on with the default model where there is a trend, else off."
-    ),
-]
 Pad = Annotated[
     bool | None,
     typer.Option(help="Windows may start before a series, repeating its first value." + LEFT_OUT),
@@ -222,7 +215,6 @@ def _settings(
     pad: Pad = D.pad,
     deseason: Deseason = D.deseason,
     trend: Trend = D.trend,
-    spread: Spread = D.spread,
     lookbacks: Lookbacks = None,
     losses: Losses = None,
     quantiles: Quantiles = None,

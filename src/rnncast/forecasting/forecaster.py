@@ -92,7 +92,6 @@ class Forecaster:
         pad: bool | None = _D.pad,
         deseason: bool | None = _D.deseason,
         trend: int | None = _D.trend,
-        spread: bool | None = _D.spread,
         lookbacks: Sequence[int] | str | None = _D.lookbacks,
         losses: Sequence[str] | str | None = _D.losses,
         quantiles: Sequence[float] | str | None = _D.quantiles,
@@ -111,7 +110,7 @@ class Forecaster:
         self.window_norm, self.log, self.members = window_norm, log, members
         self.log_offset = log_offset
         self.quantile, self.pad, self.deseason = quantile, pad, deseason
-        self.trend, self.spread = trend, spread
+        self.trend = trend
         self.lookbacks, self.losses, self.quantiles = lookbacks, losses, quantiles
         self.jobs = jobs
 

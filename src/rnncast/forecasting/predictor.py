@@ -83,7 +83,7 @@ def _build_members(
     steps = steps * copies
     layers = cfg.layers()
     smoothing = layers.pop(0) if cfg.smoothing else None
-    trend = n_targets * (1 + bool(cfg.spread)) if cfg.trend else 0  # its trend (and spread)
+    trend = n_targets if cfg.trend else 0  # one more input per target: its trend
     net = build_network(layers, n_inputs + trend + embed, cfg.lookback, len(steps), n_targets)
     net = SeriesEmbedding(net, n_series, embed) if embed else net
     targets = list(range(n_inputs - n_targets, n_inputs))  # the target history: last inputs
@@ -92,8 +92,7 @@ def _build_members(
     elif cfg.window_norm != "none":
         net = WindowNorm(net, targets, cfg.window_norm, cfg.log, cfg.log_offset or 0.0)
     if cfg.trend:
-        offset = cfg.log_offset or 0.0
-        return Trend(net, targets, cfg.lookback, cfg.log, cfg.max_step, offset, bool(cfg.spread))
+        return Trend(net, targets, cfg.lookback, cfg.log, cfg.max_step, cfg.log_offset or 0.0)
     return Recent(net, cfg.lookback) if cfg.lookback < window else net
 
 

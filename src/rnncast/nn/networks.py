@@ -253,13 +253,10 @@ class Trend(nn.Module):
     ``log``; with an ``offset`` a, of the logs of each value plus ``a`` times the mean of the
     window's rows, as :class:`WindowNorm` takes them), as its rise over ``span`` rows (the
     horizon: on the scale of the window's log ratios), one more input column per target on
-    every row the network reads. With ``spread``, one more column per target beside it: the
-    standard deviation of the window's one-row changes times the square root of ``span``,
-    what a random walk with such steps would stray over the horizon (how far from its line
-    a series wanders, which a window as short as the horizon cannot tell from its drift). Rows
-    before a series' first are NaN in the window (:func:`rnncast.data.windows.pad_start` with
-    ``blank``): the slope and the spread skip them, and where the network reads them they
-    repeat the series' first row, as a padded window does.
+    every row the network reads. Rows before a
+    series' first are NaN in the window (:func:`rnncast.data.windows.pad_start` with
+    ``blank``): the slope skips them, and where the network reads them they repeat the
+    series' first row, as a padded window does.
 
     Args:
         net: The network (with its window normalisation): reads (B, lookback, F + C).
@@ -268,7 +265,6 @@ class Trend(nn.Module):
         log: Slopes of the logs (positive values; the scale of log ratios).
         span: Rows the slope's rise is given over.
         offset: With ``log``, the fraction of the window's mean added before the logs.
-        spread: Also read each target's spread.
 
     >>> core = build_network("gru(4) > dense", input_size=2, lookback=3)
     >>> trend = Trend(core, targets=[0], lookback=3)
@@ -280,12 +276,6 @@ class Trend(nn.Module):
     [[2.0]]
     >>> trend(short).shape
     torch.Size([1, 1, 1])
-    >>> wide = Trend(build_network("gru(4) > dense", 3, 3), [0], lookback=3, span=4, spread=True)
-    >>> wide.spreads(short).tolist()  # changes of 2 on every row: no spread about the drift
-    [[0.0]]
-    >>> zigzag = torch.tensor([1.0, 3.0, 1.0, 3.0, 1.0])[None, :, None]
-    >>> round(wide.spreads(zigzag).item(), 3)  # changes of +2 and -2: 2.309 a row, x 2
-    4.619
     """
 
     def __init__(
@@ -296,61 +286,39 @@ class Trend(nn.Module):
         log: bool = False,
         span=1,
         offset: float = 0.0,
-        spread: bool = False,
     ):
         super().__init__()
         self.net, self.targets, self.lookback = net, list(targets), lookback
-        self.log, self.span, self.offset, self.spread = log, span, offset, spread
+        self.log, self.span, self.offset = log, span, offset
 
     @property
     def spec(self) -> str:
         what = "log trend" if self.log else "trend"
-        what += " and spread" if self.spread else ""
         return f"{self.net.spec} (the last {self.lookback} rows, beside the window's {what})"
-
-    def _values(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The targets (B, W, C) as the trend reads them (logs with ``log``), 0 where NaN,
-        and where they are not NaN."""
-        t = x[..., self.targets]  # (B, W, C)
-        seen = ~torch.isnan(t)
-        if self.log:
-            if self.offset:
-                rows = seen.to(x.dtype).sum(dim=1, keepdim=True).clamp_min(1.0)
-                mean = torch.where(seen, t, torch.zeros_like(t)).sum(dim=1, keepdim=True) / rows
-                t = t + self.offset * mean
-            t = torch.log(t.clamp_min(torch.finfo(x.dtype).tiny))
-        return torch.where(seen, t, torch.zeros_like(t)), seen
 
     def slopes(self, x: torch.Tensor) -> torch.Tensor:
         """The least-squares slope (B, C) of each target over the window's rows that are not
         NaN, times ``span``; 0 where fewer than two rows."""
-        z, seen = self._values(x)
+        t = x[..., self.targets]  # (B, W, C)
+        seen = ~torch.isnan(t)
         weight = seen.to(x.dtype)
+        if self.log:
+            if self.offset:
+                rows = weight.sum(dim=1, keepdim=True).clamp_min(1.0)
+                mean = torch.where(seen, t, torch.zeros_like(t)).sum(dim=1, keepdim=True) / rows
+                t = t + self.offset * mean
+            t = torch.log(t.clamp_min(torch.finfo(x.dtype).tiny))
+        z = torch.where(seen, t, torch.zeros_like(t))
         row = torch.arange(x.shape[1], dtype=x.dtype, device=x.device)[None, :, None]
         n = weight.sum(dim=1, keepdim=True).clamp_min(1.0)
         dr = (row - (weight * row).sum(dim=1, keepdim=True) / n) * weight
         dz = z - (weight * z).sum(dim=1, keepdim=True) / n
-        extent = (dr * dr).sum(dim=1)  # (B, C); 0 with fewer than two rows
-        slope = (dr * dz).sum(dim=1) / extent.clamp_min(torch.finfo(x.dtype).eps)
+        spread = (dr * dr).sum(dim=1)  # (B, C); 0 with fewer than two rows
+        slope = (dr * dz).sum(dim=1) / spread.clamp_min(torch.finfo(x.dtype).eps)
         return slope * self.span
-
-    def spreads(self, x: torch.Tensor) -> torch.Tensor:
-        """The standard deviation (B, C) of each target's one-row changes over the window's
-        rows that are not NaN, times the square root of ``span``; 0 where fewer than two
-        changes."""
-        z, seen = self._values(x)
-        both = seen[:, 1:] & seen[:, :-1]  # (B, W - 1, C): changes between two rows seen
-        weight = both.to(x.dtype)
-        n = weight.sum(dim=1)  # (B, C)
-        change = (z[:, 1:] - z[:, :-1]) * weight
-        mean = change.sum(dim=1, keepdim=True) / n.clamp_min(1.0)[:, None]
-        square = ((change - mean) * weight).square().sum(dim=1)
-        return (square / (n - 1.0).clamp_min(1.0)).sqrt() * self.span**0.5
 
     def forward(self, x: torch.Tensor, series: torch.Tensor | None = None) -> torch.Tensor:
         slope = self.slopes(x)  # (B, C)
-        if self.spread:
-            slope = torch.cat([slope, self.spreads(x)], dim=-1)  # (B, 2C)
         seen = ~torch.isnan(x[:, :, self.targets[0]])  # (B, W): rows of the series
         first = seen.to(x.dtype).argmax(dim=1)  # the series' first row in each window
         index = first[:, None, None].expand(-1, 1, x.shape[-1])

@@ -91,3 +91,17 @@ def test_an_ensemble_stopped_early_says_after_how_many_epochs():
     line = _trained(2, h)
     assert "the last member: no validation improvement for 5 epochs (after 9 epochs); " in line
     assert line.endswith("kept epoch 4.")
+
+
+def test_one_epoch_is_said_in_the_singular():
+    from rnncast.jobs.fit import _trained
+    from rnncast.training.loop import History
+
+    h = History()
+    h.seconds, h.train_windows, h.processes, h.epochs_run, h.best_epoch = 1.0, 10, 1, 1, 1
+    h.stop_reason = "ran its one epoch"
+    assert _trained(1, h).startswith("Trained 1 epoch in 1.0 s (10 windows); ran its one")
+    h.epochs_run, h.stop_reason = 1, "the loss was not finite"
+    assert "(after 1 epoch)" in _trained(2, h)
+    h.epochs_run = 3
+    assert _trained(1, h).startswith("Trained 3 epochs in")

@@ -246,15 +246,19 @@ def print_training(f: Forecaster, console: Console) -> None:
     )
 
 
+def _epochs(n: int) -> str:
+    return "1 epoch" if n == 1 else f"{n} epochs"
+
+
 def _trained(members: int, h) -> str:
     if members == 1:
         return (
-            f"Trained {h.epochs_run} epochs in {h.seconds:.1f} s ({h.train_windows:,} "
+            f"Trained {_epochs(h.epochs_run)} in {h.seconds:.1f} s ({h.train_windows:,} "
             f"windows); {h.stop_reason}; kept epoch {h.best_epoch}."
         )
     at_once = f" side by side in {h.processes} processes" if h.processes > 1 else ""
     ended = h.stop_reason  # "ran all N epochs", or why it stopped sooner: then say when
-    ended += "" if ended.startswith("ran ") else f" (after {h.epochs_run} epochs)"
+    ended += "" if ended.startswith("ran ") else f" (after {_epochs(h.epochs_run)})"
     return (
         f"Trained {members} members{at_once} in {h.seconds:.1f} s ({h.train_windows:,} "
         f"windows); the last member: {ended}; kept epoch {h.best_epoch}."

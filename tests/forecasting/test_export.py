@@ -260,3 +260,72 @@ def test_a_run_with_calendar_inputs_exports_from_the_cli(tmp_path):
     ahead = pd.DataFrame({"date": pd.date_range("2016-08-29", periods=3, freq="D")})
     got = ort.InferenceSession(str(model)).run(None, known_feeds(meta, daily, ahead, "date"))[0]
     np.testing.assert_allclose(got[0, :, 0], f.forecast()["ridership"], rtol=1e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("settings", [MODELS[0], MODELS[2], MODELS[8]], ids=["auto", "gru", "es"])
+def test_the_dynamo_exporter_gives_the_same_forecast(tmp_path, settings):
+    """PyTorch's torch.export-based exporter, the one upstream keeps: the same numbers for the
+    default ensemble (window norm, trend, deseasonalising), a recursive roll-out and es."""
+    pytest.importorskip("onnxscript")
+    data = datasets.load("airline")
+    f = Forecaster(**settings).fit(data, target="passengers")
+    steps = 2 * f.config_.max_step
+    path = f.export_onnx(str(tmp_path / "d.onnx"), steps=steps, exporter="dynamo")
+    meta = metadata(path)
+    assert meta["exporter"] == "dynamo"
+    want = f.forecast(steps)["passengers"].to_numpy()
+    got = onnx_forecast(path, data, "month", meta)[:, 0]
+    np.testing.assert_allclose(got, want, rtol=1e-4)
+    rows = data[meta["inputs"]].to_numpy(np.float32)[-meta["lookback"] :]
+    feeds = {"window": np.repeat(rows[None], 3, axis=0)}  # the batch axis is free
+    for name in {"phase", "series"} & set(meta["graph_inputs"]):
+        feeds[name] = np.zeros(3, np.int64)
+    batch = ort.InferenceSession(path).run(None, feeds)[0]
+    assert batch.shape == (3, steps, 1)
+
+
+@pytest.mark.slow
+def test_auto_turns_to_dynamo_where_torchscript_fails(tmp_path, monkeypatch):
+    """A PyTorch without the TorchScript-based exporter (deprecated upstream) still exports:
+    ``auto`` tries it first, then the dynamo one; where both fail, one line names both."""
+    pytest.importorskip("onnxscript")
+    from rnncast.forecasting import export
+
+    data = datasets.load("airline")
+    f = Forecaster(model="gru", **TINY, horizon=3).fit(data, target="passengers")
+    real = export._graph
+
+    def without_torchscript(way, *args):
+        if way == "torchscript":
+            raise RuntimeError("the TorchScript-based exporter was removed")
+        return real(way, *args)
+
+    monkeypatch.setattr(export, "_graph", without_torchscript)
+    path = f.export_onnx(str(tmp_path / "m.onnx"))
+    meta = metadata(path)
+    assert meta["exporter"] == "dynamo"
+    got = onnx_forecast(path, data, "month", meta)[:, 0]
+    np.testing.assert_allclose(got, f.forecast()["passengers"].to_numpy(), rtol=1e-4)
+
+    def neither(way, *args):
+        raise RuntimeError(f"no {way}\nsecond line")
+
+    monkeypatch.setattr(export, "_graph", neither)
+    with pytest.raises(RnncastError, match=r"torchscript: RuntimeError: no torchscript; dynamo"):
+        f.export_onnx(str(tmp_path / "none.onnx"))
+    assert not (tmp_path / "none.onnx").exists()
+
+
+def test_the_exporter_is_chosen_by_name(tmp_path):
+    run, model = tmp_path / "run", tmp_path / "m.onnx"
+    fit = ["fit", "airline", "--target", "passengers", "--model", "gru", "--units", "4"]
+    fit += ["--epochs", "1", "--horizon", "3", "--quiet", "--out", str(run)]
+    assert CliRunner().invoke(app, fit).exit_code == 0
+    bad = CliRunner().invoke(app, ["export", str(run), "--out", str(model), "--exporter", "tf"])
+    assert bad.exit_code == 2 and "exporter must be one of auto, torchscript, dynamo" in bad.output
+    assert "Traceback" not in bad.output and not model.exists()
+    args = ["export", str(run), "--out", str(model), "--exporter", "torchscript"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert metadata(str(model))["exporter"] == "torchscript"

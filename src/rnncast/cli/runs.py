@@ -28,6 +28,13 @@ def export(
         typer.Option(help="Steps the graph forecasts (default: horizon; more roll out inside)."),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
+    exporter: Annotated[
+        str,
+        typer.Option(
+            help="PyTorch's exporter: torchscript (fast), dynamo (torch.export; needs "
+            "onnxscript), or auto: torchscript, else dynamo."
+        ),
+    ] = "auto",
 ) -> None:
     """Export the run's model as one ONNX file: raw windows in, forecasts in original units
     out, scaling, seasonality and the recursive roll-out inside (docs/export.md)."""
@@ -35,7 +42,7 @@ def export(
         from rnncast.forecasting.forecaster import Forecaster
 
         f = Forecaster.load(run)
-        f.export_onnx(out_file, steps=steps, overwrite=overwrite)
+        f.export_onnx(out_file, steps=steps, overwrite=overwrite, exporter=exporter)
         out.print(f"Wrote {out_file}: the model of {run} as ONNX (see its 'rnncast' metadata).")
     except (RnncastError, OSError) as exc:
         fail(exc)

@@ -32,9 +32,12 @@ Refused, in one line each: forecasts beyond one horizon of a model with past cov
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import importlib.util
 import io
 import json
+import logging
 import warnings
 from pathlib import Path
 from typing import Any
@@ -50,7 +53,9 @@ from rnncast.forecasting.predictor import Predictor
 from rnncast.persistence.files import write_bytes_atomic
 from rnncast.version import __version__
 
-OPSET = 17
+OPSET = 17  # the TorchScript-based exporter's
+DYNAMO_OPSET = 18  # the torch.export-based exporter's lowest
+EXPORTERS = ("auto", "torchscript", "dynamo")
 PHASE_NOTE = (
     "periods of the data's frequency since 1970-01-01 (pandas Period ordinal) of the window's "
     "first row, divided by the frequency's multiple; taken modulo the season inside"
@@ -208,9 +213,24 @@ def _factors(seasons: torch.Tensor, series, phase, rows) -> torch.Tensor:
     return torch.gather(own, 1, at[:, :, None].expand(-1, -1, own.shape[2]))
 
 
-def export_onnx(f, path: str | Path, steps: int | None = None, overwrite: bool = False) -> Path:
+def export_onnx(
+    f,
+    path: str | Path,
+    steps: int | None = None,
+    overwrite: bool = False,
+    exporter: str = "auto",
+) -> Path:
     """Write forecaster ``f``'s model as one ONNX file at ``path`` (see the module); returns
-    the path. Its metadata (``rnncast`` key, JSON) describes inputs, outputs and the run."""
+    the path. Its metadata (``rnncast`` key, JSON) describes inputs, outputs and the run.
+
+    ``exporter``: PyTorch's ``torchscript``-based exporter (fast: about a second for the
+    default ensemble; deprecated upstream), its ``dynamo`` (torch.export-based) one (needs
+    ``onnxscript``; ten to twenty times slower to export, the same forecasts), or ``auto``:
+    TorchScript, and where it fails or a PyTorch no longer has it, dynamo."""
+    if exporter not in EXPORTERS:
+        raise ConfigError(f"exporter must be one of {', '.join(EXPORTERS)}, got {exporter!r}.")
+    if exporter == "dynamo" and importlib.util.find_spec("onnxscript") is None:
+        raise RnncastError("The dynamo exporter needs onnxscript: pip install 'rnncast[export]'.")
     try:
         import onnx  # noqa: F401  (the optional extra: pip install rnncast[export])
     except ImportError:
@@ -230,15 +250,40 @@ def export_onnx(f, path: str | Path, steps: int | None = None, overwrite: bool =
         example["future"] = torch.ones(2, module.future_rows, len(p.known))
     names = list(example)
     outputs = ["forecast", "quantiles"] if module.quantiles else ["forecast"]
-    axes = {name: {0: "batch"} for name in [*names, *outputs]}
-    buffer = io.BytesIO()
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's notices
-        wrapper = _Positional(module, names).eval()  # the exporter restores this mode after
+    wrapper = _Positional(module, names).eval()  # the exporters restore this mode after
+    order = ("torchscript", "dynamo") if exporter == "auto" else (exporter,)
+    failures = []
+    for way in order:
         try:
+            graph = _graph(way, wrapper, tuple(example.values()), names, outputs)
+            break
+        except Exception as exc:  # PyTorch's exporters: one line, the details under --debug
+            failures.append((way, exc))
+        finally:
+            p.net.eval()  # whatever an exporter did, the forecaster's network stays in eval
+    else:
+        raise RnncastError(
+            "PyTorch's ONNX exporter could not export this model ("
+            + "; ".join(f"{way}: {_first_line(exc)}" for way, exc in failures)
+            + "); nothing was written. Please report it with the run's config.json."
+        ) from failures[-1][1]
+    meta = {**describe(f, module, names), "exporter": way}
+    model = _with_metadata(graph, meta)
+    write_bytes_atomic(path, model, overwrite)
+    return Path(path)
+
+
+def _graph(way: str, wrapper: nn.Module, args: tuple, names: list[str], outputs: list[str]):
+    """The ONNX model (bytes) of ``wrapper`` called with ``args``, by PyTorch's ``way``
+    exporter, every input's first axis (the batch) left free."""
+    with warnings.catch_warnings(), torch.no_grad(), _quiet("torch.onnx", "torch.export"):
+        warnings.simplefilter("ignore")  # the exporters' notices
+        if way == "torchscript":
+            buffer = io.BytesIO()
+            axes = {name: {0: "batch"} for name in [*names, *outputs]}
             torch.onnx.export(
                 wrapper,
-                tuple(example.values()),
+                args,
                 buffer,
                 dynamo=False,
                 input_names=names,
@@ -246,18 +291,41 @@ def export_onnx(f, path: str | Path, steps: int | None = None, overwrite: bool =
                 dynamic_axes=axes,
                 opset_version=OPSET,
             )
-        except Exception as exc:  # PyTorch's exporter: one line, the details under --debug
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise RnncastError(
-                f"PyTorch's ONNX exporter could not export this model ({type(exc).__name__}: "
-                f"{first[:200]}); nothing was written. Please report it with the run's "
-                "config.json."
-            ) from exc
-        finally:
-            p.net.eval()  # whatever the exporter did, the forecaster's network stays in eval
-    model = _with_metadata(buffer.getvalue(), describe(f, module, names))
-    write_bytes_atomic(path, model, overwrite)
-    return Path(path)
+            return buffer.getvalue()
+        if importlib.util.find_spec("onnxscript") is None:  # what dynamo writes graphs with
+            raise RnncastError("it needs onnxscript: pip install 'rnncast[export]'")
+        batch = torch.export.Dim("batch", min=1)
+        program = torch.onnx.export(
+            wrapper,
+            args,
+            dynamo=True,
+            input_names=names,
+            output_names=outputs,
+            dynamic_shapes=(tuple({0: batch} for _ in names),),  # forward(*args): one tuple
+            opset_version=DYNAMO_OPSET,
+            verbose=False,
+        )
+        return program.model_proto.SerializeToString()
+
+
+@contextlib.contextmanager
+def _quiet(*loggers: str):
+    """Silence the named loggers' notices below errors (the dynamo exporter logs what it
+    skips), restoring their levels after."""
+    was = {name: logging.getLogger(name).level for name in loggers}
+    for name in loggers:
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for name, level in was.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0][:200] if text else ""
+    return first if isinstance(exc, RnncastError) else f"{type(exc).__name__}: {first}"
 
 
 class _Positional(nn.Module):

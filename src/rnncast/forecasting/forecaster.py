@@ -347,14 +347,17 @@ class Forecaster:
             return panel.forecast_panel(p, cfg, *args)
         return future_.forecast_series(p, cfg, fitted, self.split_, steps, interval, now)
 
-    def export_onnx(self, path: str, steps: int | None = None, overwrite: bool = False) -> str:
+    def export_onnx(
+        self, path: str, steps: int | None = None, overwrite: bool = False, exporter: str = "auto"
+    ) -> str:
         """Write the model as one ONNX file: raw windows in, forecasts of ``steps`` steps
         (default: the horizon; beyond it by the recursive roll-out, inside the graph) in
         original units out, scaling and seasonality inside; see
-        :mod:`rnncast.forecasting.export` for its inputs and metadata. Needs the ``export``
-        extra (``pip install 'rnncast[export]'``). Returns the path."""
+        :mod:`rnncast.forecasting.export` for its inputs, metadata and the ``exporter``
+        (``auto``, ``torchscript`` or ``dynamo``). Needs the ``export`` extra (``pip install
+        'rnncast[export]'``). Returns the path."""
         self._check_fitted()
-        return str(export.export_onnx(self, path, steps, overwrite))
+        return str(export.export_onnx(self, path, steps, overwrite, exporter))
 
     # -- evaluation ------------------------------------------------------------------------
     def evaluate(self, data: Any = None, since: Any = None) -> dict[str, Any]:

@@ -234,6 +234,13 @@ def test_export_from_the_cli(tmp_path):
     again = CliRunner().invoke(app, ["export", str(run), "--out", str(model)])
     assert again.exit_code == 2 and "--overwrite" in again.output  # never replaced unasked
     assert metadata(str(model))["steps"] == [1, 2, 3, 4, 5]
+    other = tmp_path / "other.onnx"  # the exporter, chosen by name
+    bad = CliRunner().invoke(app, ["export", str(run), "--out", str(other), "--exporter", "tf"])
+    assert bad.exit_code == 2 and "exporter must be one of auto, torchscript, dynamo" in bad.output
+    assert "Traceback" not in bad.output and not other.exists()
+    args = ["export", str(run), "--out", str(other), "--exporter", "torchscript"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert metadata(str(other))["exporter"] == "torchscript"
     (run / "weights.safetensors").write_bytes(b"not weights")  # a damaged run: as forecast
     bad = CliRunner().invoke(app, ["export", str(run), "--out", str(tmp_path / "b.onnx")])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
@@ -315,17 +322,3 @@ def test_auto_turns_to_dynamo_where_torchscript_fails(tmp_path, monkeypatch):
     with pytest.raises(RnncastError, match=r"torchscript: RuntimeError: no torchscript; dynamo"):
         f.export_onnx(str(tmp_path / "none.onnx"))
     assert not (tmp_path / "none.onnx").exists()
-
-
-def test_the_exporter_is_chosen_by_name(tmp_path):
-    run, model = tmp_path / "run", tmp_path / "m.onnx"
-    fit = ["fit", "airline", "--target", "passengers", "--model", "gru", "--units", "4"]
-    fit += ["--epochs", "1", "--horizon", "3", "--quiet", "--out", str(run)]
-    assert CliRunner().invoke(app, fit).exit_code == 0
-    bad = CliRunner().invoke(app, ["export", str(run), "--out", str(model), "--exporter", "tf"])
-    assert bad.exit_code == 2 and "exporter must be one of auto, torchscript, dynamo" in bad.output
-    assert "Traceback" not in bad.output and not model.exists()
-    args = ["export", str(run), "--out", str(model), "--exporter", "torchscript"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    assert metadata(str(model))["exporter"] == "torchscript"

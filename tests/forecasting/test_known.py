@@ -222,6 +222,7 @@ def test_cli_known_inputs_end_to_end(tmp_path):
     )
 
 
+@pytest.mark.slow  # subprocesses: the real exit code and stderr
 def test_past_covariates_beyond_one_horizon_are_refused_before_training(tmp_path):
     frame = promotions(120)
     data = tmp_path / "sales.csv"
@@ -489,6 +490,7 @@ def test_many_series_with_known_inputs_in_every_strategy(strategy):
     assert len(out) == 15 and np.isfinite(out[["sales", "lower", "upper"]].to_numpy()).all()
 
 
+@pytest.mark.slow  # subprocesses: the real exit code and stderr
 def test_cli_static_covariates_reach_the_fit(tmp_path):
     data = tmp_path / "shops.csv"
     shops().to_csv(data, index=False)

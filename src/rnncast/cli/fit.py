@@ -38,6 +38,7 @@ def fit(
     holidays: opt.Holidays = None,
     static: opt.Static = None,
     future: opt.Future = None,
+    reference: opt.Reference = None,
     model: opt.Model = _D.model,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,
@@ -104,6 +105,7 @@ def fit(
             id=id,
             distributed=distributed,
             known={**opt.known_inputs(known, calendar, holidays, static), "future": future},
+            reference=reference,
         )
     except (RnncastError, OSError) as exc:
         fail(exc)

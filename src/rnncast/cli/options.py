@@ -71,6 +71,13 @@ Future = Annotated[
     str | None,
     typer.Option(help="CSV or Parquet of the known columns' values after the data."),
 ]
+Reference = Annotated[
+    str | None,
+    typer.Option(
+        help="With --id: CSV or Parquet of more series in the same columns that train the "
+        "model but are neither forecast nor scored."
+    ),
+]
 Id = Annotated[
     str | None, typer.Option(help="Column naming the series: many series in long format.")
 ]

@@ -45,6 +45,9 @@ class PreparedData:
             never held as one pandas frame.
         holes: Where values were missing and interpolated, one (T, F) mask per series; kept
             so that :func:`refill_causally` can redo the rows before a split boundary.
+        reference: With many series, the names of those that only train the model (a
+            reference table, :func:`rnncast.data.load.load`'s ``reference``): never forecast
+            nor scored.
         zone: The time zone the dates were given in (see :func:`rnncast.data.dates.parse_dates`),
             or None. Dates are held in UTC without a zone; what leaves rnncast (forecast
             dates, summaries, plots) and the calendar columns are in this zone
@@ -72,6 +75,7 @@ class PreparedData:
     futures: tuple[pd.DataFrame | None, ...] = ()
     static: dict | None = None
     zone: str | None = None
+    reference: tuple[str, ...] = ()
 
     def local(self, index: pd.Index) -> pd.Index:
         """Dates of this data in its own zone (see :func:`rnncast.data.dates.localize`)."""

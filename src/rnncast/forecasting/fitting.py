@@ -22,7 +22,7 @@ from rnncast.data.scaling import Scaler
 from rnncast.data.seasonal import first_phase
 from rnncast.data.split import Split
 from rnncast.data.windows import Windows
-from rnncast.errors import ConfigError, RunError
+from rnncast.errors import ConfigError, DataError, RunError
 from rnncast.evaluation.baselines import infer_season
 from rnncast.forecasting import inputs, panel
 from rnncast.forecasting.predictor import Predictor, build_net, trained_parts
@@ -49,6 +49,11 @@ class Prepared:
     targets: list[int]
     known: list[int]
 
+    @property
+    def forecast(self) -> list[int]:
+        """The used series the model forecasts: all but the reference series."""
+        return panel.forecast_groups(self.data, self.usable)
+
 
 def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     """Read and check the data, split every series in time, fit the scalers on training
@@ -58,6 +63,11 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     season = cfg.season or infer_season(data.freq)
     cfg = cfg.resolve(season)
     splits, usable = inputs.split_series(data, cfg)
+    if data.reference and not panel.forecast_groups(data, usable):
+        raise DataError(
+            "Every series long enough to train on is a reference series, so none is left to "
+            "forecast; give the data's series more rows or a shorter lookback."
+        )
     inputs.refill_before_boundaries(data, splits)
     train = [data.series(g).frame.to_numpy()[: max(s.n_train, 1)] for g, s in enumerate(splits)]
     targets = [data.columns.index(t) for t in data.targets]

@@ -162,6 +162,7 @@ class Forecaster:
         future: Any = None,
         forecast_steps: int | None = None,
         on_prepared=None,
+        reference: Any = None,
     ) -> Forecaster:
         """Prepare ``data``, split it in time, scale on training rows, train and score on test.
 
@@ -199,29 +200,45 @@ class Forecaster:
             on_prepared: Optional callback ``(forecaster)`` once the data are read, split and
                 scaled, before training (``data_``, ``splits_`` and ``config_`` are set):
                 to show the data's summary and notes while a stop still costs nothing.
+            reference: With many series (``id``), more series that train the model but are
+                neither forecast nor scored (path or DataFrame in the data's columns; no name
+                in both): related series to learn from. Split in time like the data's, so
+                their test rows never train it either.
 
         Returns:
             self, fitted.
         """
         names = {"target": target, "date": date, "features": features or (), "id": id}
         names["known"] = Known.of(known, calendar, holidays, static)
+        names["reference"] = reference
         ahead = (future, forecast_steps)
         return self._fit(data, names, on_epoch, distributed, checkpoint, None, ahead, on_prepared)
 
     @classmethod
-    def resume(cls, path: str, data: Any = None, on_epoch=None, verbose: bool = False):
+    def resume(
+        cls,
+        path: str,
+        data: Any = None,
+        on_epoch=None,
+        verbose: bool = False,
+        reference: Any = None,
+    ):
         """Continue an interrupted fit from its checkpoint directory.
 
         With a fixed seed on CPU the result has exactly the weights an uninterrupted fit
-        would have had. ``data`` is needed only when the fit was given a DataFrame; a file is
-        read again from its path and must still have the same contents (SHA-256).
+        would have had. ``data`` (and ``reference``) are needed only when the fit was given
+        a DataFrame; a file is read again from its path and must still have the same
+        contents (SHA-256).
         """
         ckpt = read_checkpoint(path)
-        data = inputs.resume_data(ckpt.fit["source"], data, path)
+        source = ckpt.fit["source"]
+        data = inputs.resume_data(source, data, path)
         f = cls.from_config(ckpt.config, verbose=verbose)
         names = {k: ckpt.fit.get(k) for k in ("target", "date", "features", "id")}
         roles = ("known", "calendar", "holidays", "static")
         names["known"] = Known.of(*(ckpt.fit.get(k) for k in roles))
+        if isinstance(source.get("reference"), dict):
+            names["reference"] = inputs.resume_data(source["reference"], reference, path)
         return f._fit(data, names, on_epoch, False, str(path), resume=ckpt)
 
     def _fit(
@@ -244,11 +261,13 @@ class Forecaster:
         if future is not None:
             known_inputs.attach_future(prep.data, future)
         if steps is not None:  # the forecast asked for must be possible, before training
-            known_inputs.check_forecast(prep.data, prep.usable, cfg, steps)
+            known_inputs.check_forecast(prep.data, prep.forecast, cfg, steps)
         source = inputs.describe_source(data)
+        if names.get("reference") is not None:
+            source["reference"] = inputs.describe_source(names["reference"], "reference")
         if on_prepared is not None:  # a copy: a failed refit must leave the last fit whole
             view = copy.copy(self)
-            view._set_state(cfg, prep.data, prep.splits, prep.usable, prep.season, source)
+            view._set_state(cfg, prep.data, prep.splits, prep.forecast, prep.season, source)
             on_prepared(view)
         device = resolve_device(cfg.device)
         ctx = dist.start(cfg.batch_size, device) if distributed else dist.SINGLE
@@ -257,7 +276,7 @@ class Forecaster:
             p, history = fitting.train_predictor(cfg, prep, device, report, ctx, stop, resume)
         fitting.check_interrupted(cfg, history, p.net, checkpoint, prep.data, source, stop)
         dist.finish(ctx)
-        self._set_state(cfg, prep.data, prep.splits, prep.usable, prep.season, source)
+        self._set_state(cfg, prep.data, prep.splits, prep.forecast, prep.season, source)
         self.predictor_, self.history_, self.rank_ = p, history, ctx.rank
         self.threads_ = torch.get_num_threads()  # the weights depend on it (docs/reliability)
         self.processes_ = ctx.world  # processes that trained it (torchrun)

@@ -192,28 +192,33 @@ def prepare_like(data: Any, fitted: PreparedData, cfg: FitConfig) -> tuple[Prepa
     return fresh, split
 
 
-def describe_source(data: Any) -> dict[str, Any]:
-    """Where the data came from: a file's path and SHA-256, or the kind of object."""
+def describe_source(data: Any, role: str = "data") -> dict[str, Any]:
+    """Where the data (or, ``role="reference"``, the reference table) came from: a file's
+    path and SHA-256, or the kind of object."""
+    kept = {} if role == "data" else {"role": role}
     if isinstance(data, str) or hasattr(data, "__fspath__"):  # absolute: resume from anywhere
-        return {"path": str(Path(data).resolve()), "sha256": file_sha256(data)}
-    return {"path": None, "sha256": None, "kind": type(data).__name__}
+        return {"path": str(Path(data).resolve()), "sha256": file_sha256(data), **kept}
+    return {"path": None, "sha256": None, "kind": type(data).__name__, **kept}
 
 
 def resume_data(source: dict, data: Any, path: str) -> Any:
-    """The data to resume on: the one given, or the file the fit read, unchanged."""
+    """The data to resume on: the one given, or the file the fit read, unchanged. ``source``
+    is :func:`describe_source`'s, of the data or of its reference table (``"role"``)."""
     if data is not None:
         return data
-    file = source.get("path")
+    file, role = source.get("path"), source.get("role", "data")
+    what = "data" if role == "data" else "reference table"
     if not isinstance(file, str):
         raise ConfigError(
             f"The fit checkpointed in {str(path)!r} was given a {source.get('kind', 'table')} "
-            "in memory; pass the same data: Forecaster.resume(path, data=...)."
+            f"in memory; pass the same {what}: Forecaster.resume(path, {role}=...)."
         )
     if not Path(file).is_file():
-        raise DataError(f"The data file {file!r} of the checkpointed fit is gone; restore it.")
+        raise DataError(f"The {what} file {file!r} of the checkpointed fit is gone; restore it.")
     if file_sha256(file) != source.get("sha256"):
         raise DataError(
-            f"The data file {file!r} changed since the fit was checkpointed; resuming on other "
-            "data would not continue the same training. Restore the file or start a new fit."
+            f"The {what} file {file!r} changed since the fit was checkpointed; resuming on "
+            "other data would not continue the same training. Restore the file or start a "
+            "new fit."
         )
     return file

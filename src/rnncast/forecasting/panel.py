@@ -101,8 +101,18 @@ def group_of(data: PreparedData, series: str | None) -> int:
 
 
 def skipped(data: PreparedData, splits: list[Split], usable: list[int]) -> list[str]:
-    """The names of the series too short to train on."""
-    return [data.ids[g] for g in range(len(splits)) if g not in usable]
+    """The names of the series to forecast that are too short to train on (``usable``: the
+    series forecast)."""
+    ref = set(data.reference)
+    return [data.ids[g] for g in range(len(splits)) if g not in usable and data.ids[g] not in ref]
+
+
+def forecast_groups(data: PreparedData, usable: list[int]) -> list[int]:
+    """The series of ``usable`` that are forecast: all but the reference series."""
+    if not data.reference:
+        return list(usable)
+    ref = set(data.reference)
+    return [g for g in usable if data.ids[g] not in ref]
 
 
 # -- forecasts -------------------------------------------------------------------------------
@@ -120,8 +130,10 @@ def forecast_panel(
     """Every used series' forecast in long format, and with ``fallback`` every other series'
     seasonal-naive forecast; the ``forecast_by`` column says which is which. ``now``: newer
     observations of some or all series, to forecast those series from."""
-    frames = []
+    frames, ref = [], set(data.reference)
     for g, part in _latest(data, now):
+        if part.name in ref:  # they train the model only
+            continue
         if g in usable:
             history = part if now is not None else None
             frame = forecast_series(p, cfg, data.series(g), splits[g], steps, interval, history)
@@ -180,12 +192,14 @@ def score_panel(
     metrics.update(
         n_train=sum(s.n_train for s in splits),
         n_val=sum(s.n_val for s in splits),
-        n_test=sum(s.n_test for s in splits),
-        n_series=len(splits),
+        n_test=sum(s.n_test for g, s in enumerate(splits) if data.ids[g] not in data.reference),
+        n_series=len(splits) - len(data.reference),
         n_series_used=len(usable),
         n_series_scored=len(per),
-        n_series_skipped=len(splits) - len(usable),
+        n_series_skipped=len(skipped(data, splits, usable)),
     )
+    if data.reference:
+        metrics["n_series_reference"] = len(data.reference)
     scored = [m for m in per.values() if m["test"] is not None]
     metrics["test"] = _mean_blocks([m["test"] for m in scored]) if scored else None
     for key in ("skill_rmse", "skill_rmse_recursive"):
@@ -410,12 +424,16 @@ def evaluate_panel(
     fitted training rows)."""
     parts, new_splits, used = [], [], []
     for k, name in enumerate(fresh.ids):
+        if name in fitted.reference:  # they train the model only: never scored
+            continue
         g = fitted.ids.index(name)
         part = series_of(fresh, k, fitted)
         split = scored_part(part, fitted.series(g), splits[g].n_train, since, cfg)
         parts.append(part)
         new_splits.append(split)
-        used.append(k)
+        used.append(len(used))
+    if not parts:
+        raise DataError("The new data hold only reference series, which are never scored.")
     metrics = score_panel(p, cfg, season, _Parts(fresh, parts), new_splits, used, None)
     first = min(parts[k].frame.index[s.test_start] for k, s in enumerate(new_splits))
     last = max(part.frame.index[-1] for part in parts)
@@ -428,7 +446,8 @@ class _Parts:
     """New data whose series keep the fitted model's scaler rows."""
 
     def __init__(self, data: PreparedData, parts: list[PreparedData]) -> None:
-        self.ids, self.id_column, self._parts = data.ids, data.id_column, parts
+        self.ids = tuple(part.name for part in parts)
+        self.id_column, self._parts, self.reference = data.id_column, parts, ()
 
     def series(self, g: int) -> PreparedData:
         return self._parts[g]

@@ -53,10 +53,11 @@ def fit_and_report(
     id: str | None = None,
     distributed: bool = False,
     known: dict[str, Any] | None = None,
+    reference: Any = None,
 ) -> Forecaster:
     """Fit, print data notes, progress, metrics and verdict, and save the run directory.
     ``known``: :meth:`Forecaster.fit`'s ``known``, ``calendar``, ``holidays`` and
-    ``future``."""
+    ``future``; ``reference``: its reference series."""
     console = console or Console()
     main = int(os.environ.get("RANK", "0")) == 0 or not distributed  # only rank 0 reports
     progress = progress and main
@@ -88,6 +89,7 @@ def fit_and_report(
                 checkpoint=checkpoint,
                 forecast_steps=forecast_steps,
                 on_prepared=(lambda f: print_data(f, console)) if main else None,
+                reference=reference,
                 **(known or {}),
             )
         if not main:
@@ -213,8 +215,11 @@ def print_panel(f: Forecaster, console: Console) -> None:
     """The split of a many-series run: totals, the series skipped, and how they are handled."""
 
     n_train = sum(f.splits_[g].n_train for g in f.usable_)
+    n_ref = len(f.data_.reference)
+    also = f" (and {n_ref} reference series, learned from only)" if n_ref else ""
     console.print(
-        f"Series: {len(f.usable_)} of {f.data_.n_series} used; train {n_train} rows in all; "
+        f"Series: {len(f.usable_)} of {f.data_.n_series - n_ref} used{also}; "
+        f"train {n_train} rows {'in those' if n_ref else 'in all'}; "
         f"one {f.config_.scaler} scaler per series, fitted on that series' training rows; "
         f"season {f.season_}.",
         highlight=False,

@@ -163,6 +163,7 @@ def _config_dict(run: RunContents) -> dict[str, Any]:
             "id_column": d.id_column,
             "ids": list(d.ids),
             "bounds": list(d.bounds),
+            "reference_series": list(d.reference),
         },
         "derived": {
             "season": run.season,
@@ -309,6 +310,11 @@ def _check_config(config: Any, root: Path) -> None:
         (data.get("target"), _strings, "data.target"),
         (data.get("features"), _strings, "data.features"),
         (data.get("ids", []), _strings, "data.ids"),
+        (
+            data.get("reference_series", []),
+            lambda v: _strings(v) and set(v) <= set(data.get("ids", [])),
+            "data.reference_series",
+        ),
         (data.get("bounds", []), _ints, "data.bounds"),
         (derived.get("usable", [0]), _ints, "derived.usable"),
         (
@@ -361,7 +367,7 @@ def _ints(value: Any) -> bool:
 
 def _source(config: dict) -> dict:
     data = config["data"]
-    return {k: data.get(k) for k in ("path", "sha256", "kind") if k in data}
+    return {k: data.get(k) for k in ("path", "sha256", "kind", "reference") if k in data}
 
 
 def _read_series(path: Path, meta: dict) -> PreparedData:
@@ -416,6 +422,7 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
         holidays=holidays,
         static=static,
         zone=meta.get("zone"),
+        reference=tuple(meta.get("reference_series", ())) if id_column else (),
     )
 
 

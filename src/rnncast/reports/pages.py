@@ -59,7 +59,10 @@ def data_summary(f: Forecaster) -> list[tuple[str, Any]]:
     first, last = d.first_last()
     rows = [("source", source_text(f)), ("rows", d.n_rows)]
     if d.ids:
-        rows += [("series", f"{len(f.usable_)} of {d.n_series} used (column {d.id_column!r})")]
+        n = d.n_series - len(d.reference)
+        rows += [("series", f"{len(f.usable_)} of {n} used (column {d.id_column!r})")]
+        if d.reference:
+            rows += [("reference series (learned from only)", len(d.reference))]
     if d.date:
         rows += [("dates", f"{first.date()} to {last.date()}"), ("frequency", d.freq)]
     rows += [

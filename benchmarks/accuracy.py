@@ -6,6 +6,8 @@ AutoTheta (statsforecast), on the same series and horizons, in one run.
     python benchmarks/accuracy.py m3-quarterly --validate --origin 2   # one horizon earlier
     python benchmarks/accuracy.py m3-monthly --final           # a final-check set, once
     python benchmarks/accuracy.py m3-monthly --cost            # time the default, no score
+    python benchmarks/accuracy.py tourism-yearly --validate --reference m1-yearly
+                                        # more series to learn from, never forecast nor scored
 
 Development sets (choose settings on them with --validate, which scores the last horizon of
 each training part, or with --origin K the K-th horizon from its end, and never reads the
@@ -83,25 +85,48 @@ def statistical(name: str, mode: str, methods: str) -> dict:
         return json.loads(out.read_text())
 
 
-def long_table(series: list[dict]) -> pd.DataFrame:
+def long_table(series: list[dict], period: int | None = None) -> pd.DataFrame:
     """Every series' training part in long format, on synthetic dates of its frequency (the
-    sets store none)."""
+    sets store none; ``period`` gives them all one)."""
     frames = []
     for s in series:
-        freq = FREQ.get(s["period"], "D")
+        freq = FREQ.get(period or s["period"], "D")
         dates = pd.date_range("2000-01-01", periods=len(s["train"]), freq=freq)
         frames.append(pd.DataFrame({"id": s["id"], "date": dates, "y": s["train"]}))
     return pd.concat(frames, ignore_index=True)
 
 
-def run_recipe(recipe: dict, series: list[dict]) -> tuple[list[list[float]], float, int]:
+def reference_series(sets: str, synthetic: int, validate: bool, scored: str) -> list[dict]:
+    """Series that train rnncast's recipes but are never forecast nor scored: the training
+    parts of other sets (less their last horizon with ``validate``), and ``synthetic``
+    random walks with drift in logs."""
+    out = []
+    for name in filter(None, sets.split(",")):
+        if name in FINAL or name == scored:
+            raise SystemExit(f"--reference {name}: a final check or the set scored; choose another")
+        for s in statistical(name, "validate-1" if validate else "test", "naive")["series"]:
+            out.append({**s, "id": f"reference-{name}-{s['id']}"})
+    rng = np.random.default_rng(0)
+    for k in range(synthetic):
+        n = int(rng.integers(15, 46))
+        drift, noise = rng.normal(0.04, 0.04), rng.uniform(0.02, 0.15)
+        level = np.cumsum(drift + rng.normal(0, noise, n))
+        y = 1000 * np.exp(level - level[0] + rng.normal(0, 0.3))
+        out.append({"id": f"synthetic-{k}", "period": 1, "train": y.tolist()})
+    return out
+
+
+def run_recipe(
+    recipe: dict, series: list[dict], reference: list[dict] = ()
+) -> tuple[list[list[float]], float, int]:
     settings = dict(recipe)
     h = series[0]["h"]
     if "lookback_x" in settings:
         settings["lookback"] = max(2, round(settings.pop("lookback_x") * h))
     f = Forecaster(**settings, horizon=h, test_size=0, val_size=0, fallback="seasonal-naive")
     start = time.perf_counter()
-    f.fit(long_table(series), target="y", date="date", id="id")
+    extra = long_table(reference, series[0]["period"]) if reference else None
+    f.fit(long_table(series), target="y", date="date", id="id", reference=extra)
     out = f.forecast(h)
     seconds = time.perf_counter() - start
     by_id = {k: g["y"].to_numpy() for k, g in out.groupby("id")}
@@ -160,6 +185,15 @@ def main() -> None:
         "--combine", action="store_true", help="also the median of the recipes' forecasts"
     )
     parser.add_argument(
+        "--reference",
+        default="",
+        help="sets (a,b) whose training parts also train rnncast, never forecast nor scored",
+    )
+    parser.add_argument(
+        "--synthetic", type=int, default=0, help="N random walks with drift also train rnncast"
+    )
+    parser.add_argument("--skip-default", action="store_true", help="only the recipes of --try")
+    parser.add_argument(
         "--try",
         dest="extra",
         action="append",
@@ -183,7 +217,8 @@ def main() -> None:
     names["arima"] = "AutoARIMA"
     for key, result in stats["methods"].items():
         rows[names[key]] = (*scores(series, result["forecasts"]), result["seconds"], "")
-    recipes = dict(RECIPES)
+    reference = reference_series(args.reference, args.synthetic, args.validate, args.set)
+    recipes = {} if args.skip_default else dict(RECIPES)
     first = next(iter(RECIPES.values()))
     for text in args.extra:
         recipes[f"tried {text}"] = {**first, **json.loads(text)}
@@ -192,7 +227,7 @@ def main() -> None:
     for label, recipe in recipes.items():
         runs = []
         for seed in range(args.seeds):
-            forecasts, seconds, fallback = run_recipe({**recipe, "seed": seed}, series)
+            forecasts, seconds, fallback = run_recipe({**recipe, "seed": seed}, series, reference)
             runs.append((*scores(series, forecasts), seconds))
             by_seed[seed].append(forecasts)
             seconds_by_seed[seed] += seconds
@@ -212,9 +247,10 @@ def main() -> None:
     if args.validate:
         back = "last horizon" if args.origin == 1 else f"horizon {args.origin} from the end"
         part = f"{back} of each training part"
+    learned = f"; rnncast also learned from {len(reference)} reference series" if reference else ""
     print(
         f"{args.set}: {len(series)} series, horizon {series[0]['h']}, {part}; "
-        f"mean over {args.seeds} seed(s) for rnncast.\n"
+        f"mean over {args.seeds} seed(s) for rnncast{learned}.\n"
     )
     head = ["method", "sMAPE", "MASE", "sMAPE / seasonal naive", "MASE / seasonal naive"]
     print("| " + " | ".join([*head, "seconds", "note"]) + " |")

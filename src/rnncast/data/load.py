@@ -19,7 +19,6 @@ from rnncast.data.dates import DATE_NAMES
 from rnncast.data.io import is_parquet, parquet_columns, parquet_series, read_table
 from rnncast.data.prepare import prepare, prepare_series
 from rnncast.data.prepared import PreparedData, as_names
-from rnncast.data.synthetic import random_walks, walks_asked
 from rnncast.errors import ConfigError, DataError
 
 
@@ -38,9 +37,8 @@ def load(
     Long-format Parquet with ``id`` is read series by series in batches, so memory never
     holds the whole table twice; anything else is read whole. ``reference``: a second table
     of series in the same columns (with ``id``) that train the model and are never forecast
-    nor scored, or ``"random-walks[:N]"`` for N synthetic ones
-    (:mod:`rnncast.data.synthetic`); they are prepared with the data's series, their names
-    kept in ``reference``.
+    nor scored; they are prepared with the data's series, their names kept in
+    ``reference``.
     """
     if reference is not None:
         return _with_reference(source, reference, target, date, features, missing, id, known)
@@ -64,14 +62,9 @@ def _with_reference(source, reference, target, date, features, missing, id, know
             "Reference series need --id: the column naming the series, in the data and in "
             "the reference table alike."
         )
-    raw = read_table(source)
+    raw, extra = read_table(source), read_table(reference)
     if date is None:  # detected by name, as for any table
         date = next((str(c) for c in raw.columns if str(c).strip().lower() in DATE_NAMES), None)
-    walks = walks_asked(reference)
-    if walks is None:
-        extra = read_table(reference)
-    else:
-        extra = _walks_like(raw, walks, target, date, features, missing, id, known)
     used = [id, date, *as_names(target, "target"), *known.columns, *known.static]
     used += as_names(features, "features") if features else []
     absent = [c for c in dict.fromkeys(used) if c and c in raw.columns and c not in extra.columns]
@@ -93,23 +86,8 @@ def _with_reference(source, reference, target, date, features, missing, id, know
     table = pd.concat([raw, extra], ignore_index=True)
     data = prepare(table, target, date, features, missing, id=id, known=known)
     data.reference = tuple(k for k in data.ids if k in names)
-    kind = " (synthetic random walks)" if walks is not None else ""
     data.notes.append(
-        f"{len(data.reference)} reference series{kind} train the model; they are neither "
-        "forecast nor scored."
+        f"{len(data.reference)} reference series train the model; they are neither forecast "
+        "nor scored."
     )
     return data
-
-
-def _walks_like(raw, n, target, date, features, missing, id, known) -> pd.DataFrame:
-    """``n`` random walks in the data's columns, ending at its last date in its frequency."""
-    if features or known:
-        raise ConfigError(
-            "Random walks as reference series hold only the targets; with --features, known "
-            "or static inputs give a reference table in the data's columns instead."
-        )
-    data = prepare(raw, target, date, features, missing, id=id, known=known)
-    last = data.first_last()[1] if data.date else 0
-    if isinstance(last, pd.Timestamp):
-        last = last.tz_localize(None) if last.tz is not None else last
-    return random_walks(n, data.targets, id, data.date, last, data.freq)

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rnncast.config import AUTO, FitConfig
-from rnncast.data import synthetic
+from rnncast.config import FitConfig
 from rnncast.data.load import load
 from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
@@ -59,17 +58,9 @@ class Prepared:
 def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     """Read and check the data, split every series in time, fit the scalers on training
     rows, and check the settings against the data (all before any training)."""
-    asked = names.get("reference")
-    read = {**names, "reference": None if asked == "none" else asked}
-    data = load(source, **read, missing=cfg.missing)
+    data = load(source, **names, missing=cfg.missing)
     inputs.check_many_series_options(cfg, data)
     season = cfg.season or infer_season(data.freq)
-    if asked is None and walks_by_default(cfg, data, season):
-        data = load(source, **{**names, "reference": synthetic.NAME}, missing=cfg.missing)
-        data.notes.append(
-            "The default recipe learns from random walks as well where the series are short "
-            "and have no season (docs/accuracy.md); --reference none leaves them out."
-        )
     cfg = cfg.resolve(season)
     splits, usable = inputs.split_series(data, cfg)
     if data.reference and not panel.forecast_groups(data, usable):
@@ -106,20 +97,6 @@ def prepare_fit(cfg: FitConfig, source: Any, names: dict[str, Any]) -> Prepared:
     if cfg.smoothing:
         inputs.check_smoothing_season(cfg, season)
     return Prepared(cfg, data, splits, usable, season, scaler, *columns)
-
-
-# The default recipe learns from random walks where the series are many, without a season and
-# short (their median length under this many rows): chosen on the training parts of Tourism
-# yearly, M3 yearly and M3 other (median 23, 19 and 63 rows; docs/accuracy.md).
-SHORT_SERIES = 40
-
-
-def walks_by_default(cfg: FitConfig, data: PreparedData, season: int) -> bool:
-    """Whether the default recipe adds :mod:`rnncast.data.synthetic`'s random walks to the
-    series it learns from: many series of the target alone, without a season, and short."""
-    if cfg.model != AUTO or not data.ids or season >= 2 or data.features or data.known:
-        return False
-    return float(np.median(np.diff(data.bounds))) < SHORT_SERIES
 
 
 def roles(cfg: FitConfig, data: PreparedData) -> tuple[list[int], list[int], list[int]]:

@@ -16,7 +16,6 @@ from rnncast.data.prepare import refill_causally
 from rnncast.data.prepared import PreparedData
 from rnncast.data.scaling import Scaler
 from rnncast.data.split import Split, chronological_split
-from rnncast.data.synthetic import walks_asked
 from rnncast.errors import ConfigError, DataError, RnncastError
 from rnncast.forecasting.intervals import check_calibration
 from rnncast.forecasting.known import known_spec
@@ -197,8 +196,6 @@ def describe_source(data: Any, role: str = "data") -> dict[str, Any]:
     """Where the data (or, ``role="reference"``, the reference table) came from: a file's
     path and SHA-256, or the kind of object."""
     kept = {} if role == "data" else {"role": role}
-    if isinstance(data, str) and (data == "none" or walks_asked(data) is not None):  # made
-        return {"path": None, "sha256": None, "made": data, **kept}
     if isinstance(data, str) or hasattr(data, "__fspath__"):  # absolute: resume from anywhere
         return {"path": str(Path(data).resolve()), "sha256": file_sha256(data), **kept}
     return {"path": None, "sha256": None, "kind": type(data).__name__, **kept}
@@ -209,8 +206,6 @@ def resume_data(source: dict, data: Any, path: str) -> Any:
     is :func:`describe_source`'s, of the data or of its reference table (``"role"``)."""
     if data is not None:
         return data
-    if isinstance(source.get("made"), str):
-        return source["made"]
     file, role = source.get("path"), source.get("role", "data")
     what = "data" if role == "data" else "reference table"
     if not isinstance(file, str):

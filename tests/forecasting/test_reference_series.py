@@ -164,3 +164,24 @@ def test_the_command_line_learns_from_a_reference_file(tables, tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert len(config["data"]["reference_series"]) == 56
     assert config["data"]["reference"]["sha256"] and config["data"]["reference"]["path"]
+
+
+def test_tune_trains_every_trial_on_them_too(tables, tmp_path):
+    data, reference = tables
+    data.to_csv(tmp_path / "data.csv", index=False)
+    reference.to_csv(tmp_path / "reference.csv", index=False)
+    args = ["tune", tmp_path / "data.csv", "--target", "sales", "--id", "item", "--quiet"]
+    args += ["--model", "gru", "--epochs", "2", "--trials", "1", "--test-size", "12"]
+    args += ["--val-size", "6", "--lookback", "12"]
+    loss = {}
+    for name, extra in (("alone", []), ("with", ["--reference", tmp_path / "reference.csv"])):
+        out = tmp_path / name
+        result = CliRunner().invoke(app, [str(a) for a in [*args, *extra, "--out", out]])
+        assert result.exit_code == 0, result.output
+        best = json.loads((out / "best.json").read_text())
+        loss[name] = best["best_val_loss"]
+        assert (
+            best["settings"]
+            == json.loads((tmp_path / "alone" / "best.json").read_text())["settings"]
+        )
+    assert loss["with"] != loss["alone"]

@@ -160,6 +160,7 @@ def tune(
     holidays: opt.Holidays = None,
     static: opt.Static = None,
     id: opt.Id = None,
+    reference: opt.Reference = None,
     quiet: opt.Quiet = False,
     **shared: Any,  # the options of opt.with_settings, read from ctx.params
 ) -> None:
@@ -187,6 +188,7 @@ def tune(
             known=opt.known_inputs(known, calendar, holidays, static),
             id=id,
             on_trial=on_trial,
+            reference=reference,
         )
         write_results(result, out_dir)
         best = best_config(result)

@@ -58,9 +58,12 @@ def tune(
     id: str | None = None,
     on_trial=None,
     known: dict[str, Any] | None = None,
+    reference: Any = None,
 ):
     """Run ``trials`` more trials of the study; returns it (best settings in ``best.json``).
-    ``known``: :meth:`Forecaster.fit`'s ``known``, ``calendar`` and ``holidays``."""
+    ``known``: :meth:`Forecaster.fit`'s ``known``, ``calendar`` and ``holidays``;
+    ``reference``: its reference series, which train every trial (their validation windows
+    count in the validation loss that judges it) and are never scored."""
     import optuna
 
     base = FitConfig(**settings)
@@ -109,6 +112,7 @@ def tune(
             features=features,
             id=id,
             on_epoch=report,
+            reference=reference,
             **(known or {}),
         )
         trial.set_user_attr("test", test_summary(f.metrics_))

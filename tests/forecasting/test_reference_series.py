@@ -71,15 +71,17 @@ def test_the_fallback_forecasts_no_reference_series(tables):
     assert sorted(f.forecast(6)["item"].unique()) == OWN
 
 
-def test_their_test_rows_never_train_the_model(tables):
-    """Reference rows in the test part's place may hold anything: the model is the same."""
+def test_their_later_rows_neither_train_nor_judge_the_model(tables):
+    """Reference rows in the validation and test parts' place may hold anything: the model
+    and its validation loss (which picks the epoch kept) are the same."""
     data, reference = tables
     wild = reference.copy()
-    last = wild.groupby("item")["month"].transform(lambda d: d.rank(ascending=False) <= 12)
+    last = wild.groupby("item")["month"].transform(lambda d: d.rank(ascending=False) <= 18)
     wild.loc[last, "sales"] *= 1000
     settings = dict(SETTINGS, epochs=3)
     a = Forecaster(**settings).fit(data, target="sales", id="item", reference=reference)
     b = Forecaster(**settings).fit(data, target="sales", id="item", reference=wild)
+    assert len(a.history_.val_loss) == 3 and a.history_.val_loss == b.history_.val_loss
     pd.testing.assert_frame_equal(a.forecast(6), b.forecast(6))
     wild.loc[~last & (wild["month"] == wild["month"].min()), "sales"] *= 1000  # a training row
     c = Forecaster(**settings).fit(data, target="sales", id="item", reference=wild)
@@ -117,6 +119,12 @@ def test_bad_reference_tables_get_one_line(tables):
         f.fit(data, target="sales", id="item", reference=pd.concat([reference, data]))
     with pytest.raises(DataError, match="lacks column 'sales'"):
         f.fit(data, target="sales", id="item", reference=reference.rename(columns={"sales": "x"}))
+    with pytest.raises(DataError, match="reference table has no rows"):
+        f.fit(data, target="sales", id="item", reference=reference.iloc[:0])
+    blank = reference.reset_index(drop=True)
+    blank.loc[4, "item"] = None
+    with pytest.raises(DataError, match="empty in row 6 of the reference table"):
+        f.fit(data, target="sales", id="item", reference=blank)
     short = data.sort_values("month").groupby("item").head(20)  # too short: none to forecast
     with pytest.raises(DataError, match="none is left to forecast"):
         f.fit(short, target="sales", id="item", reference=reference)

@@ -17,7 +17,7 @@ import pandas as pd
 from rnncast.data.ahead import NO_KNOWN, Known
 from rnncast.data.dates import DATE_NAMES
 from rnncast.data.io import is_parquet, parquet_columns, parquet_series, read_table
-from rnncast.data.prepare import prepare, prepare_series
+from rnncast.data.prepare import check_ids, prepare, prepare_series
 from rnncast.data.prepared import PreparedData, as_names
 from rnncast.errors import ConfigError, DataError
 
@@ -75,8 +75,15 @@ def _with_reference(source, reference, target, date, features, missing, id, know
         )
     if id not in raw.columns:  # said by prepare, with the columns it has
         return prepare(raw, target, date, features, missing, id=id, known=known)
-    names = set(extra[id].dropna().astype(str))
-    both = sorted(names & set(raw[id].dropna().astype(str)))
+    check_ids(raw, id)
+    check_ids(extra, id, "the reference table")
+    if extra.empty:
+        raise DataError(
+            "The reference table has no rows; give it series to learn from, or leave out "
+            "--reference."
+        )
+    names = set(extra[id].astype(str))
+    both = sorted(names & set(raw[id].astype(str)))
     if both:
         raise DataError(
             f"Series {both[0]!r} is in the data and in the reference table; a series is "

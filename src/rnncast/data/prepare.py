@@ -55,15 +55,20 @@ def prepare(
             f"Unknown id column {id!r}.{closest(id, [str(c) for c in raw.columns])} "
             f"Columns: {', '.join(map(str, raw.columns))}."
         )
-    if raw[id].isna().any():
-        row = int(np.argmax(raw[id].isna().to_numpy()))
-        raise DataError(f"Id column {id!r} is empty in row {row + 2} of the file; fill it in.")
+    check_ids(raw, id)
     if date is None:
         date = detect_date(raw.drop(columns=id), [])
     if known.static:
         known = known.encoded([raw], id)
         raw, _ = encode_static(raw, id, known.static_spec)
     return _prepare_long(raw, id, target, date, features, missing, known)
+
+
+def check_ids(raw: pd.DataFrame, id: str, where: str = "the file") -> None:
+    """Refuse a row without a series name (its row number as a spreadsheet shows it)."""
+    if raw[id].isna().any():
+        row = int(np.argmax(raw[id].isna().to_numpy()))
+        raise DataError(f"Id column {id!r} is empty in row {row + 2} of {where}; fill it in.")
 
 
 def _prepare_long(

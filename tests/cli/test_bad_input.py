@@ -135,11 +135,11 @@ CASES = {
         r"Column 'y' is not numeric: '1,001' .*no thousands separators",
     ),
     "all-NaN column": (_csv(_set("y", slice(None), np.nan)), [], r"Column 'y' has no values"),
-    "inf": (_csv(_set("y", 9, np.inf)), [], r"Column 'y' holds an infinite value at position 9"),
+    "inf": (_csv(_set("y", 9, np.inf)), [], r"Column 'y' holds an infinite value at 2023-01-10"),
     "float32 overflow": (
         _csv(lambda f: f.assign(y=f.y * 1e300)),
         [],
-        r"Column 'y' holds 1e\+301 at position 0, beyond the float32 range",
+        r"Column 'y' holds 1e\+301 at 2023-01-01 00:00:00, beyond the float32 range",
     ),
     # time
     "duplicate timestamps": (

@@ -281,28 +281,31 @@ def _check_columns(columns: list, targets, feats, date, known=()) -> None:
 
 
 def _numeric(column: pd.Series, name: str, date_index: bool) -> pd.Series:
+    def where(bad: np.ndarray) -> tuple[int, str]:  # the first bad value, as the user sees it
+        pos = int(np.argmax(bad))
+        return pos, f"at {column.index[pos]}" if date_index else f"in row {pos + 2} of the file"
+
     if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
         converted = pd.to_numeric(column, errors="coerce")
-        bad = converted.isna() & column.notna()
+        bad = (converted.isna() & column.notna()).to_numpy()
         if bad.any():
-            pos = int(np.argmax(bad.to_numpy()))
-            where = f"at {column.index[pos]}" if date_index else f"in row {pos + 2} of the file"
+            pos, at = where(bad)
             raise DataError(
-                f"Column {name!r} is not numeric: {column.iloc[pos]!r} {where}. "
+                f"Column {name!r} is not numeric: {column.iloc[pos]!r} {at}. "
                 "Clean the value (no thousands separators or units) or choose another column."
             )
         column = converted
     values = column.astype("float64")
     if np.isinf(values.to_numpy()).any():
-        pos = int(np.argmax(np.isinf(values.to_numpy())))
-        raise DataError(f"Column {name!r} holds an infinite value at position {pos}; fix it.")
+        _, at = where(np.isinf(values.to_numpy()))
+        raise DataError(f"Column {name!r} holds an infinite value {at}; fix it.")
     big = np.abs(values.to_numpy()) > np.finfo(np.float32).max
     if big.any():
-        pos = int(np.argmax(big))
+        pos, at = where(big)
         raise DataError(
-            f"Column {name!r} holds {values.iloc[pos]:.3g} at position {pos}, beyond the float32 "
-            "range (3.4e38) networks compute in; rescale the column (e.g. divide by a power of "
-            "ten) and scale the forecasts back."
+            f"Column {name!r} holds {values.iloc[pos]:.3g} {at}, beyond the float32 range "
+            "(3.4e38) networks compute in; rescale the column (e.g. divide by a power of ten) "
+            "and scale the forecasts back."
         )
     if values.isna().all():
         raise DataError(f"Column {name!r} has no values at all; choose another column.")

@@ -39,6 +39,7 @@ def fit(
     static: opt.Static = None,
     future: opt.Future = None,
     reference: opt.Reference = None,
+    wide: opt.Wide = False,
     model: opt.Model = _D.model,
     interval: opt.Interval = _D.interval,
     fallback: opt.Fallback = _D.fallback,
@@ -106,6 +107,7 @@ def fit(
             distributed=distributed,
             known={**opt.known_inputs(known, calendar, holidays, static), "future": future},
             reference=reference,
+            wide=wide,
         )
     except (RnncastError, OSError) as exc:
         fail(exc)

@@ -78,6 +78,14 @@ Reference = Annotated[
         "model but are neither forecast nor scored."
     ),
 ]
+Wide = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="The data hold one column per series beside the date: --id names the series "
+        "column this makes, --target their values.",
+    ),
+]
 Id = Annotated[
     str | None, typer.Option(help="Column naming the series: many series in long format.")
 ]

@@ -161,6 +161,7 @@ def tune(
     static: opt.Static = None,
     id: opt.Id = None,
     reference: opt.Reference = None,
+    wide: opt.Wide = False,
     quiet: opt.Quiet = False,
     **shared: Any,  # the options of opt.with_settings, read from ctx.params
 ) -> None:
@@ -189,6 +190,7 @@ def tune(
             id=id,
             on_trial=on_trial,
             reference=reference,
+            wide=wide,
         )
         write_results(result, out_dir)
         best = best_config(result)

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rnncast.data.ahead import NO_KNOWN, Known
-from rnncast.data.dates import DATE_NAMES
+from rnncast.data.dates import DATE_NAMES, detect_date
 from rnncast.data.io import is_parquet, parquet_columns, parquet_series, read_table
 from rnncast.data.prepare import check_ids, prepare, prepare_series
 from rnncast.data.prepared import PreparedData, as_names
@@ -31,6 +32,7 @@ def load(
     id: str | None = None,
     known: Known = NO_KNOWN,
     reference: Any = None,
+    wide: bool = False,
 ) -> PreparedData:
     """Read ``source`` and prepare it (see :func:`rnncast.data.prepare.prepare`).
 
@@ -38,8 +40,24 @@ def load(
     holds the whole table twice; anything else is read whole. ``reference``: a second table
     of series in the same columns (with ``id``) that train the model and are never forecast
     nor scored; they are prepared with the data's series, their names kept in
-    ``reference``.
+    ``reference``. ``wide``: the table holds one column per series beside the date
+    (:func:`long_from_wide`), named ``id`` and their values ``target`` in long format.
     """
+    if wide:
+        target = _wide_target(target, features, id, known)
+        raw, notes = read_table(source), []
+        date = date or detect_date(raw, notes)
+        source = long_from_wide(raw, date, id, target)
+        source.attrs["notes"] = notes
+        if reference is not None:
+            reference = long_from_wide(read_table(reference), date, id, target, "reference table")
+        data = load(source, target, date, features, missing, id, known, reference)
+        data.wide = True  # newer data (forecast --data, a resume) are read the same way
+        data.notes.append(
+            f"Read a wide table: each of its {len(data.ids)} series columns is a series, "
+            f"named in {id!r}, its values in {target!r}."
+        )
+        return data
     if reference is not None:
         return _with_reference(source, reference, target, date, features, missing, id, known)
     if id is None or not is_parquet(source):
@@ -53,6 +71,69 @@ def load(
     return prepare_series(
         parquet_series(source, id, columns), targets, date, feats, missing, id, known
     )
+
+
+def long_from_wide(
+    table: pd.DataFrame, date: str | None, id: str, target: str, what: str = "data"
+) -> pd.DataFrame:
+    """A wide table (a date column and one column per series) in long format: columns
+    ``id`` (the series' column name), the date (none where the table has none: each series'
+    rows in order) and ``target``, series after series. Each series starts at its first
+    value and ends at its last: blank rows before and after are not observations of it
+    (blanks between stay, for the missing-value policy).
+
+    >>> t = pd.DataFrame({"date": ["2024-01", "2024-02", "2024-03"], "a": [1.0, 2, None],
+    ...                   "b": [None, 5.0, 6]})
+    >>> long_from_wide(t, "date", "shop", "sales").to_numpy().tolist()
+    [['a', '2024-01', 1.0], ['a', '2024-02', 2.0], ['b', '2024-02', 5.0], ['b', '2024-03', 6.0]]
+    """
+    if date is not None and date not in table.columns:
+        return table  # prepare names the unknown column, with the columns there are
+    made = [n for n in (id, target) if n in table.columns and n != date]
+    if made:
+        raise DataError(
+            f"The wide {what} already has a column {made[0]!r}, which --wide would make from "
+            "its series; give --id and --target names that are not columns of the table."
+        )
+    names = [c for c in table.columns if c != date]
+    if not names:
+        raise DataError(f"The wide {what} has no column besides the date: no series to read.")
+    frames = []
+    for name in names:
+        values = table[name]
+        seen = np.flatnonzero(values.notna().to_numpy())
+        if not len(seen):
+            continue  # a column of blanks: no series
+        rows = slice(int(seen[0]), int(seen[-1]) + 1)
+        part = {id: str(name)}
+        if date is not None:
+            part[date] = table[date].iloc[rows].to_numpy()
+        part[target] = values.iloc[rows].to_numpy()
+        frames.append(pd.DataFrame(part))
+    if not frames:
+        raise DataError(f"Every series column of the wide {what} is blank.")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _wide_target(target, features, id, known: Known) -> str:
+    """The one target name of a wide table's values (the options checked before reading)."""
+    if id is None:
+        raise ConfigError(
+            "--wide needs --id: the name of the column of series names it makes (the wide "
+            "table's column names), e.g. --id series."
+        )
+    targets = as_names(target, "target")
+    if len(targets) != 1:
+        raise ConfigError(
+            "With --wide, --target is one name: what the series' values are called in long "
+            f"format (e.g. --target sales); got {', '.join(targets)}."
+        )
+    if features or known.columns or known.static:
+        raise ConfigError(
+            "--wide reads every column but the date as a series, so it takes no --features, "
+            "--known or --static; give such inputs in long format with --id."
+        )
+    return targets[0]
 
 
 def _with_reference(source, reference, target, date, features, missing, id, known):

@@ -48,6 +48,8 @@ class PreparedData:
         reference: With many series, the names of those that only train the model (a
             reference table, :func:`rnncast.data.load.load`'s ``reference``): never forecast
             nor scored.
+        wide: Read from a wide table, one column per series (:func:`rnncast.data.load.load`'s
+            ``wide``); newer data of the run are read the same way.
         zone: The time zone the dates were given in (see :func:`rnncast.data.dates.parse_dates`),
             or None. Dates are held in UTC without a zone; what leaves rnncast (forecast
             dates, summaries, plots) and the calendar columns are in this zone
@@ -76,6 +78,7 @@ class PreparedData:
     static: dict | None = None
     zone: str | None = None
     reference: tuple[str, ...] = ()
+    wide: bool = False
 
     def local(self, index: pd.Index) -> pd.Index:
         """Dates of this data in its own zone (see :func:`rnncast.data.dates.localize`)."""

@@ -305,5 +305,6 @@ def check_interrupted(cfg, history, net, checkpoint, data: PreparedData, source,
         "static": list(data.static or {}),
         "calendar": list(data.calendar),
         "holidays": data.holidays,
+        "wide": data.wide,
     }
     raise interrupted(cfg, history, net, checkpoint, fit, stop.signum if stop else 0)

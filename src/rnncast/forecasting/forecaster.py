@@ -163,6 +163,7 @@ class Forecaster:
         forecast_steps: int | None = None,
         on_prepared=None,
         reference: Any = None,
+        wide: bool = False,
     ) -> Forecaster:
         """Prepare ``data``, split it in time, scale on training rows, train and score on test.
 
@@ -204,13 +205,18 @@ class Forecaster:
                 neither forecast nor scored (path or DataFrame in the data's columns; no name
                 in both): related series to learn from. Split in time like the data's, so
                 their test rows never train it either.
+            wide: The data (and ``reference``) hold one column per series beside the date:
+                read as long format, the column names in a column named ``id`` and the
+                values in one named ``target``; each series from its first value to its
+                last (see :func:`rnncast.data.load.long_from_wide`). Takes no features or
+                known columns but the calendar's and holidays.
 
         Returns:
             self, fitted.
         """
         names = {"target": target, "date": date, "features": features or (), "id": id}
         names["known"] = Known.of(known, calendar, holidays, static)
-        names["reference"] = reference
+        names["reference"], names["wide"] = reference, bool(wide)
         ahead = (future, forecast_steps)
         return self._fit(data, names, on_epoch, distributed, checkpoint, None, ahead, on_prepared)
 
@@ -237,6 +243,7 @@ class Forecaster:
         names = {k: ckpt.fit.get(k) for k in ("target", "date", "features", "id")}
         roles = ("known", "calendar", "holidays", "static")
         names["known"] = Known.of(*(ckpt.fit.get(k) for k in roles))
+        names["wide"] = ckpt.fit.get("wide") is True
         if isinstance(source.get("reference"), dict):
             names["reference"] = inputs.resume_data(source["reference"], reference, path)
         return f._fit(data, names, on_epoch, False, str(path), resume=ckpt)

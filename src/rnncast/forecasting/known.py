@@ -42,6 +42,7 @@ def new_observations(source: Any, fitted: PreparedData, cfg: FitConfig) -> Prepa
         cfg.missing,
         id=fitted.id_column,
         known=known_spec(fitted),
+        wide=fitted.wide,
     )
     if fitted.freq and fresh.freq != fitted.freq:
         why = "give data at the frequency the model was fitted on"

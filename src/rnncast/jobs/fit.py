@@ -54,10 +54,11 @@ def fit_and_report(
     distributed: bool = False,
     known: dict[str, Any] | None = None,
     reference: Any = None,
+    wide: bool = False,
 ) -> Forecaster:
     """Fit, print data notes, progress, metrics and verdict, and save the run directory.
     ``known``: :meth:`Forecaster.fit`'s ``known``, ``calendar``, ``holidays`` and
-    ``future``; ``reference``: its reference series."""
+    ``future``; ``reference`` and ``wide``: as there."""
     console = console or Console()
     main = int(os.environ.get("RANK", "0")) == 0 or not distributed  # only rank 0 reports
     progress = progress and main
@@ -90,6 +91,7 @@ def fit_and_report(
                 forecast_steps=forecast_steps,
                 on_prepared=(lambda f: print_data(f, console)) if main else None,
                 reference=reference,
+                wide=wide,
                 **(known or {}),
             )
         if not main:

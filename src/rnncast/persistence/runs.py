@@ -164,6 +164,7 @@ def _config_dict(run: RunContents) -> dict[str, Any]:
             "ids": list(d.ids),
             "bounds": list(d.bounds),
             "reference_series": list(d.reference),
+            "wide": d.wide,
         },
         "derived": {
             "season": run.season,
@@ -316,6 +317,7 @@ def _check_config(config: Any, root: Path) -> None:
             "data.reference_series",
         ),
         (data.get("bounds", []), _ints, "data.bounds"),
+        (data.get("wide", False), lambda v: isinstance(v, bool), "data.wide"),
         (derived.get("usable", [0]), _ints, "derived.usable"),
         (
             derived.get("season"),
@@ -423,6 +425,7 @@ def _read_series(path: Path, meta: dict) -> PreparedData:
         static=static,
         zone=meta.get("zone"),
         reference=tuple(meta.get("reference_series", ())) if id_column else (),
+        wide=meta.get("wide", False) and bool(id_column),
     )
 
 

@@ -59,11 +59,13 @@ def tune(
     on_trial=None,
     known: dict[str, Any] | None = None,
     reference: Any = None,
+    wide: bool = False,
 ):
     """Run ``trials`` more trials of the study; returns it (best settings in ``best.json``).
     ``known``: :meth:`Forecaster.fit`'s ``known``, ``calendar`` and ``holidays``;
     ``reference``: its reference series, which train every trial and neither judge it (the
-    validation loss is the data's series') nor are scored."""
+    validation loss is the data's series') nor are scored; ``wide``: the data hold one column
+    per series (:meth:`Forecaster.fit`'s ``wide``)."""
     import optuna
 
     base = FitConfig(**settings)
@@ -113,6 +115,7 @@ def tune(
             id=id,
             on_epoch=report,
             reference=reference,
+            wide=wide,
             **(known or {}),
         )
         trial.set_user_attr("test", test_summary(f.metrics_))

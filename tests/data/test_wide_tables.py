@@ -1,0 +1,145 @@
+"""Wide tables: one column per series beside the date, read as long format (--wide)."""
+
+import json
+import os
+import signal
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from rnncast import Forecaster
+from rnncast.cli.app import app
+from rnncast.data.load import long_from_wide
+from rnncast.datasets import load as bundled
+from rnncast.errors import ConfigError, DataError, RunError
+from rnncast.persistence.checkpoint import TrainingInterrupted
+
+SETTINGS = dict(model="gru", units=8, lookback=12, epochs=2, test_size=12, val_size=0, seed=0)
+
+
+@pytest.fixture(scope="module")
+def wide() -> pd.DataFrame:
+    """The bundled US electricity generation: a date and three series (total, commercial,
+    industrial), monthly, 2001-01 to 2022-03; the commercial series starts a year late."""
+    table = bundled("electricity")
+    table.loc[:11, "commercial"] = np.nan
+    return table
+
+
+def test_each_column_becomes_a_series_from_its_first_value_to_its_last():
+    table = pd.DataFrame(
+        {
+            "month": ["2024-01", "2024-02", "2024-03", "2024-04"],
+            "north": [None, 1.0, None, 3.0],  # a blank before, one between
+            "south": [4.0, 5.0, 6.0, None],  # a blank after
+            "empty": [None] * 4,
+        }
+    )
+    long = long_from_wide(table, "month", "region", "sales")
+    assert list(long.columns) == ["region", "month", "sales"]
+    north = long[long.region == "north"]
+    assert north.month.tolist() == ["2024-02", "2024-03", "2024-04"]
+    assert np.isnan(north.sales.iloc[1])  # kept for the missing-value policy, never trimmed
+    assert long[long.region == "south"].month.tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert "empty" not in set(long.region)
+    no_dates = long_from_wide(table.drop(columns="month"), None, "region", "sales")
+    assert list(no_dates.columns) == ["region", "sales"] and len(no_dates) == 6
+
+
+def test_a_wide_table_fits_as_its_long_format_does(wide):
+    long = wide.melt(id_vars="date", var_name="sector", value_name="gwh").dropna()
+    a = Forecaster(**SETTINGS).fit(wide, target="gwh", id="sector", wide=True)
+    b = Forecaster(**SETTINGS).fit(long, target="gwh", id="sector")
+    assert a.data_.ids == ("commercial", "industrial", "total") and a.data_.wide
+    assert len(a.data_.series(0).frame) == len(wide) - 12  # from its first value
+    pd.testing.assert_frame_equal(a.forecast(6), b.forecast(6))
+    assert any("wide table" in note for note in a.data_.notes)
+
+
+def test_reference_series_in_a_wide_table_too(wide):
+    data, reference = wide[["date", "total"]], wide[["date", "commercial", "industrial"]]
+    f = Forecaster(**SETTINGS).fit(data, "gwh", id="sector", wide=True, reference=reference)
+    assert f.data_.reference == ("commercial", "industrial")
+    assert f.forecast(3)["sector"].unique().tolist() == ["total"]
+
+
+def test_bad_wide_options_get_one_line(wide):
+    f = Forecaster(**SETTINGS)
+    with pytest.raises(ConfigError, match="`wide` needs `id`"):
+        f.fit(wide, target="gwh", wide=True)
+    with pytest.raises(ConfigError, match="`target` is one name"):
+        f.fit(wide, target="gwh,mwh", id="sector", wide=True)
+    with pytest.raises(ConfigError, match="takes no `features`"):
+        f.fit(wide, target="gwh", id="sector", wide=True, features="total")
+    with pytest.raises(DataError, match="already has a column 'total'"):
+        f.fit(wide, target="total", id="sector", wide=True)
+    with pytest.raises(DataError, match="no column besides the date"):
+        f.fit(wide[["date"]], target="gwh", id="sector", wide=True)
+
+
+def test_the_command_line_reads_wide_files_for_fit_forecast_and_evaluate(wide, tmp_path):
+    wide.iloc[:-6].to_csv(tmp_path / "old.csv", index=False)
+    wide.to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "run"
+    args = ["fit", tmp_path / "old.csv", "--wide", "--id", "sector", "--target", "gwh"]
+    args += ["--model", "gru", "--units", "8", "--epochs", "2", "--lookback", "12"]
+    args += ["--test-size", "12", "--quiet", "--forecast", "3"]
+    result = CliRunner().invoke(app, [str(a) for a in [*args[:2], *args[3:], "--out", out]])
+    assert result.exit_code != 0 and "Unknown id column 'sector'" in result.output
+    assert result.output.count("\n") == 1 and not out.exists()
+    no_id = [a for a in args if a not in ("--id", "sector")]
+    result = CliRunner().invoke(app, [str(a) for a in [*no_id, "--out", out]])
+    assert result.exit_code != 0 and result.output.startswith("Error: --wide needs --id")
+    assert result.output.count("\n") == 1 and not out.exists()
+    result = CliRunner().invoke(app, [str(a) for a in [*args, "--out", out]])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["data"]["wide"] is True
+    assert pd.read_csv(out / "forecast.csv")["date"].iloc[0] == "2021-10-01"
+    # newer observations are a wide file as well: read as the fit read its data
+    newer = CliRunner().invoke(app, ["forecast", str(out), "--data", str(tmp_path / "new.csv")])
+    assert newer.exit_code == 0, newer.output
+    forecast = Forecaster.load(str(out)).forecast(3, data=str(tmp_path / "new.csv"))
+    assert forecast["date"].min() == pd.Timestamp("2022-04-01")
+    assert sorted(forecast["sector"].unique()) == ["commercial", "industrial", "total"]
+    scored = CliRunner().invoke(app, ["evaluate", str(out), "--data", str(tmp_path / "new.csv")])
+    assert scored.exit_code == 0, scored.output
+    config = json.loads((out / "config.json").read_text())
+    config["data"]["wide"] = "yes"
+    (out / "config.json").write_text(json.dumps(config))
+    with pytest.raises(RunError, match="data.wide"):
+        Forecaster.load(str(out))
+
+
+def test_a_wide_fit_resumes_from_its_file(wide, tmp_path):
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+
+    def interrupt(epoch, *_):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    ckpt = str(tmp_path / "run")
+    settings = dict(SETTINGS, epochs=3)
+    data = str(tmp_path / "wide.csv")
+    with pytest.raises(TrainingInterrupted):
+        Forecaster(**settings).fit(
+            data, "gwh", id="sector", wide=True, on_epoch=interrupt, checkpoint=ckpt
+        )
+    resumed = Forecaster.resume(ckpt)
+    whole = Forecaster(**settings).fit(data, "gwh", id="sector", wide=True)
+    assert resumed.data_.wide
+    pd.testing.assert_frame_equal(resumed.forecast(6), whole.forecast(6))
+
+
+def test_tune_reads_a_wide_file(wide, tmp_path):
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    args = ["tune", tmp_path / "wide.csv", "--wide", "--id", "sector", "--target", "gwh"]
+    args += ["--model", "gru", "--epochs", "1", "--trials", "1", "--test-size", "12"]
+    args += ["--val-size", "12", "--lookback", "12", "--quiet", "--out", tmp_path / "tune"]
+    long = [a for a in args if a != "--wide"][:-1] + [tmp_path / "long"]
+    result = CliRunner().invoke(app, [str(a) for a in long])
+    assert result.exit_code != 0 and "Unknown id column 'sector'" in result.output
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    best = json.loads((tmp_path / "tune" / "best.json").read_text())
+    assert best["trials"] == 1 and best["test"]["model"]["mase"] > 0

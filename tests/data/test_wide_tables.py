@@ -75,6 +75,8 @@ def test_bad_wide_options_get_one_line(wide):
         f.fit(wide, target="gwh", id="sector", wide=True, features="total")
     with pytest.raises(DataError, match="already has a column 'total'"):
         f.fit(wide, target="total", id="sector", wide=True)
+    with pytest.raises(DataError, match="Unknown date column 'dates' .*Did you mean 'date'"):
+        f.fit(wide, target="gwh", id="sector", wide=True, date="dates")
     with pytest.raises(DataError, match="no column besides the date"):
         f.fit(wide[["date"]], target="gwh", id="sector", wide=True)
 
@@ -87,7 +89,10 @@ def test_the_command_line_reads_wide_files_for_fit_forecast_and_evaluate(wide, t
     args += ["--model", "gru", "--units", "8", "--epochs", "2", "--lookback", "12"]
     args += ["--test-size", "12", "--quiet", "--forecast", "3"]
     result = CliRunner().invoke(app, [str(a) for a in [*args[:2], *args[3:], "--out", out]])
-    assert result.exit_code != 0 and "Unknown id column 'sector'" in result.output
+    assert (
+        result.exit_code != 0
+        and "Unknown id column 'sector'. (One column per series? Add --wide.)" in result.output
+    )
     assert result.output.count("\n") == 1 and not out.exists()
     no_id = [a for a in args if a not in ("--id", "sector")]
     result = CliRunner().invoke(app, [str(a) for a in [*no_id, "--out", out]])

@@ -20,7 +20,7 @@ from rnncast.data.dates import DATE_NAMES, detect_date
 from rnncast.data.io import is_parquet, parquet_columns, parquet_series, read_table
 from rnncast.data.prepare import check_ids, prepare, prepare_series
 from rnncast.data.prepared import PreparedData, as_names
-from rnncast.errors import ConfigError, DataError
+from rnncast.errors import ConfigError, DataError, closest
 
 
 def load(
@@ -88,7 +88,11 @@ def long_from_wide(
     [['a', '2024-01', 1.0], ['a', '2024-02', 2.0], ['b', '2024-02', 5.0], ['b', '2024-03', 6.0]]
     """
     if date is not None and date not in table.columns:
-        return table  # prepare names the unknown column, with the columns there are
+        columns = [str(c) for c in table.columns]
+        raise DataError(
+            f"Unknown date column {date!r} in the wide {what}.{closest(date, columns)} "
+            f"Columns: {', '.join(columns)}."
+        )
     made = [n for n in (id, target) if n in table.columns and n != date]
     if made:
         raise DataError(

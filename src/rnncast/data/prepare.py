@@ -51,9 +51,9 @@ def prepare(
     if id is None:
         return _prepare_one(raw, target, date, features, missing, known.encoded([raw], None))
     if id not in raw.columns:
+        hint = closest(id, [str(c) for c in raw.columns]) or " (One column per series? Add --wide.)"
         raise DataError(
-            f"Unknown id column {id!r}.{closest(id, [str(c) for c in raw.columns])} "
-            f"Columns: {', '.join(map(str, raw.columns))}."
+            f"Unknown id column {id!r}.{hint} Columns: {', '.join(map(str, raw.columns))}."
         )
     check_ids(raw, id)
     if date is None:

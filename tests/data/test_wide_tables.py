@@ -77,6 +77,10 @@ def test_bad_wide_options_get_one_line(wide):
         f.fit(wide, target="total", id="sector", wide=True)
     with pytest.raises(DataError, match="Unknown date column 'dates' .*Did you mean 'date'"):
         f.fit(wide, target="gwh", id="sector", wide=True, date="dates")
+    with pytest.raises(
+        DataError, match="Column 'note' of the wide data is not numeric: 'x' in row 5"
+    ):
+        f.fit(wide.assign(note=[None] * 3 + ["x"] * 252), target="gwh", id="sector", wide=True)
     with pytest.raises(DataError, match="no column besides the date"):
         f.fit(wide[["date"]], target="gwh", id="sector", wide=True)
 

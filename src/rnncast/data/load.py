@@ -108,6 +108,14 @@ def long_from_wide(
         seen = np.flatnonzero(values.notna().to_numpy())
         if not len(seen):
             continue  # a column of blanks: no series
+        text = pd.to_numeric(values, errors="coerce").isna().to_numpy() & values.notna().to_numpy()
+        if text.any():
+            row = int(np.argmax(text))
+            raise DataError(
+                f"Column {str(name)!r} of the wide {what} is not numeric: {values.iloc[row]!r} "
+                f"in row {row + 2}. With --wide every column but the date is a series: leave "
+                "other columns out of the table, or clean the value."
+            )
         rows = slice(int(seen[0]), int(seen[-1]) + 1)
         part = {id: str(name)}
         if date is not None:

@@ -81,6 +81,9 @@ def test_bad_wide_options_get_one_line(wide):
         DataError, match="Column 'note' of the wide data is not numeric: 'x' in row 5"
     ):
         f.fit(wide.assign(note=[None] * 3 + ["x"] * 252), target="gwh", id="sector", wide=True)
+    twice = wide.rename(columns={"industrial": "commercial"})
+    with pytest.raises(DataError, match="'commercial' appears more than once"):
+        f.fit(twice, target="gwh", id="sector", wide=True)
     with pytest.raises(DataError, match="no column besides the date"):
         f.fit(wide[["date"]], target="gwh", id="sector", wide=True)
 

@@ -100,6 +100,12 @@ def long_from_wide(
             "its series; give --id and --target names that are not columns of the table."
         )
     names = [c for c in table.columns if c != date]
+    twice = sorted({str(c) for c in names if names.count(c) > 1})
+    if twice:
+        raise DataError(
+            f"Column name {twice[0]!r} appears more than once in the wide {what}; each column "
+            "is a series, so rename the duplicates."
+        )
     if not names:
         raise DataError(f"The wide {what} has no column besides the date: no series to read.")
     frames = []

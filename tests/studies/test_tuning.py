@@ -133,6 +133,21 @@ def test_tune_bad_input(args, message, tmp_path):
     assert result.exit_code == 2 and message in result.stderr
 
 
+def test_bad_data_is_refused_before_a_study_or_a_folder_exists(tmp_path):
+    """Reading the data is checked once before the study: a failed first trial used to stay
+    in a new study.db, counted by the next tune in that folder."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,y\n2020-01-01,1\n2020-01-02,x\n2020-01-03,3\n")
+    out = tmp_path / "t"
+    result = runner.invoke(app, ["tune", str(bad), "--target", "y", "--out", str(out)])
+    assert result.exit_code == 2 and "Column 'y' is not numeric: 'x' at 2020-01-02" in (
+        result.stderr
+    )
+    assert not out.exists()
+    unknown = runner.invoke(app, ["tune", "airline", "--target", "pasengers", "--out", str(out)])
+    assert unknown.exit_code == 2 and "passengers" in unknown.stderr and not out.exists()
+
+
 def test_fit_config_errors(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"settings": {"lookbak": 3}}))
@@ -204,8 +219,13 @@ def test_ctrl_c_ends_tune_in_one_line_with_the_running_trial_failed(tmp_path):
     study = optuna.load_study(study_name="rnncast", storage=f"sqlite:///{out}/study.db")
     states = [t.state.name for t in study.trials]
     assert states[-1] == "FAIL" and "RUNNING" not in states
-    again = [*args, "--trials", "1", "--epochs", "2", "-q", "--out", str(out)]
-    assert subprocess.run(again, capture_output=True).returncode == 0
+    again = [*args, "--trials", "1", "--epochs", "2", "--out", str(out)]
+    resumed = subprocess.run(again, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    best = json.loads((out / "best.json").read_text())  # the failed trial is not a trial run
+    failed = states.count("FAIL")
+    assert (best["trials"], best["failed"]) == (len(states) + 1 - failed, failed)
+    assert f"{failed} failed, not counted" in " ".join(resumed.stdout.split())
 
 
 def test_a_line_for_every_trial_pruned_ones_too():

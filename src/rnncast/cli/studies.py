@@ -194,10 +194,11 @@ def tune(
         )
         write_results(result, out_dir)
         best = best_config(result)
+        failed = f"; {best['failed']} failed, not counted" if best["failed"] else ""
         out.print(
-            f"Best of {best['trials']} trials ({best['pruned']} pruned) in study {study!r}: "
-            f"trial {best['trial']}, validation loss {best['best_val_loss']:.4g} (scaled "
-            "units; chosen on validation only).",
+            f"Best of {best['trials']} trials ({best['pruned']} pruned{failed}) in study "
+            f"{study!r}: trial {best['trial']}, validation loss {best['best_val_loss']:.4g} "
+            "(scaled units; chosen on validation only).",
             highlight=False,
         )
         if best["test"]:

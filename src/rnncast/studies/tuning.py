@@ -78,6 +78,9 @@ def tune(
         raise ConfigError(f"`trials` must be a whole number >= 1, got {trials!r}.")
     if base.val_size in (0, 0.0):
         raise ConfigError("tune judges trials by validation loss: give --val-size above 0.")
+    names = {"target": target, "date": date, "features": features, "id": id}
+    names |= {"reference": reference, "wide": wide, **(known or {})}
+    check_data(settings, data, names)  # bad data: one line, and no study, folder or trial
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     url = storage or default_storage(out_dir)
     # rnncast says what happens itself; a failed trial's error reaches the caller anyway
@@ -107,17 +110,7 @@ def tune(
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
-        f = Forecaster(**chosen).fit(
-            data,
-            target=target,
-            date=date,
-            features=features,
-            id=id,
-            on_epoch=report,
-            reference=reference,
-            wide=wide,
-            **(known or {}),
-        )
+        f = Forecaster(**chosen).fit(data, on_epoch=report, **names)
         trial.set_user_attr("test", test_summary(f.metrics_))
         return min(f.history_.val_loss)
 
@@ -130,6 +123,21 @@ def tune(
         stopping.append(check)
         study.optimize(objective, n_trials=trials, catch=(), callbacks=[ended])
     return study
+
+
+class _Prepared(Exception):
+    """Ends :func:`check_data`'s fit once the data are read and checked."""
+
+
+def check_data(settings: dict[str, Any], data: Any, names: dict[str, Any]) -> None:
+    """Read and check the data with the base settings, as every trial's fit will, and stop
+    before training: what is wrong with them is said before the study records a trial."""
+
+    def stop(_) -> None:
+        raise _Prepared
+
+    with contextlib.suppress(_Prepared):
+        Forecaster(**settings).fit(data, on_prepared=stop, **names)
 
 
 def test_summary(metrics: dict | None) -> dict[str, Any] | None:
@@ -244,13 +252,15 @@ def best_config(study) -> dict[str, Any]:
 
     best = study.best_trial
     states = [t.state for t in study.trials]
+    done = optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED
     return {
         "settings": best.user_attrs["settings"],
         "best_val_loss": best.value,
         "trial": best.number,
         "study": study.study_name,
-        "trials": len(study.trials),
+        "trials": sum(state in done for state in states),  # run to the end or pruned
         "pruned": states.count(optuna.trial.TrialState.PRUNED),
+        "failed": states.count(optuna.trial.TrialState.FAIL),  # stopped, or an error
         "test": best.user_attrs.get("test"),
     }
 

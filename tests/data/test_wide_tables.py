@@ -115,6 +115,10 @@ def test_the_command_line_reads_wide_files_for_fit_forecast_and_evaluate(wide, t
     forecast = Forecaster.load(str(out)).forecast(3, data=str(tmp_path / "new.csv"))
     assert forecast["date"].min() == pd.Timestamp("2022-04-01")
     assert sorted(forecast["sector"].unique()) == ["commercial", "industrial", "total"]
+    wide.assign(residential=wide["total"] / 3).to_csv(tmp_path / "more.csv", index=False)
+    more = CliRunner().invoke(app, ["forecast", str(out), "--data", str(tmp_path / "more.csv")])
+    assert more.exit_code != 0 and more.output.count("\n") == 1
+    assert "Column 'residential' of the new wide table is a series the model" in more.output
     scored = CliRunner().invoke(app, ["evaluate", str(out), "--data", str(tmp_path / "new.csv")])
     assert scored.exit_code == 0, scored.output
     config = json.loads((out / "config.json").read_text())

@@ -75,6 +75,11 @@ def new_observations(source: Any, fitted: PreparedData, cfg: FitConfig) -> Prepa
         fresh = dataclasses.replace(fresh, zone=fitted.zone)
     if fitted.ids:
         unknown = [name for name in fresh.ids if name not in fitted.ids]
+        if unknown and fitted.wide:
+            raise DataError(
+                f"Column {unknown[0]!r} of the new wide table is a series the model does not "
+                "know; leave the column out or fit a model on it."
+            )
         if unknown:
             raise DataError(
                 f"Series {unknown[0]!r} of the new data is not one the model knows (column "

@@ -219,7 +219,7 @@ def main() -> None:
     if args.origin < 1 or (args.origin > 1 and not args.validate):
         parser.error("--origin is a whole number >= 1, and goes with --validate")
     mode = f"validate-{args.origin}" if args.validate else "test"
-    methods = args.methods.split(",")
+    methods = [m for m in args.methods.split(",") if m]  # "" runs seasonal naive alone
     methods += [] if "snaive" in methods else ["snaive"]  # every ratio is to seasonal naive
     stats = statistical(args.set, mode, ",".join(methods))
     series = stats["series"]

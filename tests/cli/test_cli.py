@@ -196,6 +196,17 @@ def test_module_entry_point_and_help_without_torch():
         [sys.executable, "-m", "rnncast", "--help"], capture_output=True, text=True
     )
     assert done.returncode == 0 and "forecast" in done.stdout
+    code = "import sys; from rnncast.cli.app import main\ntry: main(['--version'])\n"
+    code += "finally: print('torch' in sys.modules)"  # the version without importing PyTorch
+    version = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    import torch
+
+    from rnncast import __version__
+
+    assert version.returncode == 0 and version.stdout.split("\n")[:2] == [
+        f"rnncast {__version__} (PyTorch {torch.__version__}, Python {sys.version.split()[0]})",
+        "False",
+    ]
     bad = subprocess.run(
         [sys.executable, "-m", "rnncast", "fit", "nope.csv", "--target", "y"],
         capture_output=True,

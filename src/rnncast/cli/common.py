@@ -28,9 +28,36 @@ err = Console(stderr=True)
 _state = {"debug": False}
 
 
+def _version(asked: bool) -> None:
+    """``--version``: rnncast's, with the PyTorch and Python it runs on (read from the
+    installed packages' metadata, so PyTorch is not imported)."""
+    if not asked:
+        return
+    import platform
+    from importlib import metadata
+
+    from rnncast.version import __version__
+
+    try:
+        torch = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch = "not installed"
+    out.print(
+        f"rnncast {__version__} (PyTorch {torch}, Python {platform.python_version()})",
+        highlight=False,
+    )
+    raise typer.Exit()
+
+
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     _state["debug"] = debug
 

@@ -32,7 +32,10 @@ def test_contents_round_trip(tmp_path, fitted):
     assert run.config == mine.config and run.splits == mine.splits and run.usable == mine.usable
     assert run.season == mine.season and run.source == mine.source
     assert run.metrics == mine.metrics and run.history.train_loss == mine.history.train_loss
-    assert run.data.frame.equals(mine.data.frame) and run.data.freq == mine.data.freq
+    # assert_frame_equal names what differs (a dtype, a column, a value), where .equals
+    # only said False on one machine
+    pd.testing.assert_frame_equal(run.data.frame, mine.data.frame, check_exact=True)
+    assert run.data.freq == mine.data.freq
     np.testing.assert_array_equal(run.scaler.scale_, mine.scaler.scale_)
     for name, tensor in mine.weights.items():
         assert torch.equal(run.weights[name], tensor)

@@ -159,3 +159,66 @@ def test_tune_reads_a_wide_file(wide, tmp_path):
     assert result.exit_code == 0, result.output
     best = json.loads((tmp_path / "tune" / "best.json").read_text())
     assert best["trials"] == 1 and best["test"]["model"]["mase"] > 0
+
+
+def test_a_wide_forecast_is_the_long_one_a_column_per_series(wide):
+    # the industrial series ends two months early: its forecast starts two months early
+    table = wide.assign(industrial=wide["industrial"].where(wide.index < len(wide) - 2))
+    f = Forecaster(**dict(SETTINGS, val_size=12)).fit(table, "gwh", id="sector", wide=True)
+    long = f.forecast(3, interval=0.8)
+    out = f.forecast(3, interval=0.8, wide=True)
+    head = ["date", "commercial", "commercial_lower", "commercial_upper", "industrial"]
+    assert out.columns.tolist()[:5] == head and len(out.columns) == 10
+    assert out["date"].tolist() == list(pd.date_range("2022-02-01", periods=5, freq="MS"))
+    for sector in ("commercial", "industrial", "total"):
+        mine = long[long.sector == sector]
+        row = out.set_index("date").loc[mine["date"]]
+        np.testing.assert_array_equal(row[sector], mine["gwh"])
+        np.testing.assert_array_equal(row[f"{sector}_upper"], mine["upper"])
+    # nothing is made up for the dates a series has no forecast for
+    assert out["industrial"].isna().tolist() == [False] * 3 + [True] * 2
+    assert out["total"].isna().tolist() == [True] * 2 + [False] * 3
+    # what comes out wide, --wide reads back as the long forecast
+    back = long_from_wide(f.forecast(3, wide=True), "date", "sector", "gwh")
+    expected = long.drop(columns=["lower", "upper", "forecast_by"])
+    pd.testing.assert_frame_equal(back.reset_index(drop=True), expected[back.columns])
+
+
+def test_a_wide_forecast_is_refused_where_it_cannot_be_laid_out(wide):
+    one = Forecaster(**SETTINGS).fit(wide, target="total", date="date")
+    with pytest.raises(ConfigError, match="this model forecasts one series: leave out `wide`"):
+        one.forecast(3, wide=True)
+    clash = wide.assign(total_upper=wide["total"] / 2)
+    f = Forecaster(**dict(SETTINGS, val_size=12)).fit(clash, "gwh", id="sector", wide=True)
+    assert "total_upper" in f.forecast(2, wide=True).columns  # a series' own column
+    with pytest.raises(ConfigError, match="two columns named 'total_upper'"):
+        f.forecast(2, interval=0.8, wide=True)
+
+
+def test_the_command_line_writes_a_wide_forecast(wide, tmp_path):
+    # a series too short for the model is forecast by the fallback, and the output says so
+    table = wide.assign(new=wide["total"].where(wide.index >= len(wide) - 16) / 10)
+    table.to_csv(tmp_path / "wide.csv", index=False)
+    args = ["fit", tmp_path / "wide.csv", "--wide", "--id", "sector", "--target", "gwh"]
+    args += ["--model", "gru", "--units", "8", "--epochs", "1", "--lookback", "12"]
+    args += ["--test-size", "12", "--fallback", "seasonal-naive", "--quiet", "--out"]
+    result = CliRunner().invoke(app, [str(a) for a in [*args, tmp_path / "run"]])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "forecast.csv"
+    command = ["forecast", str(tmp_path / "run"), "--steps", "2", "--wide-out"]
+    result = CliRunner().invoke(app, [*command, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "seasonal-naive fallback (too short for the model): new." in result.output
+    written = pd.read_csv(out)
+    assert written.columns.tolist() == ["date", "commercial", "industrial", "new", "total"]
+    long = Forecaster.load(str(tmp_path / "run")).forecast(2)
+    assert written["new"].tolist() == long.loc[long.sector == "new", "gwh"].tolist()
+    # a run of one series: one line, nothing written
+    one = Forecaster(**SETTINGS).fit(wide, target="total", date="date")
+    one.save(str(tmp_path / "one"))
+    result = CliRunner().invoke(
+        app, ["forecast", str(tmp_path / "one"), "--wide-out", "--out", str(tmp_path / "one.csv")]
+    )
+    assert result.exit_code != 0 and result.output.count("\n") == 1
+    assert "this model forecasts one series: leave out --wide-out" in result.output
+    assert not (tmp_path / "one.csv").exists()

@@ -69,19 +69,32 @@ def forecast(
         str | None,
         typer.Option(help="CSV or Parquet of the known columns' values on the forecast dates."),
     ] = None,
+    wide_out: Annotated[
+        bool,
+        typer.Option(
+            "--wide-out", help="Many series: a column per series beside the date, as --wide reads."
+        ),
+    ] = False,
 ) -> None:
     """Forecast beyond the last observation (of the run's data, or of --data), with real
     future dates, in original units."""
     try:
         from rnncast.forecasting.forecaster import Forecaster
         from rnncast.forecasting.intervals import bounds_note
+        from rnncast.forecasting.panel import check_wide, fallback_note, wide_forecast
         from rnncast.persistence.files import write_text_atomic
         from rnncast.persistence.runs import forecast_csv
 
         f = Forecaster.load(run)
+        if wide_out:
+            check_wide(f.data_, "wide_out")
         new = resolve_data(data) if data else None
         frame = f.forecast(steps, interval=interval, data=new, future=future)
         note = bounds_note(frame)
+        if wide_out:
+            notes = [note, fallback_note(frame, f.data_)]
+            frame = wide_forecast(frame, f.data_)
+            note = "\n".join(filter(None, notes))
         if out_file:
             write_text_atomic(out_file, forecast_csv(frame), overwrite=overwrite)
             out.print(f"Wrote {len(frame)} forecast steps to {out_file}")

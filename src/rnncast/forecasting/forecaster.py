@@ -339,6 +339,7 @@ class Forecaster:
         interval: float | None = None,
         data: Any = None,
         future: Any = None,
+        wide: bool = False,
     ) -> pd.DataFrame:
         """Forecast beyond the last observation, in original units.
 
@@ -357,10 +358,14 @@ class Forecaster:
             future: The known columns' values on the forecast dates (path or DataFrame: the
                 date, the id with many series, each known column); calendar and holiday
                 inputs need none.
+            wide: With many series, one column per series (named by its id) beside the date,
+                as ``wide=True`` reads a table in :meth:`fit`; bounds and quantiles follow
+                each series as ``{id}_lower`` ... (one target only).
 
         Returns:
             A DataFrame with the date column (real future dates; ``step`` without dates) and
-            one column per target (and, with many series, the id and ``forecast_by``).
+            one column per target (and, with many series, the id and ``forecast_by``, or with
+            ``wide`` one column per series).
         """
         self._check_fitted()
         p, cfg, fitted = self.predictor_, self.config_, self.data_
@@ -368,9 +373,12 @@ class Forecaster:
         if future is not None:
             base = now if now is not None else dataclasses.replace(fitted)
             now = known_inputs.attach_future(base, future)
+        if wide:
+            panel.check_wide(fitted)
         if fitted.ids:
             args = (self.season_, fitted, self.splits_, self.usable_, steps, interval, now)
-            return panel.forecast_panel(p, cfg, *args)
+            frame = panel.forecast_panel(p, cfg, *args)
+            return panel.wide_forecast(frame, fitted) if wide else frame
         return future_.forecast_series(p, cfg, fitted, self.split_, steps, interval, now)
 
     def export_onnx(

@@ -151,6 +151,55 @@ def forecast_panel(
     return pd.concat(frames, ignore_index=True)
 
 
+def check_wide(data: PreparedData, option: str = "wide") -> None:
+    """Refuse a wide forecast (asked for by ``option``) of a model that has no panel to lay
+    out, or several targets."""
+    if not data.ids:
+        raise ConfigError(
+            f"`{option}` lays out a forecast of many series, a column each; this model "
+            f"forecasts one series: leave out `{option}`."
+        )
+    if len(data.targets) != 1:
+        raise ConfigError(
+            f"A wide forecast holds one target per series; this model forecasts "
+            f"{len(data.targets)} ({', '.join(data.targets)}): leave out `{option}`."
+        )
+
+
+def wide_forecast(frame: pd.DataFrame, data: PreparedData) -> pd.DataFrame:
+    """A panel's forecast (:func:`forecast_panel`) laid out wide, as ``--wide`` reads a table:
+    the date (or ``step``) column, then each series' forecast in a column named by its id,
+    followed by its bounds or quantiles as ``{id}_lower``, ``{id}_upper``, ``{id}_q0.1``. A
+    date that a series has no forecast for (its data ended earlier or later) is left blank.
+    ``forecast_by`` is left out: the long forecast says which series the fallback made."""
+    check_wide(data)
+    time, target = data.date or "step", data.targets[0]
+    parts = [c for c in frame.columns if c not in (data.id_column, time, "forecast_by")]
+    ids = list(dict.fromkeys(frame[data.id_column]))
+    names = [
+        str(i) if part == target else f"{i}_{part}" for i in ids for part in parts
+    ]  # the series' forecast, then its bounds and quantiles
+    clash = next((n for n in [time, *names] if [time, *names].count(n) > 1), None)
+    if clash is not None:
+        raise ConfigError(
+            f"A wide forecast would hold two columns named {clash!r} (a series id, the date, "
+            "or a bound's name); leave out `wide`, or rename the series."
+        )
+    table = frame.pivot(index=time, columns=data.id_column, values=parts)
+    table = table[[(part, i) for i in ids for part in parts]]
+    table.columns = names
+    return table.reset_index()
+
+
+def fallback_note(frame: pd.DataFrame, data: PreparedData) -> str | None:
+    """The line naming the series of a long forecast that the fallback made, if any."""
+    by = frame.get("forecast_by")
+    if by is None or (by == "model").all():
+        return None
+    names = ", ".join(map(str, frame.loc[by != "model", data.id_column].unique()))
+    return f"Forecast by the seasonal-naive fallback (too short for the model): {names}."
+
+
 def _latest(data: PreparedData, now: PreparedData | None):
     """(scaler row, series) of the fitted series, or of the newer observations."""
     if now is None:

@@ -93,7 +93,7 @@ def forecast(
         note = bounds_note(frame)
         if wide_out:
             notes = [note, fallback_note(frame, f.data_)]
-            frame = wide_forecast(frame, f.data_)
+            frame = wide_forecast(frame, f.data_, "wide_out")
             note = "\n".join(filter(None, notes))
         if out_file:
             write_text_atomic(out_file, forecast_csv(frame), overwrite=overwrite)

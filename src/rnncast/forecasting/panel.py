@@ -8,6 +8,7 @@ none is left.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -166,24 +167,25 @@ def check_wide(data: PreparedData, option: str = "wide") -> None:
         )
 
 
-def wide_forecast(frame: pd.DataFrame, data: PreparedData) -> pd.DataFrame:
+def wide_forecast(frame: pd.DataFrame, data: PreparedData, option: str = "wide") -> pd.DataFrame:
     """A panel's forecast (:func:`forecast_panel`) laid out wide, as ``--wide`` reads a table:
     the date (or ``step``) column, then each series' forecast in a column named by its id,
     followed by its bounds or quantiles as ``{id}_lower``, ``{id}_upper``, ``{id}_q0.1``. A
     date that a series has no forecast for (its data ended earlier or later) is left blank.
     ``forecast_by`` is left out: the long forecast says which series the fallback made."""
-    check_wide(data)
+    check_wide(data, option)
     time, target = data.date or "step", data.targets[0]
     parts = [c for c in frame.columns if c not in (data.id_column, time, "forecast_by")]
     ids = list(dict.fromkeys(frame[data.id_column]))
     names = [
         str(i) if part == target else f"{i}_{part}" for i in ids for part in parts
     ]  # the series' forecast, then its bounds and quantiles
-    clash = next((n for n in [time, *names] if [time, *names].count(n) > 1), None)
+    counts = Counter([time, *names])
+    clash = next((n for n, k in counts.items() if k > 1), None)
     if clash is not None:
         raise ConfigError(
             f"A wide forecast would hold two columns named {clash!r} (a series id, the date, "
-            "or a bound's name); leave out `wide`, or rename the series."
+            f"or a bound's name); leave out `{option}`, or rename the series."
         )
     table = frame.pivot(index=time, columns=data.id_column, values=parts)
     table = table[[(part, i) for i in ids for part in parts]]

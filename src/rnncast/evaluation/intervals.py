@@ -39,6 +39,30 @@ def conformal_quantile(residuals: np.ndarray, level: float) -> np.ndarray:
     return np.where(ok, q, np.nan)
 
 
+def floors(train: np.ndarray) -> np.ndarray:
+    """The lowest value each target's bounds may take (C,), from its training rows (T, C):
+    0 where none of them is below 0 (counts, sales, energy: an interval of such a series
+    should not reach into values it cannot take), -inf elsewhere. NaN rows are ignored.
+
+    >>> floors(np.array([[0.0, -1.0], [3.0, np.nan]])).tolist()
+    [0.0, -inf]
+    """
+    low = np.fmin.reduce(np.asarray(train, dtype=np.float64), axis=0)  # NaN only if all NaN
+    return np.where(low >= 0, 0.0, -np.inf)
+
+
+def bounds(center: np.ndarray, half: np.ndarray, floor: np.ndarray):
+    """Lower and upper bounds ``center -/+ half``, neither below ``floor`` (broadcast on the
+    last axis, the targets); NaN stays NaN. Raising a bound to a floor the series never went
+    under in training can only keep a new value inside, so coverage holds.
+
+    >>> lo, hi = bounds(np.array([[1.0, 1.0]]), np.array([[3.0, 3.0]]), np.array([0.0, -np.inf]))
+    >>> lo.tolist(), hi.tolist()
+    ([[0.0, -2.0]], [[4.0, 4.0]])
+    """
+    return np.maximum(center - half, floor), np.maximum(center + half, floor)
+
+
 def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> dict:
     """Empirical coverage (share of points inside, in %) and mean width, where defined."""
     defined = ~(np.isnan(lower) | np.isnan(upper))

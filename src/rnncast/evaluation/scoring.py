@@ -24,7 +24,7 @@ from rnncast.data.split import Split
 from rnncast.data.windows import origins_between
 from rnncast.errors import DataError
 from rnncast.evaluation.baselines import naive, seasonal_naive
-from rnncast.evaluation.intervals import METHOD, interval_scores
+from rnncast.evaluation.intervals import METHOD, bounds, floors, interval_scores
 from rnncast.evaluation.metrics import compare, mase_scale
 
 MAX_BY_STEP = 1_000  # steps of the free-running forecast scored one by one in metrics.json
@@ -137,14 +137,14 @@ def mode_scores(
 def _intervals(y, split, steps, origins, one_step, recursive, interval) -> dict[str, Any]:
     """Empirical coverage and mean width of the intervals on the test part, both modes."""
     actual = y[origins[:, None] + np.asarray(steps) - 1]  # (N, S, C)
-    half = interval["one_step"]  # (S, C)
+    floor = floors(y[: split.n_train])  # as the forecasts' bounds are (forecasting.intervals)
     out = {
         "level": interval["level"],
         "method": METHOD,
-        "one_step": interval_scores(actual, one_step - half, one_step + half),
+        "one_step": interval_scores(actual, *bounds(one_step, interval["one_step"], floor)),
     }
     if recursive is not None:
-        half = interval["recursive"]  # (n_test, C)
         test = y[split.test_start :]
-        out["recursive"] = interval_scores(test, recursive - half, recursive + half)
+        lower, upper = bounds(recursive, interval["recursive"], floor)  # (n_test, C)
+        out["recursive"] = interval_scores(test, lower, upper)
     return out

@@ -11,6 +11,7 @@ from rnncast.data.prepared import PreparedData
 from rnncast.data.seasonal import first_phase
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, DataError
+from rnncast.evaluation.intervals import floors
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
 from rnncast.forecasting.known import check_known_ahead, check_past_covariates
@@ -92,7 +93,8 @@ def forecast_series(
             half = intervals.recursive_half_widths(p, data, split, level, len(leads))
         else:
             half = intervals.one_step_half_widths(p, data, split, level)
-        intervals.add_bounds(frame, list(data.targets), values, half)
+        floor = floors(data.frame.to_numpy()[: split.n_train, p.targets])
+        intervals.add_bounds(frame, list(data.targets), values, half, floor)
     if p.quantiles:
         every = p.quantile_forecasts(now, np.array([n]))[0]  # (S, C, Q) of the window's steps
         add_quantiles(frame, list(data.targets), every[: len(leads)], p.quantiles)

@@ -11,7 +11,7 @@ from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.data.windows import origins_between
 from rnncast.errors import ConfigError
-from rnncast.evaluation.intervals import conformal_quantile, minimum_residuals
+from rnncast.evaluation.intervals import bounds, conformal_quantile, minimum_residuals
 from rnncast.forecasting.predictor import Predictor
 
 
@@ -65,12 +65,16 @@ def bounds_note(frame: pd.DataFrame) -> str | None:
     )
 
 
-def add_bounds(frame: pd.DataFrame, targets: list[str], values: np.ndarray, half) -> None:
-    """Insert lower and upper bounds after each target column."""
+def add_bounds(
+    frame: pd.DataFrame, targets: list[str], values: np.ndarray, half, floor: np.ndarray
+) -> None:
+    """Insert lower and upper bounds after each target column, none below the target's
+    ``floor`` (see :func:`rnncast.evaluation.intervals.floors`)."""
+    lows, highs = bounds(values, half, floor)
     for c, name in enumerate(targets):
         lower, upper = (
             ("lower", "upper") if len(targets) == 1 else (f"{name}_lower", f"{name}_upper")
         )
         at = frame.columns.get_loc(name) + 1
-        frame.insert(at, lower, values[:, c] - half[:, c])
-        frame.insert(at + 1, upper, values[:, c] + half[:, c])
+        frame.insert(at, lower, lows[:, c])
+        frame.insert(at + 1, upper, highs[:, c])

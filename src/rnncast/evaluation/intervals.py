@@ -52,15 +52,17 @@ def floors(train: np.ndarray) -> np.ndarray:
 
 
 def bounds(center: np.ndarray, half: np.ndarray, floor: np.ndarray):
-    """Lower and upper bounds ``center -/+ half``, neither below ``floor`` (broadcast on the
-    last axis, the targets); NaN stays NaN. Raising a bound to a floor the series never went
-    under in training can only keep a new value inside, so coverage holds.
+    """Lower and upper bounds ``center -/+ half``, the lower one raised to ``floor``
+    (broadcast on the last axis, the targets) but never above the forecast itself; NaN stays
+    NaN. A floor the series never went under in training keeps every new value of it inside
+    that ``center - half`` kept, so coverage holds.
 
-    >>> lo, hi = bounds(np.array([[1.0, 1.0]]), np.array([[3.0, 3.0]]), np.array([0.0, -np.inf]))
+    >>> center, half = np.array([[1.0, 1.0, -1.0]]), np.array([[3.0, 3.0, 3.0]])
+    >>> lo, hi = bounds(center, half, np.array([0.0, -np.inf, 0.0]))
     >>> lo.tolist(), hi.tolist()
-    ([[0.0, -2.0]], [[4.0, 4.0]])
+    ([[0.0, -2.0, -1.0]], [[4.0, 4.0, 2.0]])
     """
-    return np.maximum(center - half, floor), np.maximum(center + half, floor)
+    return np.maximum(center - half, np.minimum(floor, center)), center + half
 
 
 def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> dict:

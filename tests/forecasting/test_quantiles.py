@@ -153,3 +153,22 @@ def test_the_conformal_interval_of_many_series_is_scored_per_series_and_pooled()
         assert pooled[mode]["coverage"] == pytest.approx(column.mean())  # equal test lengths
         assert pooled[mode]["width"] is None  # in each series' units: per series only
     assert {"lower", "upper"} <= set(f.forecast(3).columns)
+
+
+def test_quantiles_of_counts_stop_at_zero_but_never_above_the_median():
+    """As the conformal bounds do (tests/evaluation/test_intervals.py): a series never below 0
+    in its training rows gets no quantile below 0, unless the median itself is."""
+    rng = np.random.default_rng(0)
+    t = np.arange(400)
+    counts = rng.poisson(1.0 + 0.8 * np.sin(2 * np.pi * t / 7)).astype(float)
+    frame = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=t.size), "y": counts})
+    f = Forecaster(
+        model="gru", units=4, lookback=14, horizon=7, epochs=2, test_size=50, val_size=100,
+        quantiles=(0.05, 0.95), seed=0,
+    ).fit(frame, target="y")  # fmt: skip
+    out = f.forecast()
+    raw = f.predictor_.quantile_forecasts(f.data_, np.array([len(frame)]))[0, :, 0, 0]
+    floor = np.minimum(0.0, out["y"].to_numpy())
+    assert (raw < floor).any()  # the floor has work to do here
+    np.testing.assert_allclose(out["q0.05"], np.maximum(raw, floor))
+    assert (out["q0.05"] <= out["y"]).all() and (out["y"] <= out["q0.95"]).all()

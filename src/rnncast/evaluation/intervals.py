@@ -65,6 +65,19 @@ def bounds(center: np.ndarray, half: np.ndarray, floor: np.ndarray):
     return np.maximum(center - half, np.minimum(floor, center)), center + half
 
 
+def floor_quantiles(forecasts: np.ndarray, levels, floor: np.ndarray) -> np.ndarray:
+    """Quantile forecasts (..., C, Q) with those below the median raised to the targets'
+    ``floor`` (C,) but never above the median, as :func:`bounds` raises a lower bound; the
+    order of the quantiles holds.
+
+    >>> f = np.array([[[-2.0, 1.0, 3.0], [-2.0, -1.0, 3.0]]])  # two targets; 0.1, 0.5, 0.9
+    >>> floor_quantiles(f, (0.1, 0.5, 0.9), np.array([0.0, 0.0])).tolist()
+    [[[0.0, 1.0, 3.0], [-1.0, -1.0, 3.0]]]
+    """
+    median = forecasts[..., list(levels).index(0.5)]
+    return np.maximum(forecasts, np.minimum(floor, median)[..., None])
+
+
 def interval_scores(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> dict:
     """Empirical coverage (share of points inside, in %) and mean width, where defined."""
     defined = ~(np.isnan(lower) | np.isnan(upper))

@@ -15,7 +15,7 @@ from rnncast.config import FitConfig
 from rnncast.data.prepared import PreparedData
 from rnncast.data.split import Split
 from rnncast.data.windows import origins_between
-from rnncast.evaluation.intervals import quantile_scores
+from rnncast.evaluation.intervals import floor_quantiles, floors, quantile_scores
 from rnncast.evaluation.modes import MODES, check_history
 from rnncast.evaluation.scoring import one_step_origins, score
 from rnncast.forecasting import intervals
@@ -85,7 +85,8 @@ def score_series(
     )
     if p.quantiles:
         actual = y[origins[:, None] + np.asarray(p.steps) - 1]
-        forecasts = p.quantile_forecasts(data, origins)
+        floor = floors(y[: split.n_train])  # as the forecast's quantiles are (future.py)
+        forecasts = floor_quantiles(p.quantile_forecasts(data, origins), p.quantiles, floor)
         metrics["quantiles"] = quantile_scores(actual, forecasts, p.quantiles)
     if p.contiguous and p.past:
         metrics["recursive_note"] = PAST_NOTE

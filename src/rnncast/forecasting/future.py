@@ -11,7 +11,7 @@ from rnncast.data.prepared import PreparedData
 from rnncast.data.seasonal import first_phase
 from rnncast.data.split import Split
 from rnncast.errors import ConfigError, DataError
-from rnncast.evaluation.intervals import floors
+from rnncast.evaluation.intervals import floor_quantiles, floors
 from rnncast.evaluation.modes import check_history
 from rnncast.forecasting import intervals
 from rnncast.forecasting.known import check_known_ahead, check_past_covariates
@@ -85,6 +85,7 @@ def forecast_series(
         values = p.recursive(now, start=n, steps=steps)
     frame = pd.DataFrame(values, columns=list(data.targets))
     frame.insert(0, data.date or "step", future_index(now, leads))
+    floor = floors(data.frame.to_numpy()[: split.n_train, p.targets])
     level = interval if interval is not None else cfg.interval
     if level is not None:
         check_level(level)
@@ -93,10 +94,10 @@ def forecast_series(
             half = intervals.recursive_half_widths(p, data, split, level, len(leads))
         else:
             half = intervals.one_step_half_widths(p, data, split, level)
-        floor = floors(data.frame.to_numpy()[: split.n_train, p.targets])
         intervals.add_bounds(frame, list(data.targets), values, half, floor)
     if p.quantiles:
         every = p.quantile_forecasts(now, np.array([n]))[0]  # (S, C, Q) of the window's steps
+        every = floor_quantiles(every, p.quantiles, floor)
         add_quantiles(frame, list(data.targets), every[: len(leads)], p.quantiles)
     return frame
 

@@ -322,3 +322,34 @@ def test_auto_turns_to_dynamo_where_torchscript_fails(tmp_path, monkeypatch):
     with pytest.raises(RnncastError, match=r"torchscript: RuntimeError: no torchscript; dynamo"):
         f.export_onnx(str(tmp_path / "none.onnx"))
     assert not (tmp_path / "none.onnx").exists()
+
+
+def test_exported_quantiles_keep_each_series_floor(tmp_path):
+    """Quantiles stop at 0 for a series never below 0 in its training rows (as forecast's
+    do), each series its own: shop_a has that floor, shop_b (a row below 0) none."""
+    rng = np.random.default_rng(0)
+    t = np.arange(300)
+    counts = rng.poisson(1.0 + 0.8 * np.sin(2 * np.pi * t / 7)).astype(float)
+    day = pd.date_range("2020-01-01", periods=t.size)
+    frames = [
+        pd.DataFrame({"day": day, "shop": "shop_a", "y": counts}),
+        pd.DataFrame({"day": day, "shop": "shop_b", "y": counts - 0.5}),
+    ]
+    f = Forecaster(
+        model="gru", units=4, lookback=14, horizon=7, epochs=2, test_size=40, val_size=60,
+        quantiles=(0.05, 0.95), seed=0,
+    ).fit(pd.concat(frames), target="y", id="shop")  # fmt: skip
+    path = f.export_onnx(str(tmp_path / "q.onnx"))
+    meta = metadata(path)
+    session, forecast = ort.InferenceSession(path), f.forecast()
+    floored = []
+    for k, name in enumerate(meta["series"]):
+        window = frames[k][["y"]].to_numpy(np.float32)[-meta["lookback"] :][None]
+        feeds = {"window": window, "series": np.array([k], dtype=np.int64)}
+        point, every = session.run(None, feeds)
+        want = forecast[forecast["shop"] == name]
+        np.testing.assert_allclose(every[0, :, 0, 0], want["q0.05"], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(point[0, :, 0], want["y"], rtol=1e-4, atol=1e-5)
+        raw = f.predictor_.quantile_forecasts(f.data_.series(k), np.array([len(frames[k])]))
+        floored.append(bool((raw[0, :, 0, 0] < np.minimum(0.0, want["y"].to_numpy())).any()))
+    assert floored[0]  # shop_a's floor did work; shop_b's quantiles go below 0 as they came

@@ -47,7 +47,10 @@ def floors(train: np.ndarray) -> np.ndarray:
     >>> floors(np.array([[0.0, -1.0], [3.0, np.nan]])).tolist()
     [0.0, -inf]
     """
-    low = np.fmin.reduce(np.asarray(train, dtype=np.float64), axis=0)  # NaN only if all NaN
+    train = np.asarray(train, dtype=np.float64)
+    if len(train) == 0:
+        return np.full(train.shape[1:], -np.inf)
+    low = np.fmin.reduce(train, axis=0)  # NaN only if all NaN
     return np.where(low >= 0, 0.0, -np.inf)
 
 

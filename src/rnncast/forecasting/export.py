@@ -48,6 +48,7 @@ from torch import nn
 
 from rnncast.data.calendar import describe_calendar
 from rnncast.errors import ConfigError, RnncastError
+from rnncast.evaluation.intervals import floors
 from rnncast.forecasting.future import leads_of
 from rnncast.forecasting.predictor import Predictor
 from rnncast.persistence.files import write_bytes_atomic
@@ -62,10 +63,23 @@ PHASE_NOTE = (
 )
 
 
+def _floors(f) -> np.ndarray:
+    """The floor of each series' quantiles (G, C), from its own training rows."""
+    data, targets = f.data_, f.predictor_.targets
+    parts = [data.series(g) for g in range(data.n_series)] if data.n_series else [data]
+    splits = f.splits_ if data.n_series else [f.split_]
+    return np.stack(
+        [
+            floors(part.frame.to_numpy()[: split.n_train, targets])
+            for part, split in zip(parts, splits, strict=True)
+        ]
+    )
+
+
 class Exported(nn.Module):
     """The whole forecast of a :class:`Predictor` as one traceable module (see the module)."""
 
-    def __init__(self, p: Predictor, steps: int | None) -> None:
+    def __init__(self, p: Predictor, steps: int | None, floor: np.ndarray | None = None) -> None:
         super().__init__()
         self.net = copy.deepcopy(p.net).cpu()  # traced on the CPU, wherever it was trained
         self.lookback, self.strategy = p.lookback, p.strategy
@@ -78,6 +92,11 @@ class Exported(nn.Module):
             )
         self.quantiles = p.quantiles
         s = p.scaler
+        if self.quantiles:  # (G, C): each series' floor of its quantiles (future.py's)
+            g = s.shift_.shape[0]
+            floor = np.full((g, len(p.targets)), -np.inf) if floor is None else floor
+            self.register_buffer("floor", torch.as_tensor(floor, dtype=torch.float32))
+            self.median = self.quantiles.index(0.5)
         self.columns = _window_columns(p, s.shift_.shape[1])  # the frame's, in the window
         self.where = [p.targets.index(i) for i in p.inputs] if not (p.past or p.known) else []
         f32 = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
@@ -138,7 +157,8 @@ class Exported(nn.Module):
             return out
         every = self.net.every(x, aware)[:, : len(self.leads)]  # (B, N, C, Q), scaled
         every = self._original(every.permute(3, 0, 1, 2), series, phase)  # (Q, B, N, C)
-        return out, every.permute(1, 2, 3, 0)
+        low = torch.minimum(self.floor[series][:, None], every[self.median])  # (B, N, C)
+        return out, torch.maximum(every, low).permute(1, 2, 3, 0)
 
     def _original(self, out: torch.Tensor, series, phase) -> torch.Tensor:
         """Scaled forecasts (..., B, N, C) in original units."""
@@ -237,9 +257,8 @@ def export_onnx(
         raise RnncastError(
             "Exporting to ONNX needs the onnx package: pip install 'rnncast[export]'."
         ) from None
-    p = f.predictor_
-    module = Exported(p, steps).eval()
-    data = f.data_
+    p, data = f.predictor_, f.data_
+    module = Exported(p, steps, _floors(f) if p.quantiles else None).eval()
     g = max(1, data.n_series)
     example = {"window": torch.ones(2, p.lookback, len(module.columns))}
     if g > 1 or p.embedded:
@@ -363,7 +382,8 @@ def describe(f, module: Exported, names: list[str]) -> dict[str, Any]:
     if module.quantiles:
         out["graph_output"]["quantiles"] = (
             f"(batch, {len(module.leads)}, {len(data.targets)}, {len(module.quantiles)}): "
-            "each of 'quantiles', sorted"
+            "each of 'quantiles', sorted; those below the median no lower than 0 for a "
+            "target never below 0 in the series' training rows (nor above the median)"
         )
     if "series" in names:
         out["series"] = [str(name) for name in data.ids] if data.ids else [None]

@@ -79,7 +79,7 @@ def _floors(f) -> np.ndarray:
 class Exported(nn.Module):
     """The whole forecast of a :class:`Predictor` as one traceable module (see the module)."""
 
-    def __init__(self, p: Predictor, steps: int | None, floor: np.ndarray | None = None) -> None:
+    def __init__(self, p: Predictor, steps: int | None, floor: np.ndarray) -> None:
         super().__init__()
         self.net = copy.deepcopy(p.net).cpu()  # traced on the CPU, wherever it was trained
         self.lookback, self.strategy = p.lookback, p.strategy
@@ -93,8 +93,6 @@ class Exported(nn.Module):
         self.quantiles = p.quantiles
         s = p.scaler
         if self.quantiles:  # (G, C): each series' floor of its quantiles (future.py's)
-            g = s.shift_.shape[0]
-            floor = np.full((g, len(p.targets)), -np.inf) if floor is None else floor
             self.register_buffer("floor", torch.as_tensor(floor, dtype=torch.float32))
             self.median = self.quantiles.index(0.5)
         self.columns = _window_columns(p, s.shift_.shape[1])  # the frame's, in the window
@@ -258,7 +256,7 @@ def export_onnx(
             "Exporting to ONNX needs the onnx package: pip install 'rnncast[export]'."
         ) from None
     p, data = f.predictor_, f.data_
-    module = Exported(p, steps, _floors(f) if p.quantiles else None).eval()
+    module = Exported(p, steps, _floors(f)).eval()
     g = max(1, data.n_series)
     example = {"window": torch.ones(2, p.lookback, len(module.columns))}
     if g > 1 or p.embedded:

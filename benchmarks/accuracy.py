@@ -6,6 +6,7 @@ AutoTheta (statsforecast), on the same series and horizons, in one run.
     python benchmarks/accuracy.py m3-quarterly --validate --origin 2   # one horizon earlier
     python benchmarks/accuracy.py m3-monthly --final           # a final-check set, once
     python benchmarks/accuracy.py m3-monthly --cost            # time the default, no score
+    python benchmarks/accuracy.py m3-other --validate --blend  # also mixed with ETS, Theta
     python benchmarks/accuracy.py tourism-yearly --validate --reference m1-yearly
                                         # more series to learn from, never forecast nor scored
 
@@ -203,6 +204,9 @@ def main() -> None:
     parser.add_argument(
         "--synthetic", type=int, default=0, help="N random walks with drift also train rnncast"
     )
+    parser.add_argument(
+        "--blend", action="store_true", help="also rnncast's forecast combined with ETS/Theta's"
+    )
     parser.add_argument("--skip-default", action="store_true", help="only the recipes of --try")
     parser.add_argument(
         "--try",
@@ -253,6 +257,22 @@ def main() -> None:
             median = [np.median(np.array(fs), axis=0).tolist() for fs in each]
             runs.append((*scores(series, median), seconds))
         rows["rnncast: the median of the recipes above"] = (*np.mean(runs, axis=0), "")
+    if args.blend:
+        # rnncast's first recipe combined with statistical forecasts, seed by seed: does a
+        # hybrid of the network and exponential smoothing or Theta beat each of them?
+        stat = {k: stats["methods"][k]["forecasts"] for k in ("ets", "theta") if k in methods}
+        mixes = {f"mean of rnncast and {names[k]}": [k] for k in stat}
+        if len(stat) == 2:
+            mixes["median of rnncast, AutoETS and AutoTheta"] = ["ets", "theta"]
+            mixes["mean of rnncast, AutoETS and AutoTheta"] = ["ets", "theta", "mean"]
+        for label, keys in mixes.items():
+            runs = []
+            for forecasts in by_seed:
+                parts = [forecasts[0]] + [stat[k] for k in keys if k != "mean"]
+                mix = np.mean if len(parts) == 2 or "mean" in keys else np.median
+                each = zip(*parts, strict=True)
+                runs.append(scores(series, [mix(np.array(fs), axis=0).tolist() for fs in each]))
+            rows[f"hybrid: {label}"] = (*np.mean(runs, axis=0), 0.0, "")
     base_smape, base_mase = rows["SeasonalNaive"][:2]
     part = "official test parts"
     if args.validate:

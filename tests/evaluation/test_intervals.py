@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -149,3 +151,5 @@ def test_cli_panel_bounds_of_counts_stop_at_zero(tmp_path):
     a, b = out[out["shop"] == "shop_a"], out[out["shop"] == "shop_b"]
     assert (a["lower"] >= 0).all() and (a["lower"] == 0).any(), a
     assert (b["lower"] > 0).all() and (b["lower"] < b["sold"]).all()  # a floor, not a cap
+    method = json.loads((tmp_path / "r" / "metrics.json").read_text())["interval"]["method"]
+    assert "lower bounds stop at 0" in method  # the printed method says so too

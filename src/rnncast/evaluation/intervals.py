@@ -17,7 +17,10 @@ import math
 
 import numpy as np
 
-METHOD = "split conformal: absolute validation residuals, one quantile per step and target"
+METHOD = (
+    "split conformal: absolute validation residuals, one quantile per step and target; "
+    "lower bounds stop at 0 for a target never below 0 in training"
+)
 
 
 def conformal_quantile(residuals: np.ndarray, level: float) -> np.ndarray:

@@ -135,7 +135,8 @@ def run_recipe(
     h = series[0]["h"]
     if "lookback_x" in settings:
         settings["lookback"] = max(2, round(settings.pop("lookback_x") * h))
-    f = Forecaster(**settings, horizon=h, test_size=0, val_size=0, fallback="seasonal-naive")
+    settings = {"test_size": 0, "val_size": 0, **settings}  # --try may hold a part out
+    f = Forecaster(**settings, horizon=h, fallback="seasonal-naive")
     start = time.perf_counter()
     extra = long_table(reference, series[0]["period"]) if reference else None
     f.fit(long_table(series), target="y", date="date", id="id", reference=extra)

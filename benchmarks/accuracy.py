@@ -226,6 +226,8 @@ def main() -> None:
     mode = f"validate-{args.origin}" if args.validate else "test"
     methods = [m for m in args.methods.split(",") if m]  # "" runs seasonal naive alone
     methods += [] if "snaive" in methods else ["snaive"]  # every ratio is to seasonal naive
+    if args.blend and not {"ets", "theta"} & set(methods):
+        parser.error("--blend mixes with ets or theta: keep one of them in --methods")
     stats = statistical(args.set, mode, ",".join(methods))
     series = stats["series"]
     rows = {}
@@ -262,17 +264,15 @@ def main() -> None:
         # rnncast's first recipe combined with statistical forecasts, seed by seed: does a
         # hybrid of the network and exponential smoothing or Theta beat each of them?
         stat = {k: stats["methods"][k]["forecasts"] for k in ("ets", "theta") if k in methods}
-        mixes = {f"mean of rnncast and {names[k]}": [k] for k in stat}
+        mixes = {f"mean of rnncast and {names[k]}": (np.mean, [k]) for k in stat}
         if len(stat) == 2:
-            mixes["median of rnncast, AutoETS and AutoTheta"] = ["ets", "theta"]
-            mixes["mean of rnncast, AutoETS and AutoTheta"] = ["ets", "theta", "mean"]
-        for label, keys in mixes.items():
+            for how in (np.median, np.mean):
+                mixes[f"{how.__name__} of rnncast, AutoETS and AutoTheta"] = (how, list(stat))
+        for label, (how, keys) in mixes.items():
             runs = []
             for forecasts in by_seed:
-                parts = [forecasts[0]] + [stat[k] for k in keys if k != "mean"]
-                mix = np.mean if len(parts) == 2 or "mean" in keys else np.median
-                each = zip(*parts, strict=True)
-                runs.append(scores(series, [mix(np.array(fs), axis=0).tolist() for fs in each]))
+                each = zip(forecasts[0], *(stat[k] for k in keys), strict=True)
+                runs.append(scores(series, [how(np.array(fs), axis=0).tolist() for fs in each]))
             rows[f"hybrid: {label}"] = (*np.mean(runs, axis=0), 0.0, "")
     base_smape, base_mase = rows["SeasonalNaive"][:2]
     part = "official test parts"

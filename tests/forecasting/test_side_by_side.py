@@ -73,7 +73,9 @@ def test_a_stop_while_members_train_side_by_side_resumes_to_the_same_weights(tmp
     assert resumed.history_.train_windows == whole.history_.train_windows  # none counted twice
 
 
-def test_when_members_train_side_by_side():
+def test_when_members_train_side_by_side(monkeypatch):
+    # as in a process that has not used a GPU (an earlier test's fit can have, on a GPU machine)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
     cpu, cfg = torch.device("cpu"), Forecaster(**SETTINGS).config()
     threads = torch.get_num_threads()
     try:
@@ -91,9 +93,11 @@ def test_when_members_train_side_by_side():
 def test_jobs_from_the_cli(tmp_path):
     args = ["fit", "airline", "--target", "passengers", "--model", "gru", "--units", "4"]
     args += ["--members", "2", "--epochs", "1", "--quiet", "--device", "cpu"]  # CPU workers
-    result = CliRunner().invoke(app, [*args, "--jobs", "2", "--out", str(tmp_path / "run")])
-    assert result.exit_code == 0, result.output
-    assert "side by side in 2 processes" in " ".join(result.output.split())
+    # a process of its own: one that has used a GPU (an earlier test's) trains members in turn
+    command = [sys.executable, "-m", "rnncast", *args, "--jobs", "2", "--out"]
+    result = subprocess.run([*command, str(tmp_path / "run")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "side by side in 2 processes" in " ".join(result.stdout.split())
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["train_processes"] == 2
     bad = CliRunner().invoke(app, [*args, "--jobs", "0", "--out", str(tmp_path / "bad")])
@@ -115,6 +119,11 @@ def test_jobs_that_cannot_be_used_are_named(tmp_path, monkeypatch):
     assert "--jobs 2 was not used: this system cannot fork" in said
     assert "side by side" not in said
     assert fitting.in_turn_only(torch.device("cuda"), dist.SINGLE) is not None
+    monkeypatch.undo()
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)  # no GPU used yet
+    assert fitting.in_turn_only(torch.device("cpu"), dist.SINGLE) is None
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)  # as after a GPU's fit
+    assert "has used the GPU" in fitting.in_turn_only(torch.device("cpu"), dist.SINGLE)
     assert fitting.in_turn_only(torch.device("cpu"), dist.Context(rank=1, world=2)) is not None
 
 

@@ -63,3 +63,13 @@ def test_the_default_recipe_on_cuda_forecasts_as_its_weights_do_on_a_cpu():
     on_gpu = gpu.run(x.astype(np.float32))
     np.testing.assert_allclose(on_gpu, cpu.run(x.astype(np.float32)), rtol=2e-5, atol=2e-6)
     np.testing.assert_allclose(gpu.run(x[:1].astype(np.float32)), on_gpu[:1], rtol=2e-5, atol=2e-6)
+
+
+def test_members_on_cpu_after_a_gpu_fit_train_in_turn(daily_frame):
+    """After a fit on the GPU, autograd's GPU threads run in this process, and a forked
+    worker that trains fails (PyTorch's 'autograd's threading ... fork-based
+    multiprocessing'): members asked to train side by side on the CPU train in turn and say
+    why."""
+    Forecaster(**TINY, device="cuda").fit(daily_frame, target="y")
+    cpu = Forecaster(**TINY, device="cpu", members=2, jobs=2).fit(daily_frame, target="y")
+    assert cpu.history_.processes == 1 and "has used the GPU" in cpu.history_.jobs_unused

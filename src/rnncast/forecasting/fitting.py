@@ -230,6 +230,8 @@ def in_turn_only(device: torch.device, ctx: dist.Context) -> str | None:
         return f"on the {device.type} device members train one after another"
     if not parallel.available():
         return "this system cannot fork worker processes, so members train one after another"
+    if torch.cuda.is_initialized():  # autograd's GPU threads do not survive a fork
+        return "this process has used the GPU, after which forked workers cannot train"
     return None
 
 

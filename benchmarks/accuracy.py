@@ -6,6 +6,8 @@ AutoTheta (statsforecast), on the same series and horizons, in one run.
     python benchmarks/accuracy.py m3-quarterly --validate --origin 2   # one horizon earlier
     python benchmarks/accuracy.py m3-monthly --final           # a final-check set, once
     python benchmarks/accuracy.py m3-monthly --cost            # time the default, no score
+    python benchmarks/accuracy.py m3-monthly --cost --device cuda --series m3m.json
+                                        # on a lent GPU: series saved by accuracy_stats.py
     python benchmarks/accuracy.py m3-other --validate --blend  # also mixed with ETS, Theta
     python benchmarks/accuracy.py tourism-yearly --validate --reference m1-yearly
                                         # more series to learn from, never forecast nor scored
@@ -41,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from rnncast import Forecaster
 
@@ -147,17 +150,23 @@ def run_recipe(
     return [by_id[s["id"]].tolist() for s in series], seconds, fallback
 
 
-def cost(name: str) -> None:
+def cost(name: str, device: str, saved: str | None) -> None:
     """Wall time and peak memory of rnncast's default fitting and forecasting every series of
-    a set (its training parts less their last horizon: nothing is scored or chosen here)."""
-    series = statistical(name, "validate", "naive")["series"]
-    _, seconds, _ = run_recipe({}, series)
+    a set (its training parts less their last horizon: nothing is scored or chosen here).
+    ``saved``: the series from a file that ``accuracy_stats.py NAME validate FILE naive``
+    wrote, for a machine without the statistical environment (a lent GPU)."""
+    stats = json.loads(Path(saved).read_text()) if saved else statistical(name, "validate", "naive")
+    series = stats["series"]
+    _, seconds, _ = run_recipe({"device": device}, series)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     verdict = "within" if seconds <= COST_LIMIT else "OVER"
+    on = f"{os.cpu_count()} CPU core(s)"
+    if device != "cpu" and torch.cuda.is_available():
+        on = f"{torch.cuda.get_device_name()} and {on}"
     print(
         f"{name}: rnncast's default fitted and forecast {len(series)} series (horizon "
-        f"{series[0]['h']}) in {seconds:.0f} s on {os.cpu_count()} CPU core(s), peak memory "
+        f"{series[0]['h']}) in {seconds:.0f} s on {on}, peak memory "
         f"{peak:.0f} MB (the largest child process, a member's worker or the data's reader, "
         f"{child:.0f} MB): {verdict} the {COST_LIMIT // 60}-minute budget."
     )
@@ -195,6 +204,12 @@ def main() -> None:
         help="only time the default on the set's training parts (no score, any set)",
     )
     parser.add_argument(
+        "--device", default="auto", choices=["auto", "cpu", "cuda"], help="with --cost"
+    )
+    parser.add_argument(
+        "--series", help="with --cost: the series from a file accuracy_stats.py wrote"
+    )
+    parser.add_argument(
         "--combine", action="store_true", help="also the median of the recipes' forecasts"
     )
     parser.add_argument(
@@ -218,7 +233,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.cost:
-        return cost(args.set)
+        return cost(args.set, args.device, args.series)
+    if args.series or args.device != "auto":
+        parser.error("--series and --device go with --cost")
     if args.set in FINAL + HELDOUT and not args.final:
         parser.error(f"{args.set} is a final check: pass --final, once, and never tune on it")
     if args.origin < 1 or (args.origin > 1 and not args.validate):

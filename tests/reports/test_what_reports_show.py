@@ -88,3 +88,32 @@ def test_a_backtest_report_describes_every_fold(tmp_path):
     for k, year in enumerate((1958, 1959, 1960)):
         assert f"fold {k} test rows" in page and f"{year}-01-01 to {year}-12-01 (12 rows)" in page
     assert "split (train / validation / test rows)" not in page  # the first fold's alone
+
+
+def test_a_run_without_a_test_part_says_nothing_was_scored_and_draws_no_empty_legend(tmp_path):
+    # --test-size 0 trains on every row (a model for production): its plots have an empty
+    # test panel, whose legend matplotlib warns about (the suite fails on warnings raised in
+    # rnncast's code), and the summary must say that no score was made, not print none
+    from io import StringIO
+
+    from rich.console import Console
+
+    from rnncast.config import FitConfig
+    from rnncast.jobs import fit_and_report
+
+    console = Console(file=StringIO(), width=200)
+    run = tmp_path / "run"
+    cfg = FitConfig(**{**TINY, "horizon": 3, "test_size": "0"})
+    fit_and_report(
+        cfg,
+        datasets.path("airline"),
+        "passengers",
+        None,
+        None,
+        str(run),
+        console=console,
+        progress=False,
+    )
+    said = console.file.getvalue()
+    assert "No test part" in said and "rnncast evaluate" in said, said
+    assert "No test part" in (run / "report.html").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from rnncast.persistence.files import (
 from rnncast.persistence.runs import write_run
 from rnncast.reports import pages, plots
 from rnncast.reports.terminal import (
+    NO_TEST,
     metrics_table,
     model_name,
     steps_table,
@@ -152,6 +154,8 @@ def _report_and_save(f, out_dir, overwrite, forecast_steps, console, data_shown=
     print_training(f, console)
     if f.metrics_["test"] is not None:
         print_metrics(f, f.metrics_, console)
+    else:
+        console.print(NO_TEST.format(run=shlex.quote(str(out_dir))), highlight=False)
     forecast = _forecast(f, forecast_steps)
     path = save_run(f, out_dir, overwrite, forecast_steps, forecast)
     note = bounds_note(forecast) if forecast_steps is not None and forecast is not None else None

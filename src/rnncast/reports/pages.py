@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from rnncast.evaluation.metrics import METRICS
 from rnncast.reports import html
-from rnncast.reports.terminal import LABELS, LEGEND, NAMES, TIE_NOTE, model_name, verdict
+from rnncast.reports.terminal import (
+    LABELS,
+    LEGEND,
+    NAMES,
+    NO_TEST,
+    TIE_NOTE,
+    model_name,
+    verdict,
+)
 
 if TYPE_CHECKING:
     from rnncast.forecasting.forecaster import Forecaster
@@ -32,6 +40,9 @@ def fit_page(f: Forecaster, run_dir: Path) -> str:
                 html.paragraphs(interval_lines(f.metrics_)),
             )
         )
+    else:  # the report lies in the run directory, which may move: RUN names it
+        said = NO_TEST.format(run="RUN")
+        sections.append(html.section("Verdict", html.paragraphs([said], "verdict")))
     sections.append(html.section("Forecast", plot("forecast.png", "The forecast")))
     if f.metrics_ and f.metrics_.get("test"):
         sections.append(

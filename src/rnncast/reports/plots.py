@@ -82,7 +82,8 @@ def plot_fit(f: Forecaster, path: Path) -> None:
         for ax in (top, bottom):
             ax.set_ylabel(target)
             ax.set_xlabel(date_label(f.data_.date or "row", f.data_.zone))
-            ax.legend(loc="best", fontsize=8)
+            if ax.get_legend_handles_labels()[0]:  # an empty test panel has nothing to name
+                ax.legend(loc="best", fontsize=8)
     _save(fig, path)
 
 

@@ -18,6 +18,11 @@ from rnncast.config import AUTO, SIMPLE_MODELS
 from rnncast.evaluation.metrics import METRICS
 
 LABELS = {"one_step": "one-step", "recursive": "recursive"}
+NO_TEST = (
+    "No test part: no rows were held out after the training and validation parts, so nothing "
+    "was scored against the baselines; once newer observations exist, score them with "
+    "rnncast evaluate {run} --data NEWER.csv"
+)
 LEGEND = (
     "one-step: each forecast is fed the true history; recursive: one forecast over the whole "
     "test part, fed its own predictions. naive: last observed value; seasonal naive: the value "

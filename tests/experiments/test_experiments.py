@@ -106,6 +106,33 @@ def test_gates_of_a_fitted_run(model, names, seasonal_frame, tmp_path):
     assert all(((g > 0) & (g < 1)).all() for g in sigmoid)
 
 
+def test_gates_of_the_default_model_read_what_its_member_reads(tmp_path):
+    # the default: an ensemble whose members read each window on its own level, in logs, with
+    # the trend beside it; gates shows the chosen member's first layer fed exactly that
+    import torch
+
+    from rnncast import datasets
+    from rnncast.forecasting.predictor import trained_parts
+
+    f = Forecaster(epochs=2, members=3, test_size=12, val_size=0)
+    path = f.fit(datasets.load("airline"), target="passengers").save(str(tmp_path / "run"))
+    result = runner.invoke(app, ["gates", path, "--member", "2"])
+    assert result.exit_code == 0 and "member 2 of 3" in result.output, result.output
+    assert runner.invoke(app, ["gates", path, "--member", "4"]).exit_code == 2
+    g = Forecaster.load(path)
+    found = gates.window_gates(g, member=2)
+    lstm = trained_parts(g.predictor_.net)[1].net.net.blocks[0].rnn
+    seen = []
+    lstm.register_forward_pre_hook(lambda m, args: seen.append(args[0].clone()))
+    data = g.data_.series(g.usable_[0])
+    g.predictor_.one_step(data, np.array([len(data.frame) - 1]))
+    np.testing.assert_allclose(found["inputs"], seen[0][0].double().numpy(), atol=1e-6)
+    assert found["inputs"].shape == (12, 2)  # the window's log ratios, and its trend beside
+    with torch.no_grad():
+        _, (_, cell) = lstm(seen[0])
+    np.testing.assert_allclose(found["gates"]["cell"][-1], cell[0, 0].double(), atol=1e-5)
+
+
 def test_gates_refuses_other_models(seasonal_frame, tmp_path):
     f = Forecaster(model="dense", units=4, lookback=12, epochs=1, test_size=12, val_size=0)
     path = f.fit(seasonal_frame, target="y").save(str(tmp_path / "run"))

@@ -186,6 +186,9 @@ def gates(
     run: Annotated[str, typer.Argument(help="Run directory of an LSTM or GRU fit.")],
     out_dir: Annotated[str | None, typer.Option("--out", help="Output directory.")] = None,
     overwrite: opt.Overwrite = False,
+    member: Annotated[
+        int, typer.Option(help="Of an ensemble (the default model), the member to show.")
+    ] = 1,
 ) -> None:
     """Gate activations and cell state of a trained LSTM or GRU over a test window."""
     try:
@@ -193,12 +196,13 @@ def gates(
         from rnncast.forecasting.forecaster import Forecaster
         from rnncast.persistence.files import atomic_directory
 
-        result = experiment.window_gates(Forecaster.load(run))
+        result = experiment.window_gates(Forecaster.load(run), member)
         target = out_dir or str(Path(run) / "gates")
         with atomic_directory(target, overwrite) as tmp:
             experiment.write(result, tmp)
+        of = f" of member {member} of {result['members']}" if result["members"] > 1 else ""
         out.print(
-            f"Wrote {target}/gates.png and gates.csv ({', '.join(result['gates'])}).",
+            f"Wrote {target}/gates.png and gates.csv ({', '.join(result['gates'])}{of}).",
             highlight=False,
         )
     except (RnncastError, OSError) as exc:

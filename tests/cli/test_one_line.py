@@ -1,6 +1,7 @@
 """Every error is one line, whatever raised it: settings out of any sensible range, files of
 the wrong kind, usage mistakes, and a machine that refuses a write. Nothing but a bug
-reaches the user as a traceback; nothing is left half-written."""
+reaches the user as a traceback, and a bug too is one line (its traceback under --debug);
+nothing is left half-written."""
 
 from __future__ import annotations
 
@@ -107,6 +108,22 @@ def test_usage_mistakes_are_one_line_too(capsys, args, words):
     stderr = capsys.readouterr().err
     assert exited.value.code == 2 and words in stderr and "rnncast" in stderr
     assert stderr.count("Error:") == 1 and "╭" not in stderr  # no boxed panel
+
+
+def test_a_bug_is_one_line_that_says_so_and_debug_shows_its_traceback(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise AttributeError("'Ensemble' object has no attribute 'blocks'")
+
+    monkeypatch.setattr(jobs, "fit_and_report", broken)  # a bug in the job, the CLI intact
+    args = ["fit", "airline", "--target", "passengers"]
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    stderr = capsys.readouterr().err
+    assert exited.value.code == 1 and stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert "AttributeError: 'Ensemble' object has no attribute 'blocks'" in stderr
+    assert "bug in rnncast" in stderr and "--debug" in stderr
+    with pytest.raises(AttributeError):
+        main(["--debug", *args])
 
 
 def test_main_exits_zero_after_a_command_that_worked(capsys):

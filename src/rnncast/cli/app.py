@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from rnncast.cli.common import app, err, out
+from rnncast.cli.common import app, err, out, unexpected
 
 # Importing a command group registers its commands; --help lists them in this order.
 # isort: off
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> Any:
         code = app(args=args, prog_name="rnncast", standalone_mode=False)
     except Exception as exc:
         if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
-            raise  # not Click's: a bug, shown as one
+            unexpected(exc)  # not Click's: a bug
         if type(exc).__name__ == "NoArgsIsHelpError":  # `rnncast` alone: the help
             out.print(exc.format_message(), highlight=False)
             sys.exit(0)

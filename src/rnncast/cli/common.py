@@ -8,6 +8,7 @@ Errors caused by input become one line on stderr and exit code 2 (a traceback on
 from __future__ import annotations
 
 import errno
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -78,6 +79,21 @@ def fail(exc: BaseException) -> None:
         raise typer.Exit(128 + (signum or 2))
     err.print(f"[bold red]Error:[/] {text}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def unexpected(exc: Exception) -> None:
+    """A bug: one line as well, exit 1 (the traceback under ``--debug``). Ctrl-C never comes
+    here: Typer ends the command with exit 130, and every output is written atomically."""
+    if _state["debug"]:
+        raise exc
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    err.print(
+        f"[bold red]Error:[/] rnncast failed unexpectedly ({what}). This is a bug in rnncast, "
+        "not in your input: rerun with --debug for the traceback and report it.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    sys.exit(1)
 
 
 def os_error_text(exc: OSError) -> str:

@@ -288,6 +288,10 @@ def test_summary_of_a_spec_without_training():
     assert "CNN over sub-sequences" in result.output and "Total params: 23,379" in result.output
     result = invoke("summary", "--model", "seq2seq(10, cell=gru)", "--horizon", "5")
     assert "(B, 5, 10)" in result.output and "Encoder-decoder GRU" in result.output
+    result = invoke("summary", "--model", "auto", "--lookback", "12")  # the default: 5 members
+    text = " ".join(result.output.split())
+    assert "median of 5 x lstm(16)" in text and "members.4.net.blocks.0" in text, text
+    assert "Total params: 6,165" in text and "rnncast summary RUN" in text
 
 
 @pytest.mark.parametrize(

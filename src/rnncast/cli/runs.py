@@ -167,16 +167,21 @@ def summary(
 
             out.print(Forecaster.load(run).summary(), highlight=False)
             return
-        from rnncast.nn.networks import build_network
+        from rnncast.forecasting.predictor import build_net
         from rnncast.nn.summary import summarize
 
         cfg = FitConfig(model=model, lookback=lookback, horizon=horizon, strategy=strategy)
         if inputs < 1 or targets < 1:
             raise RnncastError("--inputs and --targets must be >= 1.")
-        n_steps = 1 if cfg.resolved_strategy() == "recursive" else len(cfg.steps)
-        net = build_network(cfg.layers(), inputs, lookback, n_steps, targets)
+        net = build_net(cfg, inputs, targets)  # an ensemble's members, quantiles: as fit builds
         out.print(f"Model: {net.spec}", highlight=False)
-        out.print(summarize(net, (1, lookback, inputs)), highlight=False)
+        out.print(summarize(net, (1, cfg.window, inputs)), highlight=False)
+        if cfg.model == "auto":
+            out.print(
+                "The recipe reads logs and each series' trend where the data allow, which a fit "
+                "decides: rnncast summary RUN shows a fitted run's network exactly.",
+                highlight=False,
+            )
     except (RnncastError, OSError) as exc:
         fail(exc)
 

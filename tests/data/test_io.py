@@ -16,6 +16,26 @@ def test_reads_csv_parquet_frame_and_series(tmp_path, daily_frame):
     assert read_table(series).columns.tolist() == ["date", "v"]
 
 
+def test_an_index_that_holds_data_is_kept(tmp_path):
+    """pd.read_csv(path, index_col=0) leaves the dates as a text index: they were dropped,
+    and the model forecast by row numbers with no season."""
+    from rnncast import Forecaster, datasets
+
+    by_text = pd.read_csv(datasets.path("airline"), index_col=0)
+    assert read_table(by_text).columns.tolist() == ["month", "passengers"]
+    f = Forecaster(model="gru", units=4, epochs=1).fit(by_text, target="passengers")
+    assert (f.data_.date, f.data_.freq, f.season_) == ("month", "MS", 12)
+    periods = pd.Series([1.0, 2.0, 3.0], index=pd.period_range("2024-01", periods=3, freq="M"))
+    table = read_table(periods)
+    assert table.columns.tolist() == ["date", "value"]
+    assert table["date"].tolist() == list(pd.date_range("2024-01-01", periods=3, freq="MS"))
+    panel = pd.DataFrame({"item": ["a", "b"], "y": [1.0, 2.0]}).set_index("item")
+    assert read_table(panel).columns.tolist() == ["item", "y"]
+    assert read_table(pd.DataFrame({"y": [1.0, 2.0]}, index=[5, 6])).columns.tolist() == ["y"]
+    with pytest.raises(DataError, match="both named 'y'"):
+        read_table(pd.DataFrame({"y": [1.0]}, index=pd.Index([0], name="y")))
+
+
 def test_csv_floats_are_read_as_the_doubles_written(tmp_path):
     """pandas 2's and 3.0's default parser reads some floats one unit in the last place off
     (found on a GPU image's pandas): a run saved and loaded then held another series."""

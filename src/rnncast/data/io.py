@@ -39,7 +39,9 @@ def read_table(source: Any) -> pd.DataFrame:
     """Return a fresh DataFrame from a path (CSV or Parquet), a DataFrame or a Series.
 
     A Series with a DatetimeIndex becomes two columns, ``date`` and its name (``value`` when
-    unnamed); a DataFrame with a DatetimeIndex keeps that index as a column named after it.
+    unnamed); a DataFrame with a DatetimeIndex or PeriodIndex keeps that index as a column
+    named after it, and so does a named index of any kind (dates read as text with
+    ``index_col``, series names).
     """
     if isinstance(source, pd.Series):
         name = source.name if source.name is not None else "value"
@@ -86,12 +88,20 @@ def _strip_names(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _index_to_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """An index that holds data becomes columns: dates (periods as their first moments, an
+    unnamed one as ``date``), and any named index, such as the dates as text that
+    ``pd.read_csv(path, index_col=0)`` leaves, which would otherwise be lost."""
+    if isinstance(frame.index, pd.PeriodIndex):
+        frame = frame.set_axis(frame.index.to_timestamp())
     if isinstance(frame.index, pd.DatetimeIndex):
-        name = frame.index.name or "date"
+        frame = frame.rename_axis(frame.index.name or "date")
+    names = [name for name in frame.index.names if name is not None]
+    if not names:
+        return frame
+    for name in names:
         if name in frame.columns:
             raise DataError(f"The index and a column are both named {name!r}; rename one.")
-        frame = frame.rename_axis(name).reset_index()
-    return frame
+    return frame.reset_index()
 
 
 def _read_file(path: Path) -> pd.DataFrame:

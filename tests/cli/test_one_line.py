@@ -112,7 +112,7 @@ def test_usage_mistakes_are_one_line_too(capsys, args, words):
 
 def test_a_bug_is_one_line_that_says_so_and_debug_shows_its_traceback(monkeypatch, capsys):
     def broken(*args, **kwargs):
-        raise AttributeError("'Ensemble' object has no attribute 'blocks'")
+        raise AttributeError("'Ensemble' object has no attribute\n'blocks'")
 
     monkeypatch.setattr(jobs, "fit_and_report", broken)  # a bug in the job, the CLI intact
     args = ["fit", "airline", "--target", "passengers"]

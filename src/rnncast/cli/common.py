@@ -86,7 +86,8 @@ def unexpected(exc: Exception) -> None:
     here: Typer ends the command with exit 130, and every output is written atomically."""
     if _state["debug"]:
         raise exc
-    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    said = " ".join(str(exc).split())  # PyTorch's messages span lines
+    what = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
     err.print(
         f"[bold red]Error:[/] rnncast failed unexpectedly ({what}). This is a bug in rnncast, "
         "not in your input: rerun with --debug for the traceback and report it.",

@@ -130,6 +130,7 @@ def bad_csvs(tmp_path) -> dict[str, Path]:
     files["text_target"] = frame.assign(y=frame["y"].astype(str).where(frame.index != 9, "12 kg"))
     files["dup_dates"] = frame.assign(date=frame["date"].where(frame.index != 5, frame["date"][4]))
     files["good"] = frame
+    files["two_numbers"] = frame.assign(z=frame["y"] * 2)
     for name, f in files.items():
         f.to_csv(tmp_path / f"{name}.csv", index=False)
     return {name: tmp_path / f"{name}.csv" for name in files}
@@ -139,6 +140,8 @@ def bad_csvs(tmp_path) -> dict[str, Path]:
     "args, message",
     [
         (["missing.csv", "--target", "y"], "No such file: 'missing.csv'. Check the path."),
+        (["airlnie"], "No file or bundled dataset is named 'airlnie'. Did you mean 'airline'?"),
+        (["{two_numbers}"], "Which column to forecast? Name it with --target; the table has 2"),
         (["{good}", "--target", "Y"], "Unknown target column 'Y'. Did you mean 'y'?"),
         (["{text_target}", "--target", "y"], "Column 'y' is not numeric: '12 kg' at 2024-01-10"),
         (["{dup_dates}", "--target", "y"], "Date 2024-01-05 00:00:00 appears more than once"),
@@ -459,6 +462,23 @@ def test_compare_and_backtest_bad_input(args, message, tmp_path):
     assert result.exit_code == 2, result.output
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "never").exists()
+
+
+def test_a_bundled_dataset_by_name_forecasts_its_catalogued_target(tmp_path):
+    # electricity has three numeric columns; the catalogue names total as the target
+    out = tmp_path / "e"
+    result = invoke("fit", "electricity", *FAST, "--test-size", "12", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["data"]["target"] == ["total"]
+    result = invoke("explore", "bitcoin", "--out", tmp_path / "x")  # not the first column, open
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "x" / "summary.json").read_text())["target"] == "close"
+
+
+def test_the_one_numeric_column_is_the_target_and_a_note_says_so(bad_csvs, tmp_path):
+    result = invoke("fit", bad_csvs["good"], *FAST, "--out", tmp_path / "g")
+    assert result.exit_code == 0, result.output
+    assert "Forecasting 'y', the only numeric column" in " ".join(result.output.split())
 
 
 def test_explore_writes_a_report(tmp_path):

@@ -113,3 +113,35 @@ def test_infinite_and_empty_columns():
         prepare(pd.DataFrame({"y": [1.0, np.inf]}), target="y")
     with pytest.raises(DataError, match="no values at all"):
         prepare(pd.DataFrame({"y": [np.nan, np.nan]}), target="y")
+
+
+def test_without_a_target_the_one_numeric_column_besides_date_and_inputs(daily_frame):
+    # y and x are both numbers: naming x as a feature leaves y; text columns never count
+    data = prepare(daily_frame.assign(note="a"), target=None, features=["x"])
+    assert data.targets == ("y",) and data.features == ("x",)
+    assert data.notes[0].startswith("Forecasting 'y', the only numeric column")
+    with pytest.raises(ConfigError) as both:
+        prepare(daily_frame, target=None)
+    assert "the table has 2 numeric columns: y, x" in str(both.value)
+    assert str(both.value).startswith("Which column to forecast? Name it with `target`")
+    with pytest.raises(ConfigError, match=r"no other column of numbers \(note\)"):
+        prepare(daily_frame[["date"]].assign(note="a"), target=None)
+
+
+def test_without_a_target_many_series_from_any_source(panel_frame, tmp_path):
+    from rnncast.data.load import load
+
+    # the id and the date (month) are never the target, also when the id is a number
+    numbered = panel_frame.assign(item=panel_frame["item"].str[4:].astype(int))
+    assert prepare(numbered, target=None, id="item").targets == ("sales",)
+    path = tmp_path / "panel.parquet"  # read series by series: the target from the schema
+    panel_frame.to_parquet(path, index=False)
+    data = load(path, id="item")
+    assert data.targets == ("sales",) and "the only numeric column" in data.notes[0]
+    ref = panel_frame[panel_frame["item"] < "item100"]
+    data = load(panel_frame[panel_frame["item"] >= "item100"], id="item", reference=ref)
+    assert data.targets == ("sales",) and "the only numeric column" in data.notes[0]
+    wide = panel_frame[panel_frame["item"] < "item003"].pivot(
+        index="month", columns="item", values="sales"
+    )
+    assert load(wide, id="item", wide=True).targets == ("value",)

@@ -313,3 +313,13 @@ def test_a_refit_that_fails_in_training_leaves_the_last_fit_whole(daily_frame):
     after = (f.config_, f.data_, f.predictor_, f.metrics_)
     assert all(a is b for a, b in zip(after, before, strict=True))
     pd.testing.assert_frame_equal(f.forecast(5), expected)
+
+
+def test_a_series_needs_no_target():
+    frame = datasets.load("airline")
+    series = pd.Series(
+        frame["passengers"].to_numpy(), pd.to_datetime(frame["month"]), name="passengers"
+    )
+    f = Forecaster(**{**TINY, "epochs": 1}).fit(series)
+    assert f.data_.targets == ("passengers",) and f.season_ == 12
+    assert len(f.forecast(3)) == 3

@@ -254,7 +254,7 @@ def test_cli_fit_without_data_says_what_it_needs():
 
     result = CliRunner().invoke(app, ["fit", "--target", "y"])
     assert result.exit_code == 2
-    assert "fit needs the data and --target" in result.output
+    assert "fit needs the data, e.g. rnncast fit prices.csv --target Close" in result.output
 
 
 SAVER = """

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rnncast.errors import RnncastError
+from rnncast.errors import DataError, RnncastError, closest
 
 app = typer.Typer(
     help="Honest time-series forecasting with recurrent neural networks.",
@@ -122,12 +122,27 @@ def resolve_data(data: str) -> str:
         return data
     from rnncast import datasets
 
-    # Commands import their machinery when they run, so `rnncast --help` stays
-    # quick and free of PyTorch: the function-level imports below are deliberate.
-
     if data in datasets.names():
         return datasets.path(data)
-    return data  # read_table reports the missing file
+    if Path(data).suffix or Path(data).parent != Path("."):
+        return data  # read_table reports the missing file
+    names = datasets.names()
+    raise DataError(
+        f"No file or bundled dataset is named {data!r}.{closest(data, names)} Bundled: "
+        f"{', '.join(names)} (rnncast datasets); or give the path of a CSV or Parquet file."
+    )
+
+
+def data_and_target(data: str, target: str | None) -> tuple[str, str | None]:
+    """The data's path and the column to forecast: --target, else the target a bundled
+    dataset's catalogue names when the data is given by that name, else None (the data's one
+    numeric column, found when it is read)."""
+    path = resolve_data(data)
+    if target is None and path != data:
+        from rnncast import datasets
+
+        target = datasets.info(data)["target"]
+    return path, target
 
 
 def split_names(text: str | None) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from rnncast.cli import options as opt
-from rnncast.cli.common import app, fail, out, resolve_data, typed_here
+from rnncast.cli.common import app, data_and_target, fail, out, typed_here
 from rnncast.config import DEFAULTS, FitConfig, with_settings_file
 from rnncast.errors import RnncastError
 
@@ -27,9 +27,7 @@ def fit(
         str | None,
         typer.Argument(help="CSV or Parquet file, or a bundled dataset name (not with --resume)."),
     ] = None,
-    target: Annotated[
-        str | None, typer.Option(help="Column to forecast; a,b,c forecasts several.")
-    ] = None,
+    target: opt.Target = None,
     date: opt.Date = None,
     features: opt.Features = None,
     id: opt.Id = None,
@@ -79,10 +77,10 @@ def fit(
         if resume is not None:
             _resume(ctx, resume, forecast_steps, quiet)
             return
-        if data is None or target is None:
+        if data is None:
             raise RnncastError(
-                "fit needs the data and --target, e.g. rnncast fit prices.csv --target Close "
-                "(or --resume RUN to continue an interrupted fit)."
+                "fit needs the data, e.g. rnncast fit prices.csv --target Close (or --resume "
+                "RUN to continue an interrupted fit)."
             )
         if config is not None:
             given = {k for k in settings if typed_here(ctx, k)}
@@ -94,8 +92,7 @@ def fit(
         cfg = FitConfig(**settings)
         fit_and_report(
             cfg,
-            resolve_data(data),
-            target,
+            *data_and_target(data, target),
             date,
             features,
             out_dir or default_run_dir(model),

@@ -46,7 +46,13 @@ MODEL_HELP = (
 )
 
 Data = Annotated[str, typer.Argument(help="CSV or Parquet file, or a bundled dataset name.")]
-Target = Annotated[str, typer.Option(help="Column to forecast; a,b,c forecasts several.")]
+Target = Annotated[
+    str | None,
+    typer.Option(
+        help="Column to forecast; a,b,c forecasts several (default: a bundled dataset's, or "
+        "the data's one numeric column)."
+    ),
+]
 Date = Annotated[str | None, typer.Option(help="Date column (detected by name if omitted).")]
 Features = Annotated[
     str | None,

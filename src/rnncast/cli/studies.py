@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from rnncast.cli import options as opt
-from rnncast.cli.common import app, fail, out, resolve_data, split_names
+from rnncast.cli.common import app, data_and_target, fail, out, split_names
 from rnncast.config import DEFAULTS
 from rnncast.errors import RnncastError
 
@@ -28,7 +28,6 @@ Refit = Annotated[bool, typer.Option(help="Retrain in every fold (--no-refit: fi
 def compare(
     ctx: typer.Context,
     data: opt.Data,
-    target: opt.Target,
     models: Annotated[
         list[str],
         typer.Option(help="Models, comma-separated; repeat the option for specs with commas."),
@@ -46,6 +45,7 @@ def compare(
     refit: Refit = True,
     rank_mode: Annotated[str, typer.Option(help="Rank by one_step or recursive.")] = "one_step",
     rank_metric: Annotated[str, typer.Option(help="rmse, mae, mape, smape or mase.")] = "rmse",
+    target: opt.Target = None,
     date: opt.Date = None,
     features: opt.Features = None,
     known: opt.KnownColumns = None,
@@ -64,8 +64,7 @@ def compare(
 
         names = split_models(models)
         run_compare(
-            resolve_data(data),
-            target,
+            *data_and_target(data, target),
             names,
             settings,
             out_dir,
@@ -92,13 +91,13 @@ def compare(
 def backtest(
     ctx: typer.Context,
     data: opt.Data,
-    target: opt.Target,
     out_dir: Annotated[str, typer.Option("--out", help="Output directory.")],
     folds: Annotated[int, typer.Option(help="Rolling-origin folds.")] = 5,
     window: Window = "expanding",
     step: Step = None,
     refit: Refit = True,
     model: opt.Model = _D.model,
+    target: opt.Target = None,
     date: opt.Date = None,
     features: opt.Features = None,
     known: opt.KnownColumns = None,
@@ -115,8 +114,7 @@ def backtest(
         from rnncast.jobs import run_compare
 
         run_compare(
-            resolve_data(data),
-            target,
+            *data_and_target(data, target),
             [model],
             settings,
             out_dir,
@@ -141,7 +139,6 @@ def backtest(
 def tune(
     ctx: typer.Context,
     data: opt.Data,
-    target: opt.Target,
     trials: Annotated[int, typer.Option(help="Trials to run (added to the study).")] = 20,
     storage: Annotated[
         str | None,
@@ -153,6 +150,7 @@ def tune(
     study: Annotated[str, typer.Option(help="Study name in the storage.")] = "rnncast",
     out_dir: Annotated[str, typer.Option("--out", help="Output directory.")] = "runs/tune",
     model: opt.Model = _D.model,
+    target: opt.Target = None,
     date: opt.Date = None,
     features: opt.Features = None,
     known: opt.KnownColumns = None,
@@ -177,8 +175,7 @@ def tune(
                 out.print(f"  {trial_line(trial)}", highlight=False)
 
         result = run_tune(
-            resolve_data(data),
-            target,
+            *data_and_target(data, target),
             settings,
             trials,
             out_dir,
@@ -228,7 +225,10 @@ def tune(
 def explore(
     data: opt.Data,
     date: opt.Date = None,
-    target: Annotated[str | None, typer.Option(help="Column to study (default: first).")] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(help="Column to study (default: a bundled dataset's, else the first)."),
+    ] = None,
     out_dir: Annotated[str, typer.Option("--out", help="Output directory.")] = "runs/explore",
     overwrite: opt.Overwrite = False,
 ) -> None:
@@ -237,8 +237,7 @@ def explore(
     try:
         from rnncast.jobs import run_explore
 
-        run_explore(
-            resolve_data(data), out_dir, date=date, target=target, overwrite=overwrite, console=out
-        )
+        data, target = data_and_target(data, target)
+        run_explore(data, out_dir, date=date, target=target, overwrite=overwrite, console=out)
     except (RnncastError, OSError) as exc:
         fail(exc)

@@ -220,11 +220,17 @@ def parquet_series(
 
 def parquet_columns(path: Path) -> list[str]:
     """The column names of a Parquet file, read from its schema alone."""
+    return list(parquet_schema(path).columns)
+
+
+def parquet_schema(path: Path) -> pd.DataFrame:
+    """An empty table with a Parquet file's columns and their types, read from its schema."""
     import pyarrow.parquet as pq
 
     check_file(path)
     try:
-        return pq.read_schema(path).names
+        schema = pq.read_schema(path).remove_metadata()  # no pandas index put back
+        return schema.empty_table().to_pandas()
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
         raise DataError(
             f"{str(path)!r} is not a readable Parquet file ({str(exc).strip()})."

@@ -17,15 +17,21 @@ import pandas as pd
 
 from rnncast.data.ahead import NO_KNOWN, Known
 from rnncast.data.dates import DATE_NAMES, detect_date
-from rnncast.data.io import is_parquet, parquet_columns, parquet_series, read_table
-from rnncast.data.prepare import check_ids, prepare, prepare_series
+from rnncast.data.io import (
+    is_parquet,
+    parquet_columns,
+    parquet_schema,
+    parquet_series,
+    read_table,
+)
+from rnncast.data.prepare import check_ids, guess_target, guessed_note, prepare, prepare_series
 from rnncast.data.prepared import PreparedData, as_names
 from rnncast.errors import ConfigError, DataError, closest
 
 
 def load(
     source: Any,
-    target: str | Sequence[str],
+    target: str | Sequence[str] | None = None,
     date: str | None = None,
     features: str | Sequence[str] = (),
     missing: str = "interpolate",
@@ -42,7 +48,11 @@ def load(
     nor scored; they are prepared with the data's series, their names kept in
     ``reference``. ``wide``: the table holds one column per series beside the date
     (:func:`long_from_wide`), named ``id`` and their values ``target`` in long format.
+    ``target`` None: the table's one numeric column besides the date, id and inputs
+    (:func:`rnncast.data.prepare.guess_target`); with ``wide``, ``"value"``.
     """
+    if target is None and wide:
+        target = "value"
     if wide:
         target = _wide_target(target, features, id, known)
         raw, notes = read_table(source), []
@@ -65,12 +75,18 @@ def load(
     if date is None:  # detected by name, as for any table
         names = parquet_columns(Path(source))
         date = next((n for n in names if n.strip().lower() in DATE_NAMES), None)
+    guessed = target is None
+    if guessed:
+        target = guess_target(parquet_schema(Path(source)), date, id, features, known)
     targets = as_names(target, "target")
     feats = as_names(features, "features") if features else ()
     columns = [c for c in (date, *feats, *known.columns, *known.static, *targets) if c]
-    return prepare_series(
+    data = prepare_series(
         parquet_series(source, id, columns), targets, date, feats, missing, id, known
     )
+    if guessed:
+        data.notes.insert(0, guessed_note(targets[0]))
+    return data
 
 
 def long_from_wide(
@@ -164,6 +180,9 @@ def _with_reference(source, reference, target, date, features, missing, id, know
     raw, extra = read_table(source), read_table(reference)
     if date is None:  # detected by name, as for any table
         date = next((str(c) for c in raw.columns if str(c).strip().lower() in DATE_NAMES), None)
+    guessed = target is None and id in raw.columns
+    if guessed:
+        target = guess_target(raw, date, id, features, known)
     used = [id, date, *as_names(target, "target"), *known.columns, *known.static]
     used += as_names(features, "features") if features else []
     absent = [c for c in dict.fromkeys(used) if c and c in raw.columns and c not in extra.columns]
@@ -192,6 +211,8 @@ def _with_reference(source, reference, target, date, features, missing, id, know
     table = pd.concat([raw, extra], ignore_index=True)
     data = prepare(table, target, date, features, missing, id=id, known=known)
     data.reference = tuple(k for k in data.ids if k in names)
+    if guessed:
+        data.notes.insert(0, guessed_note(target))
     data.notes.append(
         f"{len(data.reference)} reference series train the model; they are neither forecast "
         "nor scored."

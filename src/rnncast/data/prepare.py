@@ -32,7 +32,7 @@ from rnncast.errors import ConfigError, DataError, closest
 
 def prepare(
     raw: pd.DataFrame,
-    target: str | Sequence[str],
+    target: str | Sequence[str] | None,
     date: str | None = None,
     features: Sequence[str] = (),
     missing: str = "interpolate",
@@ -47,14 +47,22 @@ def prepare(
     With ``id``, ``raw`` holds many series in long format (one row per series and date);
     each series is prepared on its own (missing values are never filled across series) and
     the series are stacked, sorted by name.
+
+    ``target`` None: the table's one numeric column besides the date, id and inputs
+    (:func:`guess_target`), said in a note.
     """
-    if id is None:
-        return _prepare_one(raw, target, date, features, missing, known.encoded([raw], None))
-    if id not in raw.columns:
+    if id is not None and id not in raw.columns:
         hint = closest(id, [str(c) for c in raw.columns]) or " (One column per series? Add --wide.)"
         raise DataError(
             f"Unknown id column {id!r}.{hint} Columns: {', '.join(map(str, raw.columns))}."
         )
+    if target is None:
+        target = guess_target(raw, date, id, features, known)
+        data = prepare(raw, target, date, features, missing, id, known)
+        data.notes.insert(0, guessed_note(target))
+        return data
+    if id is None:
+        return _prepare_one(raw, target, date, features, missing, known.encoded([raw], None))
     check_ids(raw, id)
     if date is None:
         date = detect_date(raw.drop(columns=id), [])
@@ -62,6 +70,44 @@ def prepare(
         known = known.encoded([raw], id)
         raw, _ = encode_static(raw, id, known.static_spec)
     return _prepare_long(raw, id, target, date, features, missing, known)
+
+
+def guess_target(
+    table: pd.DataFrame,
+    date: str | None = None,
+    id: str | None = None,
+    features: str | Sequence[str] = (),
+    known: Known = NO_KNOWN,
+) -> str:
+    """The column to forecast when none is named: the table's only numeric column besides
+    the date (given or found by name), the id and the input columns; a table with several or
+    none is refused with the choice."""
+    if date is None:
+        date = detect_date(table.drop(columns=[c for c in table.columns if c == id]), [])
+    inputs = as_names(features, "features") if features else ()
+    taken = {date, id, *inputs, *known.columns, *known.static}
+    numeric = [
+        str(c)
+        for c in table.columns
+        if str(c) not in taken
+        and pd.api.types.is_numeric_dtype(table[c])
+        and not pd.api.types.is_bool_dtype(table[c])
+    ]
+    if len(numeric) == 1:
+        return numeric[0]
+    if numeric:
+        choice = f"{len(numeric)} numeric columns: {', '.join(numeric)}"
+    else:
+        free = [str(c) for c in table.columns if str(c) not in taken]
+        choice = "no other column of numbers" + (f" ({', '.join(free)})" if free else "")
+    raise ConfigError(f"Which column to forecast? Name it with --target; the table has {choice}.")
+
+
+def guessed_note(target: str) -> str:
+    return (
+        f"Forecasting {target!r}, the only numeric column besides the date and inputs "
+        "(--target names another)."
+    )
 
 
 def check_ids(raw: pd.DataFrame, id: str, where: str = "the file") -> None:

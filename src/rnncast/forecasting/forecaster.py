@@ -148,7 +148,7 @@ class Forecaster:
     def fit(
         self,
         data: Any,
-        target: str | Sequence[str],
+        target: str | Sequence[str] | None = None,
         date: str | None = None,
         features: Sequence[str] | str = (),
         id: str | None = None,
@@ -169,7 +169,9 @@ class Forecaster:
 
         Args:
             data: CSV or Parquet path, DataFrame or Series.
-            target: Column to forecast, or several (``"a,b,c"`` or a list) forecast at once.
+            target: Column to forecast, or several (``"a,b,c"`` or a list) forecast at once;
+                None: the data's one numeric column besides the date, id and inputs (a
+                Series' values; a table with several is refused with their names).
             date: Date column (detected by name when omitted; none means a plain row index).
             features: Past covariates: extra input columns known up to the forecast origin.
             id: Column naming the series of long-format data with many series: one global

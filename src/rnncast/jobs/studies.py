@@ -20,7 +20,7 @@ from rnncast.studies.explore import explore
 
 def run_compare(
     data: Any,
-    target: str,
+    target: str | None,
     models: list[str],
     settings: dict,
     out_dir: str,

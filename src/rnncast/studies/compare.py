@@ -116,7 +116,7 @@ class Comparison:
 
 def compare_models(
     data: Any,
-    target: str | Sequence[str],
+    target: str | Sequence[str] | None,
     models: Sequence[str],
     settings: dict[str, Any] | None = None,
     repeats: int = 1,
@@ -135,7 +135,7 @@ def compare_models(
 
     Args:
         data: CSV or Parquet path, DataFrame or Series.
-        target: Target column(s).
+        target: Target column(s); None: the one numeric column (see Forecaster.fit).
         models: Model names, presets or specs (see :mod:`rnncast.nn.spec`).
         settings: Every other :class:`~rnncast.FitConfig` setting, shared by all models.
         repeats: Seeds per model (``seed``, ``seed + 1``, ...).

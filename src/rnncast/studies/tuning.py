@@ -47,7 +47,7 @@ def suggest(trial, base: FitConfig) -> dict[str, Any]:
 
 def tune(
     data: Any,
-    target: str,
+    target: str | None,
     settings: dict[str, Any],
     trials: int,
     out_dir: str,

@@ -122,6 +122,9 @@ def resolve_data(data: str) -> str:
         return data
     from rnncast import datasets
 
+    # Commands import their machinery when they run, so `rnncast --help` stays
+    # quick and free of PyTorch: the function-level imports below are deliberate.
+
     if data in datasets.names():
         return datasets.path(data)
     if Path(data).suffix or Path(data).parent != Path("."):

@@ -24,6 +24,7 @@ _KEYWORD = re.compile(r"`([a-z][a-z0-9]*(?:_[a-z0-9]+)*)`")
 # Options whose Python words are not the option's name.
 _PYTHON = {
     "no-target-history": "target_history=False",
+    "no-refit": "refit=False",
     "target-history": "target_history=True",
     "overwrite": "overwrite=True",
     "out": "`path`",

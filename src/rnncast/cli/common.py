@@ -136,12 +136,13 @@ def resolve_data(data: str) -> str:
     )
 
 
-def data_and_target(data: str, target: str | None) -> tuple[str, str | None]:
+def data_and_target(data: str, target: str | None, wide: bool = False) -> tuple[str, str | None]:
     """The data's path and the column to forecast: --target, else the target a bundled
-    dataset's catalogue names when the data is given by that name, else None (the data's one
-    numeric column, found when it is read)."""
+    dataset's catalogue names when the data is given by that name (read --wide, its columns
+    are the series and None names their values), else None (the data's one numeric column,
+    found when it is read)."""
     path = resolve_data(data)
-    if target is None and path != data:
+    if target is None and path != data and not wide:
         from rnncast import datasets
 
         target = datasets.info(data)["target"]

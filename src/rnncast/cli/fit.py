@@ -92,7 +92,7 @@ def fit(
         cfg = FitConfig(**settings)
         fit_and_report(
             cfg,
-            *data_and_target(data, target),
+            *data_and_target(data, target, wide),
             date,
             features,
             out_dir or default_run_dir(model),

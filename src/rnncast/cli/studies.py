@@ -21,6 +21,10 @@ Folds = Annotated[int | None, typer.Option(help="Rolling-origin folds (backtest)
 Window = Annotated[str, typer.Option(help="expanding or sliding training window.")]
 Step = Annotated[int | None, typer.Option(help="Rows between fold cut-offs (default: test).")]
 Refit = Annotated[bool, typer.Option(help="Retrain in every fold (--no-refit: first only).")]
+Ets = Annotated[
+    bool,
+    typer.Option(help="Score the exponential-smoothing baseline (about 0.3 s a series and fold)."),
+]
 
 
 @app.command()
@@ -44,13 +48,20 @@ def compare(
     step: Step = None,
     refit: Refit = True,
     rank_mode: Annotated[str, typer.Option(help="Rank by one_step or recursive.")] = "one_step",
-    rank_metric: Annotated[str, typer.Option(help="rmse, mae, mape, smape or mase.")] = "rmse",
+    rank_metric: Annotated[
+        str | None,
+        typer.Option(help="rmse, mae, mape, smape or mase (default: rmse; with --id, mase)."),
+    ] = None,
+    ets: Ets = True,
     target: opt.Target = None,
     date: opt.Date = None,
     features: opt.Features = None,
     known: opt.KnownColumns = None,
     calendar: opt.Calendar = None,
     holidays: opt.Holidays = None,
+    static: opt.Static = None,
+    id: opt.Id = None,
+    wide: opt.Wide = False,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
     **shared: Any,  # the options of opt.with_settings, read from ctx.params
@@ -64,13 +75,13 @@ def compare(
 
         names = split_models(models)
         run_compare(
-            *data_and_target(data, target),
+            *data_and_target(data, target, wide),
             names,
             settings,
             out_dir,
             date=date,
             features=features,
-            known=opt.known_inputs(known, calendar, holidays),
+            known=opt.known_inputs(known, calendar, holidays, static),
             overwrite=overwrite,
             console=out,
             progress=not quiet,
@@ -80,7 +91,10 @@ def compare(
             window=window,
             step=step,
             refit=refit,
-            rank_by=(rank_mode, rank_metric),
+            rank_by=(rank_mode, rank_metric or ("mase" if id else "rmse")),
+            id=id,
+            ets=ets,
+            wide=wide,
         )
     except (RnncastError, OSError) as exc:
         fail(exc)
@@ -96,6 +110,7 @@ def backtest(
     window: Window = "expanding",
     step: Step = None,
     refit: Refit = True,
+    ets: Ets = True,
     model: opt.Model = _D.model,
     target: opt.Target = None,
     date: opt.Date = None,
@@ -103,6 +118,9 @@ def backtest(
     known: opt.KnownColumns = None,
     calendar: opt.Calendar = None,
     holidays: opt.Holidays = None,
+    static: opt.Static = None,
+    id: opt.Id = None,
+    wide: opt.Wide = False,
     overwrite: opt.Overwrite = False,
     quiet: opt.Quiet = False,
     **shared: Any,  # the options of opt.with_settings, read from ctx.params
@@ -114,13 +132,13 @@ def backtest(
         from rnncast.jobs import run_compare
 
         run_compare(
-            *data_and_target(data, target),
+            *data_and_target(data, target, wide),
             [model],
             settings,
             out_dir,
             date=date,
             features=features,
-            known=opt.known_inputs(known, calendar, holidays),
+            known=opt.known_inputs(known, calendar, holidays, static),
             overwrite=overwrite,
             console=out,
             progress=not quiet,
@@ -129,6 +147,9 @@ def backtest(
             window=window,
             step=step,
             refit=refit,
+            id=id,
+            ets=ets,
+            wide=wide,
         )
     except (RnncastError, OSError) as exc:
         fail(exc)
@@ -175,7 +196,7 @@ def tune(
                 out.print(f"  {trial_line(trial)}", highlight=False)
 
         result = run_tune(
-            *data_and_target(data, target),
+            *data_and_target(data, target, wide),
             settings,
             trials,
             out_dir,

@@ -51,14 +51,8 @@ def load(
     ``target`` None: the table's one numeric column besides the date, id and inputs
     (:func:`rnncast.data.prepare.guess_target`); with ``wide``, ``"value"``.
     """
-    if target is None and wide:
-        target = "value"
     if wide:
-        target = _wide_target(target, features, id, known)
-        raw, notes = read_table(source), []
-        date = date or detect_date(raw, notes)
-        source = long_from_wide(raw, date, id, target)
-        source.attrs["notes"] = notes
+        source, target, date = wide_as_long(source, target, date, features, id, known)
         if reference is not None:
             reference = long_from_wide(read_table(reference), date, id, target, "reference table")
         data = load(source, target, date, features, missing, id, known, reference)
@@ -87,6 +81,20 @@ def load(
     if guessed:
         data.notes.insert(0, guessed_note(targets[0]))
     return data
+
+
+def wide_as_long(
+    source: Any, target: str | None, date: str | None, features, id: str | None, known: Known
+) -> tuple[pd.DataFrame, str, str | None]:
+    """A wide table read in long format (:func:`long_from_wide`), the values' name
+    (``target``; ``"value"`` when None) and the date column (detected by name when None);
+    what was noticed on reading is in the table's ``attrs["notes"]``."""
+    target = _wide_target("value" if target is None else target, features, id, known)
+    raw, notes = read_table(source), []
+    date = date or detect_date(raw, notes)
+    table = long_from_wide(raw, date, id, target)
+    table.attrs["notes"] = notes
+    return table, target, date
 
 
 def long_from_wide(

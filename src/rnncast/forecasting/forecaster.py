@@ -437,6 +437,17 @@ class Forecaster:
         self._check_fitted()
         return assess.test_forecasts(self.predictor_, *self._prepared(data))
 
+    def series_test_forecasts(self) -> dict[str, dict[str, Any]]:
+        """With many series: :meth:`test_forecasts` of every scored series, by name, batched
+        across series (a scored series' test part holds a horizon and has a season of rows
+        before it), each with its test ``dates``."""
+        self._check_fitted()
+        if not self.data_.ids:
+            raise ConfigError("This model was fitted on one series; use test_forecasts().")
+        p, cfg, season = self.predictor_, self.config_, self.season_
+        groups = panel.scored_groups(cfg, season, self.splits_, self.usable_)
+        return panel.test_forecasts(p, self.data_, self.splits_, groups)
+
     def predictions(self, target: str | None = None, series: str | None = None) -> pd.DataFrame:
         """Actual values of one target beside its one-step predictions at the first forecast
         step (train, validation and test) and the recursive forecast over the test part,

@@ -226,9 +226,8 @@ def score_panel(
         part = data.series(g)
         return score_series(p, cfg, season, part, splits[g], history, recursive, one_step)
 
-    per = {}  # scored: a series with a test horizon and a season before it (the baseline's)
-    scored = [g for g in usable if splits[g].n_test >= cfg.max_step]
-    scored = [g for g in scored if splits[g].test_start >= season]  # only short with --pad
+    per = {}
+    scored = scored_groups(cfg, season, splits, usable)
     recursive = recursive_tests(p, data, splits, scored) if p.free_running else {}
     one_step = one_step_tests(p, data, splits, scored)
     for g in scored:
@@ -268,6 +267,38 @@ def score_panel(
         metrics["known_inputs"] = first["known_inputs"]
     metrics["series"] = series_table(per, data.id_column)
     return metrics
+
+
+def scored_groups(cfg: FitConfig, season: int, splits: list[Split], usable: list[int]):
+    """The series whose test part is scored: it holds a horizon, and a season of rows comes
+    before it (the seasonal naive forecast's; only a short series with ``pad`` lacks one)."""
+    return [
+        g for g in usable if splits[g].n_test >= cfg.max_step and splits[g].test_start >= season
+    ]
+
+
+def test_forecasts(p: Predictor, data, splits: list[Split], groups: list[int]) -> dict[str, dict]:
+    """The test forecasts of every series of ``groups`` in original units, batched across
+    series: series name -> what :func:`rnncast.forecasting.assess.test_forecasts` gives for
+    one series, plus ``dates``, the test part's dates (or rows) in the data's zone."""
+    one_step = one_step_tests(p, data, splits, groups)
+    recursive = recursive_tests(p, data, splits, groups) if p.free_running else {}
+    out = {}
+    for g in groups:
+        part, split = data.series(g), splits[g]
+        y = part.frame.to_numpy()[:, p.targets]
+        origins = _test_origins(p, data, splits, g)
+        out[part.name] = {
+            "origins": origins,
+            "actual": y[origins[:, None] + np.asarray(p.steps) - 1],
+            "one_step": one_step[g],
+            "recursive": recursive.get(g),
+            "recursive_actual": y[split.test_start :],
+            "history": y,
+            "split": split,
+            "dates": part.local(part.frame.index)[split.test_start :],
+        }
+    return out
 
 
 def series_table(per: dict[str, dict], id_column: str | None) -> pd.DataFrame:

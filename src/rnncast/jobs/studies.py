@@ -32,8 +32,8 @@ def run_compare(
     **options: Any,
 ):
     """Compare models (see :func:`rnncast.studies.compare.compare_models`), print the
-    leaderboard and
-    write ``leaderboard.csv``, ``leaderboard.md``, ``leaderboard.png`` and ``samples.csv``."""
+    leaderboard and write ``leaderboard.csv``, ``leaderboard.md``, ``leaderboard.png``,
+    ``samples.csv`` and, with many series, ``series.csv`` (every series' scores)."""
 
     console = console or Console()
     check_destination(out_dir, overwrite)
@@ -57,6 +57,8 @@ def run_compare(
     with atomic_directory(out_dir, overwrite) as tmp:
         result.leaderboard.to_csv(tmp / "leaderboard.csv")
         result.records.to_csv(tmp / "samples.csv", index=False)
+        if result.series is not None:
+            result.series.to_csv(tmp / "series.csv", index=False)
         (tmp / "leaderboard.md").write_text(table + "\n\n" + "\n".join(result.verdict()) + "\n")
         plots.plot_leaderboard(result.leaderboard, result.rank_by, tmp / "leaderboard.png")
         if options.get("folds"):
@@ -75,13 +77,20 @@ def _write_backtest(result, out: Path) -> None:
     folds = rec[rec["seed"] == 0].drop(columns=["seed"])
     folds.to_csv(out / "backtest.csv", index=False)
     paths = [p for p in result.fold_paths if p["model"] == result.fitted[0].config_.model]
-    f = result.fitted[0]
-    plots.plot_backtest(_full_frame(result), paths, f.data_.targets[0], out / "backtest.png")
+    series = paths[0]["series"] if paths else None  # many series: the first scored one's
+    if series is None and result.series is not None:  # many series, none free-running
+        return
+    paths = [p for p in paths if p["series"] == series]
+    target = result.fitted[0].data_.targets[0]
+    frame = _full_frame(result, series)
+    plots.plot_backtest(frame, paths, target, out / "backtest.png", series)
 
 
-def _full_frame(result):
+def _full_frame(result, series: str | None):
     """The whole prepared series in its own zone: the last fold's data reaches the end."""
     data = result.fitted[-1].data_
+    if series is not None:
+        data = data.series(data.ids.index(series))
     return data.frame.set_axis(data.local(data.frame.index))
 
 

@@ -14,6 +14,7 @@ from rnncast.reports.terminal import (
     NAMES,
     NO_TEST,
     TIE_NOTE,
+    leaderboard_columns,
     model_name,
     verdict,
 )
@@ -154,30 +155,19 @@ def quantile_lines(metrics: dict) -> list[str]:
 
 def compare_page(result: Comparison, out: Path, title: str) -> str:
     """The report of a comparison or backtest whose plots are already in ``out``."""
-    mode, metric = result.rank_by
     board = result.leaderboard
-    head = [
-        "rank",
-        "model",
-        "kind",
-        f"{LABELS[mode]} {metric.upper()} mean",
-        "sd",
-        "one-step MASE",
-        "recursive RMSE",
-        "params",
-        "train s",
-        "samples",
-    ]
+    (ranked, stem), *others = leaderboard_columns(result.rank_by)
+    head = ["rank", "model", "kind", f"{ranked} mean", "sd", *(label for label, _ in others)]
+    head += ["params", "train s", "samples"]
     rows = []
     for name, row in board.iterrows():
         cells = [
             f"{row['rank']}{' ≈' if row['tied_with_best'] else ''}",
             name,
             row["kind"],
-            row[f"{mode}_{metric}_mean"],
-            row[f"{mode}_{metric}_std"],
-            row["one_step_mase_mean"],
-            row["recursive_rmse_mean"],
+            row[f"{stem}_mean"],
+            row[f"{stem}_std"],
+            *(row[f"{other}_mean"] for _, other in others),
             int(row["params"]) or "-",
             round(row["train_seconds"], 2) if row["kind"] == "model" else "-",
             row["samples"],

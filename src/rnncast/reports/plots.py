@@ -319,8 +319,11 @@ def leaderboard_title(kinds: set[str]) -> str:
     return "Leaderboard" + (f" ({', '.join(shown)})" if shown else "")
 
 
-def plot_backtest(frame: pd.DataFrame, folds: list[dict], target: str, path: Path) -> None:
-    """The actual series with every fold's recursive forecast over its test rows."""
+def plot_backtest(
+    frame: pd.DataFrame, folds: list[dict], target: str, path: Path, series: str | None = None
+) -> None:
+    """The actual series (with many, ``series``) with every fold's recursive forecast over
+    its test rows."""
     fig, ax = plt.subplots(figsize=(11, 4.5))
     tz = getattr(frame.index, "tz", None)
     zone = zone_name(tz) if tz is not None else None
@@ -337,7 +340,8 @@ def plot_backtest(frame: pd.DataFrame, folds: list[dict], target: str, path: Pat
             label=f"fold {k + 1} (recursive)",
         )
         ax.axvline(fold["index"][0], color=cmap(k % 10), ls=":", lw=0.8)
-    ax.set_title(f"Backtest: {len(folds)} folds, each forecast from its cut-off")
+    which = f" of series {series}" if series is not None else ""
+    ax.set_title(f"Backtest{which}: {len(folds)} folds, each forecast from its cut-off")
     ax.set_ylabel(target)
     ax.set_xlabel(date_label(frame.index.name or "row", zone))
     ax.legend(loc="best", fontsize=8)

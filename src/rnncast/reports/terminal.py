@@ -159,32 +159,31 @@ TIE_NOTE = (
 )
 
 
+def leaderboard_columns(rank_by: tuple[str, str]) -> list[tuple[str, str]]:
+    """(heading, column stem) of a leaderboard's scores: the ranked one, the same metric in
+    the other mode, and a scale-free one (one-step MASE, or sMAPE when ranked by MASE)."""
+    mode, metric = rank_by
+    other = "recursive" if mode == "one_step" else "one_step"
+    extra = "smape" if metric == "mase" else "mase"
+    stems = [(mode, metric), (other, metric), ("one_step", extra)]
+    return [(f"{m.replace('_', '-')} {x.upper()}", f"{m}_{x}") for m, x in stems]
+
+
 def leaderboard_markdown(board, rank_by: tuple[str, str]) -> str:
     """The leaderboard as a Markdown table: mean ± standard deviation over seeds (and folds).
 
     Rows tied with the best (difference smaller than their spread) carry a '≈', explained
     under the table.
     """
-    mode, metric = rank_by
-    head = [
-        "rank",
-        "model",
-        "kind",
-        f"{mode.replace('_', '-')} {metric.upper()}",
-        "one-step MASE",
-        "recursive RMSE",
-        "params",
-        "train s",
-    ]
+    scores = leaderboard_columns(rank_by)
+    head = ["rank", "model", "kind", *(label for label, _ in scores), "params", "train s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, row in board.iterrows():
         cells = [
             f"{row['rank']}{' ≈' if row['tied_with_best'] else ''}",
             str(name),
             row["kind"],
-            _pm(row, f"{mode}_{metric}"),
-            _pm(row, "one_step_mase"),
-            _pm(row, "recursive_rmse"),
+            *(_pm(row, stem) for _, stem in scores),
             f"{int(row['params']):,}" if row["params"] else "-",
             f"{row['train_seconds']:.2f}" if row["kind"] == "model" else "-",
         ]

@@ -4,6 +4,11 @@ baselines and an ensemble of the recurrent models; ranked by mean with ties mark
 
 With ``folds`` every split is a rolling-origin fold (see :mod:`rnncast.data.folds`) and the spread
 covers folds and seeds together.
+
+With many series (``id``) every model is one global model per fold and seed; every entry is
+scored series by series on the series that every model scored, and a sample's score is the
+mean over those series (ranked by MASE unless told otherwise: RMSE and MAE keep each series'
+own units). Each series' folds end with its own last observation.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import pandas as pd
 
 from rnncast.config import AUTO, SIMPLE_MODELS, FitConfig
 from rnncast.data.ahead import Known
-from rnncast.data.folds import Fold, make_folds
+from rnncast.data.folds import Fold, make_folds, series_folds
 from rnncast.data.io import read_table
+from rnncast.data.load import wide_as_long
 from rnncast.data.prepare import prepare
 from rnncast.data.sizes import parse_size
 from rnncast.data.split import chronological_split
-from rnncast.errors import ConfigError
+from rnncast.errors import ConfigError, DataError
 from rnncast.evaluation import statistical
 from rnncast.evaluation.baselines import drift, naive, seasonal_naive
 from rnncast.evaluation.metrics import METRICS
@@ -82,6 +88,7 @@ class Comparison:
     fitted: list[Forecaster] = field(default_factory=list, repr=False)
     fold_paths: list[dict] = field(default_factory=list, repr=False)
     source: str = "a DataFrame"
+    series: pd.DataFrame | None = None  # with many series: every record, series by series
 
     @property
     def best(self) -> str:
@@ -127,9 +134,12 @@ def compare_models(
     step: int | None = None,
     window: str = "expanding",
     refit: bool = True,
-    rank_by: tuple[str, str] = ("one_step", "rmse"),
+    rank_by: tuple[str, str] | None = None,
     on_run: Callable[[str], None] | None = None,
     known: dict[str, Any] | None = None,
+    id: str | None = None,
+    ets: bool = True,
+    wide: bool = False,
 ) -> Comparison:
     """Train every model ``repeats`` times on each split and score all against baselines.
 
@@ -144,38 +154,67 @@ def compare_models(
         folds: Rolling-origin folds instead of one split; ``step`` rows apart (default: the
             test size), ``window`` expanding or sliding; ``refit=False`` trains on the first
             fold only and scores that model on every fold.
-        rank_by: (mode, metric) whose mean ranks the table.
+        rank_by: (mode, metric) whose mean ranks the table; by default one-step RMSE, with
+            many series one-step MASE.
         on_run: Called with a short description before each training run.
-        known: :meth:`Forecaster.fit`'s ``known``, ``calendar`` and ``holidays``: inputs known
-            ahead, which take their recorded values over each test part (they would have
-            been known in advance).
+        known: :meth:`Forecaster.fit`'s ``known``, ``calendar`` and ``holidays`` (with ``id``
+            also ``static``): inputs known ahead, which take their recorded values over each
+            test part (they would have been known in advance).
+        id: Column naming the series of long-format data with many series: one global model
+            per fold and seed, scored series by series. With ``folds``, ``test_size`` is each
+            series' test rows per fold (a fraction: of the median series' length).
+        wide: The data hold one column per series beside the date (:meth:`Forecaster.fit`'s
+            ``wide``): read in long format, the series named in ``id``.
+        ets: Score the exponential-smoothing baseline too (statsmodels, fitted per series
+            and fold: about 0.3 s each on a 48-month series).
     """
     settings = dict(settings or {})
     settings.pop("model", None)
     base = FitConfig(**settings)
     configs = {m: FitConfig(**model_settings(settings, m)) for m in models}  # bad names fail here
+    rank_by = rank_by or ("one_step", "mase" if id is not None else "rmse")
     _check_rank(rank_by)
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ConfigError(f"`repeats` must be a whole number >= 1, got {repeats!r}.")
+    if id is not None and not refit:
+        raise ConfigError("--no-refit takes one series; with --id every fold is trained afresh.")
     members = _ensemble_members(configs, ensemble)
-    ahead = Known.of(**(known or {}))
-    prepared = prepare(read_table(data), target, date, features or (), base.missing, known=ahead)
-    frame = prepared.frame.set_axis(prepared.local(prepared.frame.index))  # the data's zone
-    splits = _splits(frame.index, base, folds, step, window)
-    if prepared.holes:  # each fold fills its own gaps, so none reads past its own cut-off
-        frame = frame.mask(prepared.holes[0])
-    runner = _Runner(settings, prepared, repeats, refit, on_run)
-    for fold in splits:
-        runner.run_fold(fold, frame.iloc[fold.start : fold.end], list(models), members)
-    records = pd.DataFrame(runner.records)
+    known = dict(known or {})
+    ahead = Known.of(**known)
+    if wide:
+        raw, target, date = wide_as_long(data, target, date, features, id, ahead)
+    else:
+        raw = read_table(data)
+    prepared = prepare(raw, target, date, features or (), base.missing, id, ahead)
     notes = []
+    if id is None:
+        frame = prepared.frame.set_axis(prepared.local(prepared.frame.index))  # the data's zone
+        splits = _splits(frame.index, base, folds, step, window)
+        if prepared.holes:  # each fold fills its own gaps, so none reads past its own cut-off
+            frame = frame.mask(prepared.holes[0])
+        parts = [(f.index, frame.iloc[f.start : f.end], f.end - f.cut) for f in splits]
+    else:
+        parts, left_out = _series_parts(raw, prepared, base, folds, step, window, notes)
+    runner = _Runner(settings, prepared, repeats, on_run, refit, known, ets)
+    for k, part, test_size in parts:
+        runner.run_fold(k, part, test_size, list(models), members)
+    if not runner.records:
+        raise DataError(
+            "No series has a test part of one --horizon with a season before it, so nothing "
+            "can be scored; give the series more rows, or a larger --test-size."
+        )
+    records, per_series = pd.DataFrame(runner.records), None
+    if id is not None:
+        per_series, records = records, over_series(records)
+        notes += _series_notes(prepared, per_series, id, rank_by, left_out)
     if prepared.known:
         notes.append(f"In both modes the {known_note(prepared.known)}.")
     if len(models) > 1 and len(members) < 2:
         notes.append("No ensemble row: it needs two or more recurrent members (--ensemble).")
     board = leaderboard(records, rank_by)
     source = Path(data).name if isinstance(data, str | Path) else f"a {type(data).__name__}"
-    return Comparison(records, board, rank_by, notes, runner.fitted, runner.paths, source)
+    fitted, paths = runner.fitted, runner.paths
+    return Comparison(records, board, rank_by, notes, fitted, paths, source, per_series)
 
 
 def model_settings(settings: dict[str, Any], model: str) -> dict[str, Any]:
@@ -203,6 +242,70 @@ def _ensemble_members(configs: dict[str, FitConfig], ensemble) -> list[str]:
     return members
 
 
+def _series_parts(raw, prepared, base: FitConfig, folds, step, window, notes: list[str]):
+    """(fold, raw rows of every series in it, the Forecaster's test size) of many series,
+    and the series too short for the folds."""
+    if folds is None:  # one split, each series' own, as a fit makes it
+        return [(0, raw, base.test_size)], []
+    test = parse_size(base.test_size, "test_size")
+    if isinstance(test, str):
+        raise ConfigError("With --folds, give --test-size as a fraction or a row count.")
+    plan = series_folds(prepared, raw, folds, test, step, window)
+    if isinstance(test, float):
+        notes.append(
+            f"Each fold tests {plan.test} rows of every series (--test-size {test:g} of the "
+            "median series' length)."
+        )
+    if plan.left_out:
+        are = "is" if len(plan.left_out) == 1 else "are"
+        notes.append(
+            f"{len(plan.left_out)} series too short for {folds} folds of {plan.test} test rows "
+            f"{are} left out: {_few(plan.left_out)}."
+        )
+    return [(k, raw[rows], plan.test) for k, rows in enumerate(plan.rows)], plan.left_out
+
+
+def _few(names: Sequence[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(map(str, names[:shown])) + more
+
+
+def over_series(records: pd.DataFrame) -> pd.DataFrame:
+    """One sample per fold, seed, entry and mode: each metric's mean over the series."""
+    keys = ["fold", "seed", "name", "kind", "mode"]
+    grouped = records.groupby(keys, sort=False)
+    out = grouped[list(METRICS)].mean()
+    out["params"] = grouped["params"].first()
+    out["train_seconds"] = grouped["train_seconds"].first()
+    out["test_from"] = grouped["test_from"].min()
+    out["test_rows"] = grouped["test_rows"].sum()
+    out["series"] = grouped["series"].nunique()
+    return out.reset_index()
+
+
+def _series_notes(prepared, per_series: pd.DataFrame, id: str, rank_by, left_out) -> list[str]:
+    """What the scores of many series mean, and which series are in none (besides those
+    ``left_out``, too short for the folds, named in their own note)."""
+    scored = set(per_series["series"])
+    lines = [
+        f"Scores are means over the {len(scored)} series ({id!r}) that every model scored "
+        "in a fold; samples.csv holds them, series.csv every series' own."
+    ]
+    if rank_by[1] in ("rmse", "mae"):
+        lines.append(
+            f"{rank_by[1].upper()} keeps each series' units, so large series weigh most; "
+            "--rank-metric mase or smape weighs every series alike."
+        )
+    unscored = [k for k in prepared.ids if k not in scored and k not in left_out]
+    if unscored:
+        are = "series is" if len(unscored) == 1 else "series are"
+        lines.append(
+            f"{len(unscored)} {are} in no score (too short for the folds, a window or a test "
+            f"horizon): {_few(unscored)}."
+        )
+    return lines
+
+
 def _splits(index: pd.Index, base: FitConfig, folds, step, window) -> list[Fold]:
     n = len(index)
     if folds is None:
@@ -216,80 +319,99 @@ def _splits(index: pd.Index, base: FitConfig, folds, step, window) -> list[Fold]
 
 
 class _Runner:
-    """Fits and scores, fold by fold; keeps every sample as a record."""
+    """Fits and scores, fold by fold; keeps every sample (with many series, every series'
+    sample) as a record."""
 
-    def __init__(self, settings, prepared, repeats, refit, on_run) -> None:
-        self.settings, self.prepared = settings, prepared
+    def __init__(self, settings, prepared, repeats, on_run, refit, known, ets) -> None:
+        self.settings, self.prepared, self.known = settings, prepared, known
         self.repeats, self.refit, self.on_run = repeats, refit, on_run
+        self.baselines = {k: v for k, v in BASELINES.items() if ets or k != "ets"}
         self.records: list[dict] = []
         self.fitted: list[Forecaster] = []
         self._first: dict[tuple[str, int], Forecaster] = {}
         self.paths: list[dict] = []  # first seed's recursive forecast of each fold, for plots
 
-    def run_fold(self, fold: Fold, part: pd.DataFrame, models: list[str], members) -> None:
+    def run_fold(self, k: int, part, test_size, models: list[str], members) -> None:
         seed0 = self.settings.get("seed", 0)
         for r in range(self.repeats):
-            outputs = {}
+            outputs, fitted, seconds = {}, {}, {}
             for model in models:
-                f, fc, seconds = self._fit_or_reuse(fold, part, model, seed0 + r)
-                outputs[model] = fc
-                if r == 0 and fc["recursive"] is not None:
-                    index = part.index[fc["split"].test_start :]
-                    self.paths.append(
-                        {
-                            "fold": fold.index,
-                            "model": model,
-                            "index": index,
-                            "forecast": fc["recursive"][:, 0],
-                        }
-                    )
+                run = self._fit_or_reuse(k, part, test_size, model, seed0 + r)
+                fitted[model], outputs[model], seconds[model] = run
+            common = [s for s in outputs[models[0]] if all(s in outputs[m] for m in models)]
+            for model in models:
+                f = fitted[model]
                 params = sum(p.numel() for p in f.predictor_.net.parameters())
-                self._record(fold, r, model, "model", f, fc, params, seconds)
+                for series in common:
+                    fc = outputs[model][series]
+                    if r == 0 and series == common[0] and fc["recursive"] is not None:
+                        forecast = fc["recursive"][:, 0]
+                        path = {
+                            "fold": k,
+                            "model": model,
+                            "index": fc["dates"],
+                            "forecast": forecast,
+                        }
+                        self.paths.append({**path, "series": series})
+                    self._record(k, r, model, "model", f, fc, params, seconds[model], series)
             if len(members) >= 2:
-                fc = _mean([outputs[m] for m in members])
-                self._record(fold, r, "ensemble", "ensemble", f, fc, 0, 0.0)
-        self._record_baselines(fold, f, fc)
+                for series in common:
+                    fc = _mean([outputs[m][series] for m in members])
+                    self._record(k, r, "ensemble", "ensemble", f, fc, 0, 0.0, series)
+        for series in common:
+            self._record_baselines(k, f, outputs[models[-1]][series], series)
 
-    def _fit_or_reuse(self, fold, part, model, seed):
+    def _fit_or_reuse(self, k, part, test_size, model, seed):
+        """The fitted model, its test forecasts by series (None: the one series) and its
+        training seconds (none for a model of the first fold scored again: --no-refit)."""
         key = (model, seed)
-        if not self.refit and fold.index > 0:
+        if not self.refit and k > 0:
             f = self._first[key]
-            return f, f.test_forecasts(part), 0.0
+            fc = f.test_forecasts(part)
+            return f, {None: {**fc, "dates": part.index[fc["split"].test_start :]}}, 0.0
         if self.on_run:
-            self.on_run(f"fold {fold.index + 1}, {model}, seed {seed}")
+            self.on_run(f"fold {k + 1}, {model}, seed {seed}")
         d = self.prepared
-        test_rows = fold.end - fold.cut
-        settings = {**model_settings(self.settings, model), "seed": seed, "test_size": test_rows}
-        f = Forecaster(**settings).fit(  # calendar columns are in the frame already
-            part, target=list(d.targets), date=d.date, features=list(d.features), known=d.known
-        )
-        self._first[key] = f
-        self.fitted.append(f)
-        return f, f.test_forecasts(), f.history_.seconds
+        settings = {**model_settings(self.settings, model), "seed": seed, "test_size": test_size}
+        names = {"target": list(d.targets), "date": d.date, "features": list(d.features)}
+        if d.ids:  # the raw rows: every fold reads, fills and scales its series afresh
+            f = Forecaster(**settings).fit(part, **names, id=d.id_column, **self.known)
+            self._keep(key, f)
+            return f, f.series_test_forecasts(), f.history_.seconds
+        f = Forecaster(**settings).fit(part, **names, known=d.known)  # calendar: in the frame
+        self._keep(key, f)
+        fc = f.test_forecasts()
+        return f, {None: {**fc, "dates": part.index[fc["split"].test_start :]}}, f.history_.seconds
 
-    def _record(self, fold, seed, name, kind, f: Forecaster, fc, params, seconds) -> None:
+    def _keep(self, key, f: Forecaster) -> None:
+        self._first.setdefault(key, f)
+        self.fitted.append(f)
+
+    def _record(self, k, seed, name, kind, f: Forecaster, fc, params, seconds, series) -> None:
         recursive = None if fc["recursive"] is None else {"x": fc["recursive"]}
         args = (fc["history"], fc["split"], f.season_, f.config_.steps, list(f.data_.targets))
         scored = mode_scores(*args, fc["origins"], {"x": fc["one_step"]}, recursive)
+        where = {} if series is None else {"series": series}
         for mode in ("one_step", "recursive"):
             if scored[mode] is None:
                 continue
             self.records.append(
                 {
-                    "fold": fold.index,
+                    "fold": k,
                     "seed": seed,
+                    **where,
                     "name": name,
                     "kind": kind,
                     "mode": mode,
                     **scored[mode]["x"],
                     "params": params,
                     "train_seconds": seconds,
-                    "test_from": _label(self.prepared.local(self.prepared.frame.index), fold.cut),
-                    "test_rows": fold.end - fold.cut,
+                    "test_from": _label(fc["dates"]),
+                    "test_rows": len(fc["dates"]),
                 }
             )
 
-    def _record_baselines(self, fold: Fold, f: Forecaster, fc: dict) -> None:
+    def _record_baselines(self, k: int, f: Forecaster, fc: dict, series) -> None:
         cfg, y, split = f.config_, fc["history"], fc["split"]
         origins, leads = fc["origins"], np.asarray(cfg.steps) - 1
         start = np.array([split.test_start])
@@ -303,18 +425,20 @@ class _Runner:
             "seasonal_naive": seasonal_naive(y, start, split.n_test, f.season_)[0],
             "drift": drift(y, start, split.n_test)[0],
         }
-        one_step["ets"], recursive["ets"] = _ets(y, split, f.season_, origins, list(cfg.steps))
-        for key, name in BASELINES.items():
+        if "ets" in self.baselines:
+            one_step["ets"], recursive["ets"] = _ets(y, split, f.season_, origins, list(cfg.steps))
+        for key, name in self.baselines.items():
             base_fc = {
                 **fc,
                 "one_step": one_step[key],
                 "recursive": recursive[key] if cfg.contiguous else None,
             }
-            self._record(fold, 0, name, "baseline", f, base_fc, 0, 0.0)
+            self._record(k, 0, name, "baseline", f, base_fc, 0, 0.0, series)
 
 
-def _label(index: pd.Index, row: int) -> str:
-    stamp = index[row]
+def _label(dates: pd.Index) -> str:
+    """The first test date (or row) of a fold."""
+    stamp = dates[0]
     return str(stamp.date()) if hasattr(stamp, "date") else str(stamp)
 
 

@@ -440,9 +440,42 @@ def test_backtest_writes_folds(tmp_path):
     assert (out / "backtest.png").stat().st_size > 10_000
 
 
+def test_backtest_many_series_of_a_wide_table(tmp_path):
+    # electricity's three sectors (total, commercial, industrial) as three series
+    out = tmp_path / "bt"
+    args = ["--folds", "2", "--test-size", "12", "--lookback", "12", "--epochs", "2", "--no-ets"]
+    result = invoke(
+        "backtest", "electricity", "--wide", "--id", "sector", "--model", "gru", "--units", "8",
+        *args, "--quiet", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Ranked by mean one-step MASE" in result.output
+    assert "means over the 3 series ('sector')" in " ".join(result.output.split())
+    per = pd.read_csv(out / "series.csv")
+    assert set(per["series"]) == {"total", "commercial", "industrial"}
+    assert set(per["name"]) == {"gru", "naive", "seasonal naive", "drift"}  # no ETS asked
+    assert sorted(per["test_from"].unique()) == ["2020-04-01", "2021-04-01"]  # data end 2022-03
+    samples = pd.read_csv(out / "samples.csv")
+    assert set(samples["series"]) == {3}
+    assert (out / "backtest.png").stat().st_size > 10_000
+
+
+def test_fit_a_bundled_dataset_read_wide(tmp_path):
+    out = tmp_path / "wide"
+    result = invoke("fit", "electricity", "--wide", "--id", "sector", *FAST, "--out", out)
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["data"]["target"] == ["value"]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
+        (
+            ["backtest", "electricity", "--wide", "--id", "sector", "--no-refit"],
+            "--no-refit takes one series; with --id every fold is trained afresh.",
+        ),
+        (["compare", "airline", "--models", "gru", "--wide"], "--wide needs --id"),
         (
             ["compare", "airline", "--target", "passengers", "--models", "lstm,grux"],
             "Unknown model 'grux'. Did you mean 'gru'?",

@@ -1,5 +1,5 @@
 from rnncast.config import FitConfig
-from rnncast.reports.terminal import model_name, verdict
+from rnncast.reports.terminal import leaderboard_columns, model_name, verdict
 
 
 def _metrics(model: float, naive: float, seasonal: float) -> dict:
@@ -39,3 +39,16 @@ def test_spaces_around_a_model_name_never_reach_a_sentence():
 
 def _rmses(model, naive, seasonal):
     return {"model": model, "naive": naive, "seasonal_naive": seasonal}
+
+
+def test_a_leaderboard_shows_its_ranked_metric_in_both_modes_and_one_free_of_units():
+    assert leaderboard_columns(("one_step", "rmse")) == [
+        ("one-step RMSE", "one_step_rmse"),
+        ("recursive RMSE", "recursive_rmse"),
+        ("one-step MASE", "one_step_mase"),
+    ]
+    assert [label for label, _ in leaderboard_columns(("recursive", "mase"))] == [
+        "recursive MASE",
+        "one-step MASE",
+        "one-step SMAPE",
+    ]

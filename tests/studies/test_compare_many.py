@@ -129,16 +129,20 @@ def test_a_fraction_tests_the_same_rows_of_every_series():
     )
 
 
-def test_compare_many_series_with_an_ensemble_on_one_split():
+def test_compare_many_series_with_an_ensemble_and_a_static_input_on_one_split():
+    data = panel()
+    data["size"] = data["store"].map({"a": 1.0, "b": 2.0, "c": 3.0, "d": 5.0})
     result = compare_models(
-        panel(),
+        data,
         "sales",
         ["dense", "gru"],
         {**FAST, "test_size": 12, "epochs": 3},
         id="store",
         ets=False,
         ensemble=["dense", "gru"],
+        known={"static": "size"},
     )
+    assert all(f.data_.static_columns == ["size"] for f in result.fitted)
     board = result.leaderboard
     assert {"dense", "gru", "ensemble"} <= set(board.index)
     per = result.series.query("mode == 'one_step'")

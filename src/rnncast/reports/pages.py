@@ -183,7 +183,9 @@ def compare_page(result: Comparison, out: Path, title: str) -> str:
         tests = {p["fold"]: p["index"] for p in result.fold_paths}
         data = [(k, v) for k, v in data if k not in ("rows", "dates")]
         data += [("folds", len(tests))]
-        data += [(f"fold {i} test rows", _span(index)) for i, index in sorted(tests.items())]
+        series = result.fold_paths[0].get("series")  # many series: the one plotted
+        which = f" of {series}" if series is not None else ""
+        data += [(f"fold {i} test rows{which}", _span(t)) for i, t in sorted(tests.items())]
     settings = [(k, v) for k, v in f.config_.to_dict().items() if k not in ("model", "seed")]
     sections = [
         html.section(
